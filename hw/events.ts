@@ -1,0 +1,133 @@
+// The clock and the event queue of the simulated machine. Time is counted in
+// cycles; events run in time order, ties in insertion order, so a run is a
+// pure function of its seed and inputs. Every event (and every extra record a
+// device or the scheduler adds) is folded into the trace hash.
+
+export interface Event {
+  readonly time: number;
+  readonly seq: number;
+  readonly tag: string;
+  readonly run: () => void;
+  cancelled: boolean;
+}
+
+/** A 64-bit FNV-1a-style hash kept as two 32-bit lanes. */
+export class TraceHash {
+  private hi = 0xcbf29ce4;
+  private lo = 0x84222325;
+  private count = 0;
+
+  mixNumber(n: number): void {
+    const v = n >>> 0;
+    const w = Math.floor(n / 0x1_0000_0000) >>> 0;
+    this.lo = Math.imul(this.lo ^ v, 0x01000193) >>> 0;
+    this.hi = Math.imul(this.hi ^ w ^ this.lo, 0x01000193) >>> 0;
+    this.count++;
+  }
+
+  mixString(s: string): void {
+    for (let i = 0; i < s.length; i++) this.mixNumber(s.charCodeAt(i));
+  }
+
+  /** Records seen so far. */
+  get records(): number {
+    return this.count;
+  }
+
+  hex(): string {
+    return this.hi.toString(16).padStart(8, '0') + this.lo.toString(16).padStart(8, '0');
+  }
+}
+
+export class EventQueue {
+  private heap: Event[] = [];
+  private seq = 0;
+  private clock = 0;
+  readonly trace = new TraceHash();
+
+  /** The current simulated time, in cycles. */
+  get now(): number {
+    return this.clock;
+  }
+
+  get pending(): number {
+    return this.heap.length;
+  }
+
+  /** Schedule `run` at absolute time `time` (never in the past). */
+  at(time: number, tag: string, run: () => void): Event {
+    const ev: Event = { time: Math.max(time, this.clock), seq: this.seq++, tag, run, cancelled: false };
+    this.push(ev);
+    return ev;
+  }
+
+  /** Schedule `run` after `delay` cycles. */
+  after(delay: number, tag: string, run: () => void): Event {
+    return this.at(this.clock + delay, tag, run);
+  }
+
+  /** Time of the next live event, or Infinity. */
+  peekTime(): number {
+    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
+    return this.heap.length > 0 ? this.heap[0]!.time : Infinity;
+  }
+
+  /**
+   * Run events up to and including time `until`; the clock then reads
+   * `until`. Returns how many events ran.
+   */
+  runUntil(until: number, stop?: () => boolean): number {
+    let n = 0;
+    for (;;) {
+      if (stop?.()) return n;
+      const t = this.peekTime();
+      if (t > until) break;
+      const ev = this.pop()!;
+      this.clock = ev.time;
+      this.trace.mixNumber(ev.time);
+      this.trace.mixString(ev.tag);
+      ev.run();
+      n++;
+    }
+    if (until !== Infinity && until > this.clock) this.clock = until;
+    return n;
+  }
+
+  private push(ev: Event): void {
+    const h = this.heap;
+    h.push(ev);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!before(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+
+  private pop(): Event | undefined {
+    const h = this.heap;
+    if (h.length === 0) return undefined;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && before(h[l]!, h[m]!)) m = l;
+        if (r < h.length && before(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+function before(a: Event, b: Event): boolean {
+  return a.time < b.time || (a.time === b.time && a.seq < b.seq);
+}

@@ -1,0 +1,70 @@
+// The simulated machine: clock and event queue, N CPUs, an interrupt
+// controller, a periodic timer, one disk and a console, all derived from a
+// seed. The hardware knows nothing of threads; the kernel drives the CPUs.
+
+import { Console } from './console.js';
+import { Disk, type DiskLatency } from './disk.js';
+import { EventQueue } from './events.js';
+import { InterruptController } from './irq.js';
+import { Rng } from './rng.js';
+import { Timer } from './timer.js';
+
+export const IRQ_TIMER = 0;
+export const IRQ_DISK0 = 14;
+
+export interface MachineConfig {
+  readonly seed: number;
+  readonly cpus: number;
+  /** Sectors on disk0. */
+  readonly diskSectors: number;
+  /** Cycles between timer interrupts. */
+  readonly timerPeriod: number;
+  readonly diskLatency?: DiskLatency;
+}
+
+export const DEFAULT_MACHINE: MachineConfig = {
+  seed: 1,
+  cpus: 4,
+  diskSectors: 8192,
+  timerPeriod: 10_000,
+};
+
+/** One processor: it runs at most one kernel thread at a time. */
+export class Cpu {
+  /** Cycles this CPU spent running threads (not idle). */
+  busyCycles = 0;
+  constructor(readonly id: number) {}
+}
+
+export class Machine {
+  readonly config: MachineConfig;
+  readonly events = new EventQueue();
+  readonly rng: Rng;
+  readonly cpus: Cpu[];
+  readonly irq: InterruptController;
+  readonly timer: Timer;
+  readonly disks: Disk[];
+  readonly console = new Console();
+
+  constructor(config: Partial<MachineConfig> = {}) {
+    this.config = { ...DEFAULT_MACHINE, ...config };
+    const { seed, cpus } = this.config;
+    if (!Number.isInteger(cpus) || cpus < 1 || cpus > 64) throw new RangeError(`cpus must be an integer in 1..64, got ${cpus}`);
+    this.rng = new Rng(seed);
+    this.cpus = Array.from({ length: cpus }, (_, i) => new Cpu(i));
+    this.irq = new InterruptController(this.events);
+    this.timer = new Timer(this.events, this.irq, IRQ_TIMER, this.config.timerPeriod);
+    this.disks = [
+      new Disk('disk0', this.config.diskSectors, this.events, this.irq, IRQ_DISK0, this.rng.fork(1), this.config.diskLatency),
+    ];
+  }
+
+  get now(): number {
+    return this.events.now;
+  }
+
+  /** Hex digest of everything that happened so far. */
+  traceHash(): string {
+    return this.events.trace.hex();
+  }
+}
