@@ -1,0 +1,38 @@
+// Kernel errors: every failure the kernel reports to a caller carries an
+// errno name (as Linux does) and, where it helps, what to do about it.
+
+export type Errno =
+  | 'EPERM' | 'ENOENT' | 'EIO' | 'EBADF' | 'EAGAIN' | 'ENOMEM' | 'EBUSY'
+  | 'EEXIST' | 'ENOTDIR' | 'EISDIR' | 'EINVAL' | 'ENOSPC' | 'ENODEV'
+  | 'ENOTEMPTY' | 'ENOEXEC' | 'ENAMETOOLONG' | 'ETIMEDOUT' | 'ENOSYS'
+  | 'ESRCH' | 'ECANCELED' | 'EFAULT' | 'ERANGE' | 'EOPNOTSUPP';
+
+export class KernelError extends Error {
+  constructor(
+    readonly errno: Errno,
+    message: string,
+    /** What the user can do about it. */
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'KernelError';
+  }
+
+  /** One line: `EBUSY: message (hint)`. */
+  describe(): string {
+    return `${this.errno}: ${this.message}${this.hint ? ` (${this.hint})` : ''}`;
+  }
+}
+
+/** Throw-expression helper: `throw err('ENOENT', ...)`. */
+export function err(errno: Errno, message: string, hint?: string): KernelError {
+  return new KernelError(errno, message, hint);
+}
+
+/**
+ * True for a KernelError, including one made by another copy of this file
+ * (a user's module loaded from a path may be linked against its own copy).
+ */
+export function isKernelError(e: unknown): e is KernelError {
+  return e instanceof KernelError || (e instanceof Error && e.name === 'KernelError' && typeof (e as KernelError).errno === 'string');
+}

@@ -1,0 +1,199 @@
+// Per-CPU scheduling of kernel threads. Each CPU runs one step of its
+// current thread per dispatch event; the step's cost (a base plus the work
+// the step declared) decides when that CPU dispatches again. A thread leaves
+// its CPU when it blocks, exits, or reaches a preemption point after the
+// timer asked for a reschedule. An idle CPU steals from the longest run
+// queue. Everything is ordered by the event queue, so it is deterministic.
+
+import type { Machine } from '../hw/machine.js';
+import { type Directive, type KGen, Thread, WaitQueue } from './thread.js';
+
+/** Cycles every step costs before any explicit work. */
+export const STEP_BASE_CYCLES = 50;
+
+interface CpuRun {
+  readonly id: number;
+  current: Thread | null;
+  readonly runq: Thread[];
+  dispatchPending: boolean;
+  needResched: boolean;
+}
+
+export interface SchedHooks {
+  /** Called when a thread finishes (result or error set). */
+  onExit?(t: Thread): void;
+}
+
+export class Scheduler {
+  /** The thread whose step is running, or null (interrupts, the console). */
+  current: Thread | null = null;
+  private stepCost = 0;
+  private nextTid = 1;
+  private readonly live = new Map<number, Thread>();
+  private readonly cpus: CpuRun[];
+  readonly hooks: SchedHooks = {};
+  /** Steps run, context switches, preemptions: for `stat`. */
+  readonly counters = { steps: 0, switches: 0, preemptions: 0, steals: 0 };
+
+  constructor(private readonly machine: Machine) {
+    this.cpus = machine.cpus.map((c) => ({ id: c.id, current: null, runq: [], dispatchPending: false, needResched: false }));
+  }
+
+  get now(): number {
+    return this.machine.events.now;
+  }
+
+  /** Live (not exited) threads, by tid. */
+  threads(): Thread[] {
+    return [...this.live.values()];
+  }
+
+  thread(tid: number): Thread | undefined {
+    return this.live.get(tid);
+  }
+
+  /** Which thread each CPU is running right now (null when idle). */
+  running(): (Thread | null)[] {
+    return this.cpus.map((c) => c.current);
+  }
+
+  /** Create a runnable thread from a generator, on the least loaded CPU. */
+  spawn(name: string, kind: 'kernel' | 'user', gen: KGen<unknown>): Thread {
+    const cpu = this.leastLoaded();
+    const t = new Thread(this.nextTid++, name, kind, gen, cpu.id, (w) => this.wake(w));
+    this.live.set(t.tid, t);
+    this.enqueue(t, cpu);
+    return t;
+  }
+
+  /** Declare `cycles` of work done by the running step. */
+  work(cycles: number): void {
+    this.stepCost += cycles;
+  }
+
+  /** Make a blocked thread runnable again; prefers an idle CPU. */
+  wake(t: Thread): void {
+    if (t.state !== 'blocked') return;
+    t.state = 'runnable';
+    t.waitChannel = null;
+    const home = this.cpus[t.cpu]!;
+    const target = this.isIdle(home) ? home : (this.cpus.find((c) => this.isIdle(c)) ?? home);
+    this.enqueue(t, target);
+  }
+
+  /** A new wait queue whose wake-ups go through this scheduler. */
+  waitQueue(channel: string): WaitQueue {
+    return new WaitQueue(channel, (t) => this.wake(t));
+  }
+
+  /** Block the current thread for `cycles`. */
+  *sleep(cycles: number): KGen<void> {
+    const self = this.self();
+    const q = this.waitQueue(`sleep`);
+    this.machine.events.after(cycles, 'wakeup', () => q.wakeOne());
+    yield* q.wait(self);
+  }
+
+  /** The running thread; throws when called outside a thread's step. */
+  self(): Thread {
+    if (!this.current) throw new Error('no current thread: a blocking call was made outside a kernel thread');
+    return this.current;
+  }
+
+  /** Timer interrupt: every CPU switches at its thread's next preemption point. */
+  tick(): void {
+    for (const c of this.cpus) c.needResched = true;
+  }
+
+  private isIdle(c: CpuRun): boolean {
+    return c.current === null && c.runq.length === 0;
+  }
+
+  private leastLoaded(): CpuRun {
+    let best = this.cpus[0]!;
+    for (const c of this.cpus) {
+      const load = c.runq.length + (c.current ? 1 : 0);
+      if (load < best.runq.length + (best.current ? 1 : 0)) best = c;
+    }
+    return best;
+  }
+
+  private enqueue(t: Thread, c: CpuRun): void {
+    t.cpu = c.id;
+    c.runq.push(t);
+    this.kick(c);
+  }
+
+  private kick(c: CpuRun): void {
+    if (c.dispatchPending) return;
+    c.dispatchPending = true;
+    this.machine.events.after(0, `cpu${c.id}`, () => this.dispatch(c));
+  }
+
+  private pick(c: CpuRun): Thread | undefined {
+    const own = c.runq.shift();
+    if (own) return own;
+    let victim: CpuRun | null = null;
+    for (const o of this.cpus) if (o.runq.length > 0 && (!victim || o.runq.length > victim.runq.length)) victim = o;
+    if (!victim) return undefined;
+    this.counters.steals++;
+    return victim.runq.pop();
+  }
+
+  /** Run one step on CPU `c`. */
+  private dispatch(c: CpuRun): void {
+    c.dispatchPending = false;
+    let t = c.current;
+    if (!t) {
+      t = this.pick(c) ?? null;
+      if (!t) return; // idle until a wake-up kicks this CPU
+      c.current = t;
+      t.cpu = c.id;
+      this.counters.switches++;
+    }
+    t.state = 'running';
+    this.current = t;
+    this.stepCost = STEP_BASE_CYCLES;
+    let res: IteratorResult<Directive, unknown>;
+    try {
+      res = t.gen.next(t.resumeValue);
+    } catch (e) {
+      t.error = e;
+      res = { done: true, value: undefined };
+    }
+    this.current = null;
+    t.resumeValue = undefined;
+    const cost = this.stepCost;
+    t.steps++;
+    t.cycles += cost;
+    this.counters.steps++;
+    this.machine.cpus[c.id]!.busyCycles += cost;
+    this.machine.events.trace.mixNumber(t.tid);
+
+    if (res.done) {
+      t.result = res.value;
+      t.state = 'exited';
+      t.frames.length = 0;
+      this.live.delete(t.tid);
+      c.current = null;
+      t.exitWaiters.wakeAll();
+      this.hooks.onExit?.(t);
+    } else if (res.value.kind === 'block') {
+      c.current = null;
+      if (t.state === 'running') t.state = 'runnable'; // yielded BLOCK without waiting: treat as a yield
+      if (t.state === 'runnable') c.runq.push(t);
+    } else if (c.needResched) {
+      c.needResched = false;
+      t.state = 'runnable';
+      if (c.runq.length > 0) {
+        this.counters.preemptions++;
+        c.runq.push(t);
+        c.current = null;
+      }
+    }
+    if (c.current || c.runq.length > 0 || this.cpus.some((o) => o.runq.length > 0)) {
+      c.dispatchPending = true;
+      this.machine.events.after(cost, `cpu${c.id}`, () => this.dispatch(c));
+    }
+  }
+}
