@@ -1,0 +1,162 @@
+// The state store: where every module's state lives, so that code outside the
+// module (the updater) can find, snapshot and migrate it.
+//
+// A module's image is an immutable value: its module-wide snapshot (deep
+// frozen plain data, changed only by committing an immer recipe) and its
+// per-instance tables (persistent radix tables of small frozen records, each
+// stamped with its schema version in `v`). Taking a snapshot of an image is
+// keeping the reference, so a rollback restores exactly what was there.
+
+import { freeze, produce, type Draft } from 'immer';
+import { PTable } from './ptable.js';
+
+/** A per-instance record: plain frozen data stamped with its schema version. */
+export type Rec<T = Record<string, unknown>> = Readonly<T> & { readonly v: number };
+
+export interface ModuleImage {
+  readonly state: unknown;
+  readonly tables: Readonly<Record<string, PTable<Rec>>>;
+}
+
+/**
+ * Hook consulted when a record is read whose schema version differs from the
+ * table's current one (lazy migration installs it). It returns the record to
+ * use, already committed.
+ */
+export type RecordMigrator = (module: string, table: string, key: number, rec: Rec) => Rec;
+
+export class StateStore {
+  private readonly images = new Map<string, ModuleImage>();
+  /** Commits of module state and record writes, for `stat`. */
+  commits = 0;
+  migrator: RecordMigrator | null = null;
+  /** Current schema version of each module's tables: `module/table` → version. */
+  private readonly schemas = new Map<string, number>();
+
+  create(module: string, state: unknown, tables: Record<string, number>): void {
+    if (this.images.has(module)) throw new Error(`state of ${module} already exists`);
+    const t: Record<string, PTable<Rec>> = {};
+    for (const [name, schema] of Object.entries(tables)) {
+      t[name] = PTable.empty();
+      this.schemas.set(`${module}/${name}`, schema);
+    }
+    this.images.set(module, Object.freeze({ state: freeze(state, true), tables: Object.freeze(t) }));
+  }
+
+  has(module: string): boolean {
+    return this.images.has(module);
+  }
+
+  /** The module's whole image; O(1). */
+  image(module: string): ModuleImage {
+    const img = this.images.get(module);
+    if (!img) throw new Error(`no state for module ${module}`);
+    return img;
+  }
+
+  /** Put back an image taken earlier (rollback), or install a new one (transfer). */
+  restore(module: string, image: ModuleImage, schemas?: Record<string, number>): void {
+    this.images.set(module, image);
+    if (schemas) for (const [name, v] of Object.entries(schemas)) this.schemas.set(`${module}/${name}`, v);
+  }
+
+  remove(module: string): void {
+    this.images.delete(module);
+    for (const k of [...this.schemas.keys()]) if (k.startsWith(`${module}/`)) this.schemas.delete(k);
+  }
+
+  schemaOf(module: string, table: string): number {
+    const v = this.schemas.get(`${module}/${table}`);
+    if (v === undefined) throw new Error(`module ${module} declares no record table '${table}'`);
+    return v;
+  }
+
+  state<S>(module: string): S {
+    return this.image(module).state as S;
+  }
+
+  /** Apply an immer recipe to the module's snapshot; returns the new snapshot. */
+  commit<S>(module: string, recipe: (draft: Draft<S>) => void): S {
+    const img = this.image(module);
+    const next = produce(img.state as S, recipe);
+    if (next !== img.state) {
+      this.images.set(module, { state: next, tables: img.tables });
+      this.commits++;
+    }
+    return next;
+  }
+
+  table(module: string, name: string): PTable<Rec> {
+    const t = this.image(module).tables[name];
+    if (!t) throw new Error(`module ${module} declares no record table '${name}'`);
+    return t;
+  }
+
+  /** Read one record, migrating it first if its schema is behind. */
+  getRecord(module: string, name: string, key: number): Rec | undefined {
+    const rec = this.table(module, name).get(key);
+    if (rec !== undefined && this.migrator !== null && rec.v !== this.schemaOf(module, name)) {
+      return this.migrator(module, name, key, rec);
+    }
+    return rec;
+  }
+
+  /** Store a record as given (it must already carry `v`). */
+  putRecord(module: string, name: string, key: number, rec: Rec): void {
+    const img = this.image(module);
+    const t = this.table(module, name).set(key, freeze(rec, true));
+    this.images.set(module, { state: img.state, tables: { ...img.tables, [name]: t } });
+    this.commits++;
+  }
+
+  deleteRecord(module: string, name: string, key: number): void {
+    const img = this.image(module);
+    const t = this.table(module, name).delete(key);
+    this.images.set(module, { state: img.state, tables: { ...img.tables, [name]: t } });
+    this.commits++;
+  }
+}
+
+/**
+ * A module's handle on one of its record tables. Records are stamped with
+ * the table's current schema version on write.
+ */
+export class RecordTable<T extends object> {
+  constructor(
+    private readonly store: StateStore,
+    private readonly module: string,
+    readonly name: string,
+  ) {}
+
+  get(key: number): Rec<T> | undefined {
+    return this.store.getRecord(this.module, this.name, key) as Rec<T> | undefined;
+  }
+
+  put(key: number, value: T): Rec<T> {
+    const rec = { ...value, v: this.store.schemaOf(this.module, this.name) } as Rec<T>;
+    this.store.putRecord(this.module, this.name, key, rec as Rec);
+    return rec;
+  }
+
+  /** Apply an immer recipe to an existing record; throws if there is none. */
+  update(key: number, recipe: (draft: Draft<T>) => void): Rec<T> {
+    const cur = this.get(key);
+    if (cur === undefined) throw new RangeError(`${this.module}/${this.name}: no record ${key}`);
+    const next = produce(cur as unknown as T, recipe) as unknown as Rec<T>;
+    if (next !== cur) this.store.putRecord(this.module, this.name, key, next as Rec);
+    return next;
+  }
+
+  delete(key: number): void {
+    this.store.deleteRecord(this.module, this.name, key);
+  }
+
+  get size(): number {
+    return this.store.table(this.module, this.name).size;
+  }
+
+  /** Raw entries in key order (not migrated). */
+  entries(): IterableIterator<[number, Rec]> {
+    return this.store.table(this.module, this.name).entries();
+  }
+}
