@@ -1,0 +1,122 @@
+// The module catalog: finds module definitions by name in the module
+// histories (`modules/<name>/<version>.ts`, built to `.js`), or loads a
+// user's module file given by path. A `.ts` file is transpiled with the
+// TypeScript compiler API; in both kinds an import of the module API
+// (`livemod/module`, or any path ending in `kernel/module`) is pointed at
+// this installation's, so a module written anywhere links against it.
+
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { err } from './errno.js';
+import { compareSemver, parseSemver, validateModuleDef } from './moddef.js';
+import type { ModuleDef } from './module.js';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const MODULES_DIR = resolve(HERE, '..', 'modules');
+
+export interface LoadedDef {
+  readonly def: ModuleDef;
+  /** `catalog:name@version` or the absolute file path. */
+  readonly source: string;
+}
+
+/** Every module in the histories and its versions, oldest first. */
+export function catalog(): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (!existsSync(MODULES_DIR)) return out;
+  for (const name of readdirSync(MODULES_DIR).sort()) {
+    const dir = join(MODULES_DIR, name);
+    if (!statSync(dir).isDirectory()) continue;
+    const versions = new Set<string>();
+    for (const f of readdirSync(dir)) {
+      const m = /^(\d+\.\d+\.\d+)\.(ts|js)$/.exec(f);
+      if (m && !f.endsWith('.d.ts')) versions.add(m[1]!);
+    }
+    if (versions.size > 0) out.set(name, [...versions].sort(compareSemver));
+  }
+  return out;
+}
+
+/** Does `spec` name a file rather than a catalog entry? */
+export function isPathSpec(spec: string): boolean {
+  return spec.includes('/') || /\.(ts|js|mjs)$/.test(spec);
+}
+
+/** `name` (latest), `name@version`, or a path to a `.ts`/`.js` file. */
+export async function loadModuleDef(spec: string): Promise<LoadedDef> {
+  return isPathSpec(spec) ? loadFromPath(spec) : loadFromCatalog(spec);
+}
+
+export async function loadFromCatalog(spec: string): Promise<LoadedDef> {
+  const at = spec.indexOf('@');
+  const name = at < 0 ? spec : spec.slice(0, at);
+  const wanted = at < 0 ? undefined : spec.slice(at + 1);
+  const all = catalog();
+  const versions = all.get(name);
+  if (!versions) {
+    throw err('ENOENT', `no module named '${name}'`, `known modules: ${[...all.keys()].join(', ') || 'none'}; or give a path to a .ts/.js file`);
+  }
+  if (wanted !== undefined && !parseSemver(wanted)) throw err('EINVAL', `'${wanted}' is not a version (MAJOR.MINOR.PATCH)`, `versions of ${name}: ${versions.join(', ')}`);
+  const version = wanted ?? versions[versions.length - 1]!;
+  if (!versions.includes(version)) throw err('ENOENT', `${name} has no version ${version}`, `versions of ${name}: ${versions.join(', ')}`);
+  const base = join(MODULES_DIR, name, version);
+  const file = existsSync(`${base}.js`) ? `${base}.js` : `${base}.ts`;
+  const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  return { def: validateModuleDef(mod.default, `${name}@${version}`), source: `catalog:${name}@${version}` };
+}
+
+export async function loadFromPath(path: string): Promise<LoadedDef> {
+  const file = resolve(path);
+  if (!existsSync(file)) throw err('ENOENT', `no such file: ${path}`, 'check the path');
+  if (!statSync(file).isFile()) throw err('EINVAL', `${path} is not a file`);
+  if (!/\.(ts|js|mjs)$/.test(file)) throw err('ENOEXEC', `${path} is not a .ts or .js file`);
+  const text = readFileSync(file, 'utf8');
+  const js = file.endsWith('.ts') ? await transpile(text, file) : text;
+  const linked = linkModuleApi(js);
+  const dir = join(tmpdir(), 'livemod-modules');
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, `${createHash('sha256').update(file).update(linked).digest('hex').slice(0, 16)}.mjs`);
+  writeFileSync(out, linked);
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(out).href)) as { default?: unknown };
+  } catch (e) {
+    const what = e instanceof SyntaxError ? 'does not parse' : 'failed to load';
+    throw err('ENOEXEC', `${path} ${what}: ${e instanceof Error ? e.message : String(e)}`, 'fix the file and try again');
+  }
+  return { def: validateModuleDef(mod.default, path), source: file };
+}
+
+async function transpile(text: string, file: string): Promise<string> {
+  const ts = (await import('typescript')).default;
+  const out = ts.transpileModule(text, {
+    fileName: file,
+    reportDiagnostics: true,
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
+  });
+  const diag = out.diagnostics?.find((d) => d.category === ts.DiagnosticCategory.Error);
+  if (diag) {
+    const pos = diag.file && diag.start !== undefined ? diag.file.getLineAndCharacterOfPosition(diag.start) : null;
+    const where = pos ? `${file}:${pos.line + 1}:${pos.character + 1}` : file;
+    throw err('ENOEXEC', `${where} does not parse: ${ts.flattenDiagnosticMessageText(diag.messageText, ' ')}`, 'fix the file and try again');
+  }
+  return out.outputText;
+}
+
+/** The module API file of this installation (`.js` when built, `.ts` under the test runner). */
+function moduleApiUrl(): string {
+  const js = join(HERE, 'module.js');
+  return pathToFileURL(existsSync(js) ? js : join(HERE, 'module.ts')).href;
+}
+
+/** Point imports of the module API at this installation's copy. */
+function linkModuleApi(js: string): string {
+  const api = moduleApiUrl();
+  return js.replace(/(from\s*|import\s*\(\s*)(['"])([^'"]+)\2/g, (whole, lead: string, q: string, spec: string) => {
+    if (spec === 'livemod/module' || spec === 'livemod' || /(^|\/)kernel\/module(\.(js|ts))?$/.test(spec)) return `${lead}${q}${api}${q}`;
+    return whole;
+  });
+}

@@ -1,0 +1,246 @@
+// The module loader: insmod, rmmod, lsmod, modinfo.
+//
+// insmod checks the definition, resolves every import to a slot (refusing an
+// unresolved one by name), creates the module's state in the store, defines
+// a slot per export, registers its ops tables, then runs `init`. Any failure
+// undoes every step already taken, in reverse, so a failed insmod leaves the
+// machine exactly as it was. rmmod refuses with EBUSY while another module
+// imports from the module, while it is pinned (mounts, open files), or while
+// a thread is executing inside it.
+
+import { err, isKernelError, KernelError } from './errno.js';
+import type { KernelServices, ModuleContext, ModuleDef, ParamValue } from './module.js';
+import { parseParams, validateModuleDef } from './moddef.js';
+import { type OpsKind, type OpsRegistry, type OpsTable, opsKey, parseOpsKey } from './ops.js';
+import type { Scheduler } from './sched.js';
+import { RecordTable, type StateStore } from './store.js';
+import { type AnyFn, isGeneratorFunction, makeTarget, type Slot, symbolKey, type SymbolTable } from './symbols.js';
+
+export interface LoaderEnv {
+  readonly symbols: SymbolTable;
+  readonly store: StateStore;
+  readonly ops: OpsRegistry;
+  readonly sched: Scheduler;
+  services(module: string): KernelServices;
+  printk(text: string): void;
+}
+
+export interface LoadedModule {
+  readonly name: string;
+  /** The running version's definition (replaced by an update). */
+  def: ModuleDef;
+  ctx: ModuleContext;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  /** Where it was loaded from: the catalog or a user's path. */
+  source: string;
+  /** Slots this module exports, by `name@N`. */
+  readonly exports: Map<string, Slot>;
+  /** Ops tables it registered, as `kind:name`. */
+  readonly opsTables: string[];
+  /** What each import (`name@N`) is bound to. */
+  readonly imports: Map<string, Slot>;
+  /** Modules that import from this one. */
+  readonly holders: Set<string>;
+  /** Mounts and open files that use this module's ops. */
+  pins: number;
+  readonly loadedAt: number;
+}
+
+export class Loader {
+  private readonly modules = new Map<string, LoadedModule>();
+
+  constructor(private readonly env: LoaderEnv) {}
+
+  get(name: string): LoadedModule | undefined {
+    return this.modules.get(name);
+  }
+
+  /** The loaded module, or ENOENT naming it. */
+  require(name: string): LoadedModule {
+    const mod = this.modules.get(name);
+    if (!mod) throw err('ENOENT', `module ${name} is not loaded`, 'lsmod lists the loaded modules');
+    return mod;
+  }
+
+  list(): LoadedModule[] {
+    return [...this.modules.values()];
+  }
+
+  /** The module that exports `name@N`, if any. */
+  exporterOf(key: string): LoadedModule | undefined {
+    for (const m of this.modules.values()) if (m.exports.has(key)) return m;
+    return undefined;
+  }
+
+  insmod(value: unknown, given: Readonly<Record<string, string>> = {}, source = '(inline)'): LoadedModule {
+    const def = validateModuleDef(value, source);
+    if (this.modules.has(def.name)) {
+      throw err('EEXIST', `module ${def.name} is already loaded (version ${this.modules.get(def.name)!.def.version})`, `rmmod ${def.name} first, or use update`);
+    }
+    const params = parseParams(def, given);
+    const imports = this.resolveImports(def);
+    for (const [sym, e] of Object.entries(def.exports ?? {})) {
+      const key = symbolKey(sym, e.version);
+      const owner = this.exporterOf(key);
+      if (owner) throw err('EEXIST', `module ${def.name} exports ${key}, which ${owner.name} already exports`, `rmmod ${owner.name} first`);
+    }
+    for (const key of Object.keys(def.ops ?? {})) {
+      const { kind, name } = parseOpsKey(key)!;
+      const t = this.env.ops.get(kind, name);
+      if (t) throw err('EEXIST', `module ${def.name} registers ${key}, which ${t.owner} already registered`, `rmmod ${t.owner} first`);
+    }
+
+    const undo: (() => void)[] = [];
+    try {
+      this.env.store.create(def.name, def.state ? def.state.initial(params) : {}, { ...(def.records ?? {}) });
+      undo.push(() => this.env.store.remove(def.name));
+
+      const mod: LoadedModule = {
+        name: def.name,
+        def,
+        ctx: null as unknown as ModuleContext,
+        params,
+        source,
+        exports: new Map(),
+        opsTables: [],
+        imports,
+        holders: new Set(),
+        pins: 0,
+        loadedAt: this.env.sched.now,
+      };
+      mod.ctx = this.context(def, params, imports);
+
+      for (const [key, slot] of this.defineSlots(mod, def, mod.ctx)) {
+        mod.exports.set(key, slot);
+        undo.push(() => this.env.symbols.remove(key));
+      }
+      for (const [key, table] of Object.entries(def.ops ?? {})) {
+        const { kind, name } = parseOpsKey(key)!;
+        this.env.ops.register(kind, name, def.name, this.defineOpsSlots(def, mod.ctx, key, table));
+        mod.opsTables.push(key);
+        undo.push(() => this.unregisterOps(key));
+      }
+      for (const slot of new Set(imports.values())) this.modules.get(slot.target.module)?.holders.add(def.name);
+      undo.push(() => {
+        for (const slot of imports.values()) this.modules.get(slot.target.module)?.holders.delete(def.name);
+      });
+
+      if (def.init) {
+        try {
+          const r: unknown = def.init(mod.ctx);
+          if (r !== undefined) throw err('EINVAL', `init of ${def.name} returned a value; it must be a plain function that returns nothing`);
+        } catch (e) {
+          if (isKernelError(e)) throw new KernelError(e.errno, `init of ${def.name} failed: ${e.message}`, e.hint);
+          throw err('EINVAL', `init of ${def.name} failed: ${e instanceof Error ? e.message : String(e)}`, 'the module was not loaded; fix its init');
+        }
+      }
+      this.modules.set(def.name, mod);
+      this.env.printk(`${def.name}: loaded version ${def.version}${Object.keys(given).length ? ` (${Object.entries(given).map(([k, v]) => `${k}=${v}`).join(' ')})` : ''}`);
+      return mod;
+    } catch (e) {
+      for (const step of undo.reverse()) step();
+      throw e;
+    }
+  }
+
+  rmmod(name: string): void {
+    const mod = this.require(name);
+    if (mod.holders.size > 0) {
+      const users = [...mod.holders].sort();
+      throw err('EBUSY', `module ${name} is in use by ${users.join(', ')}`, `rmmod ${users.join(', ')} first`);
+    }
+    if (mod.pins > 0) {
+      throw err('EBUSY', `module ${name} is in use: ${mod.pins} mount(s) or open file(s) depend on it`, 'umount and close what uses it first');
+    }
+    for (const t of this.env.sched.threads()) {
+      const f = t.frames.find((fr) => fr.module === name);
+      if (f) throw err('EBUSY', `thread ${t.tid} (${t.name}) is executing ${name}:${f.fn}`, 'wait for it to leave the module, then retry');
+    }
+    try {
+      mod.def.exit?.(mod.ctx);
+    } catch (e) {
+      this.env.printk(`${name}: exit failed: ${e instanceof Error ? e.message : String(e)} (unloading anyway)`);
+    }
+    for (const key of mod.opsTables) this.unregisterOps(key);
+    for (const key of mod.exports.keys()) this.env.symbols.remove(key);
+    for (const slot of mod.imports.values()) this.modules.get(slot.target.module)?.holders.delete(name);
+    this.env.store.remove(name);
+    this.modules.delete(name);
+    this.env.printk(`${name}: unloaded`);
+  }
+
+  /** Pin / unpin a module while a mount or an open file uses its ops. */
+  pin(name: string): void {
+    this.require(name).pins++;
+  }
+
+  unpin(name: string): void {
+    const m = this.modules.get(name);
+    if (m && m.pins > 0) m.pins--;
+  }
+
+  /** Resolve each required `name@N` to its slot; ENOENT names the first that is missing. */
+  resolveImports(def: ModuleDef): Map<string, Slot> {
+    const out = new Map<string, Slot>();
+    for (const [sym, iface] of Object.entries(def.requires ?? {})) {
+      const key = symbolKey(sym, iface);
+      const slot = this.env.symbols.get(key);
+      if (!slot) {
+        const other = this.env.symbols.all().filter((s) => s.key.startsWith(`${sym}@`)).map((s) => s.key);
+        throw err(
+          'ENOENT',
+          `module ${def.name}: unresolved symbol ${key}`,
+          other.length ? `only ${other.join(', ')} is exported; load a version that provides ${key}` : `load the module that exports ${sym} first`,
+        );
+      }
+      out.set(key, slot);
+    }
+    return out;
+  }
+
+  /** The context `m` handed to every function of a module version. */
+  context(def: ModuleDef, params: Readonly<Record<string, ParamValue>>, imports: Map<string, Slot>): ModuleContext {
+    const { store, symbols } = this.env;
+    const bound: Record<string, AnyFn> = {};
+    for (const [key, slot] of imports) bound[key.slice(0, key.indexOf('@'))] = symbols.bind(slot);
+    const name = def.name;
+    return Object.freeze({
+      name,
+      version: def.version,
+      params,
+      imports: Object.freeze(bound),
+      state: () => store.state(name),
+      commit: (recipe: (d: never) => void) => store.commit(name, recipe as never),
+      records: <T extends object>(table: string) => new RecordTable<T>(store, name, table),
+      k: this.env.services(name),
+    }) as ModuleContext;
+  }
+
+  /** Create the export slots of a module version (bound to `ctx`). */
+  private defineSlots(mod: LoadedModule, def: ModuleDef, ctx: ModuleContext): [string, Slot][] {
+    const out: [string, Slot][] = [];
+    for (const [sym, e] of Object.entries(def.exports ?? {})) {
+      const key = symbolKey(sym, e.version);
+      const target = makeTarget(mod.name, def.version, sym, e.fn.bind(null, ctx));
+      out.push([key, this.env.symbols.define(key, target, isGeneratorFunction(e.fn))]);
+    }
+    return out;
+  }
+
+  private defineOpsSlots(def: ModuleDef, ctx: ModuleContext, key: string, table: Readonly<Record<string, AnyFn>>): Record<string, Slot> {
+    const slots: Record<string, Slot> = {};
+    for (const [op, fn] of Object.entries(table)) {
+      const slotKey = `${key}.${op}`;
+      slots[op] = this.env.symbols.define(slotKey, makeTarget(def.name, def.version, `${key}.${op}`, fn.bind(null, ctx)), isGeneratorFunction(fn));
+    }
+    return slots;
+  }
+
+  private unregisterOps(key: string): void {
+    const { kind, name } = parseOpsKey(key)!;
+    const t: OpsTable | undefined = this.env.ops.get(kind as OpsKind, name);
+    if (!t) return;
+    this.env.ops.unregister(kind as OpsKind, name);
+    for (const op of Object.keys(t.slots)) this.env.symbols.remove(`${opsKey(kind, name)}.${op}`);
+  }
+}

@@ -1,0 +1,99 @@
+// Checks a module definition (and its parameters) before the loader trusts
+// it, so a malformed module is refused with EINVAL/ENOEXEC and a message
+// naming what is wrong, instead of failing half-way through loading.
+
+import { err } from './errno.js';
+import type { ModuleDef, ParamValue } from './module.js';
+import { parseOpsKey } from './ops.js';
+import { isGeneratorFunction } from './symbols.js';
+
+export type Semver = readonly [number, number, number];
+
+export function parseSemver(v: string): Semver | null {
+  const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(v);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
+}
+
+export function compareSemver(a: string, b: string): number {
+  const x = parseSemver(a);
+  const y = parseSemver(b);
+  if (!x || !y) return a < b ? -1 : a > b ? 1 : 0;
+  return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+}
+
+const NAME = /^[a-z][a-z0-9_]{0,31}$/;
+const SYMBOL = /^[a-z_][a-z0-9_]{0,63}$/;
+
+/** Throws ENOEXEC if `value` is not a module definition at all, EINVAL if it is a malformed one. */
+export function validateModuleDef(value: unknown, where: string): ModuleDef {
+  if (typeof value !== 'object' || value === null || typeof (value as ModuleDef).name !== 'string' || typeof (value as ModuleDef).version !== 'string') {
+    throw err('ENOEXEC', `${where} does not define a module`, 'default-export defineModule({ name, version, ... }); see "Writing a module" in the README');
+  }
+  const def = value as ModuleDef;
+  const bad = (what: string): never => {
+    throw err('EINVAL', `module ${def.name} (${where}): ${what}`, 'see "Writing a module" in the README');
+  };
+  if (!NAME.test(def.name)) bad(`name '${def.name}' must be lower-case letters, digits and _ (at most 32)`);
+  if (!parseSemver(def.version)) bad(`version '${def.version}' is not MAJOR.MINOR.PATCH`);
+  if (typeof def.description !== 'string') bad('description must be a string');
+  for (const [sym, iface] of Object.entries(def.requires ?? {})) {
+    if (!SYMBOL.test(sym)) bad(`required symbol '${sym}' is not a valid name`);
+    if (!Number.isInteger(iface) || iface < 1) bad(`required symbol ${sym} needs an interface version >= 1, got ${String(iface)}`);
+  }
+  for (const [sym, e] of Object.entries(def.exports ?? {})) {
+    if (!SYMBOL.test(sym)) bad(`exported symbol '${sym}' is not a valid name`);
+    if (typeof e !== 'object' || e === null || typeof e.fn !== 'function') bad(`export ${sym} needs { version, fn }`);
+    if (!Number.isInteger(e.version) || e.version < 1) bad(`export ${sym} needs an interface version >= 1`);
+  }
+  for (const [key, table] of Object.entries(def.ops ?? {})) {
+    const parsed = parseOpsKey(key);
+    if (!parsed || parsed.kind === 'syscall') bad(`ops table '${key}' must be named kind:name with kind fs, blkdev, chrdev or irq`);
+    if (typeof table !== 'object' || table === null) bad(`ops table ${key} must be a record of functions`);
+    for (const [op, fn] of Object.entries(table)) if (typeof fn !== 'function') bad(`ops ${key}.${op} is not a function`);
+    if (parsed!.kind === 'irq' && (typeof table.handler !== 'function' || isGeneratorFunction(table.handler))) {
+      bad(`ops ${key} needs a plain (non-blocking) 'handler' function: interrupt handlers cannot block`);
+    }
+  }
+  for (const [p, d] of Object.entries(def.params ?? {})) {
+    if (!['int', 'string', 'bool'].includes(d.type)) bad(`parameter ${p} has unknown type '${String(d.type)}'`);
+  }
+  if (def.state !== undefined) {
+    if (!Number.isInteger(def.state.schema) || typeof def.state.initial !== 'function') bad('state needs { schema: integer, initial: (params) => snapshot }');
+  }
+  for (const [t, v] of Object.entries(def.records ?? {})) {
+    if (!Number.isInteger(v) || v < 1) bad(`record table ${t} needs a schema version >= 1`);
+  }
+  for (const hook of ['init', 'exit'] as const) {
+    const fn = def[hook];
+    if (fn !== undefined && (typeof fn !== 'function' || isGeneratorFunction(fn))) bad(`${hook} must be a plain function (it cannot block)`);
+  }
+  return def;
+}
+
+/** Parse `key=value` module parameters against the definition's declarations. */
+export function parseParams(def: ModuleDef, given: Readonly<Record<string, string>>): Record<string, ParamValue> {
+  const decl = def.params ?? {};
+  const out: Record<string, ParamValue> = {};
+  for (const [k, d] of Object.entries(decl)) out[k] = d.default;
+  for (const [k, raw] of Object.entries(given)) {
+    const d = decl[k];
+    if (!d) {
+      const known = Object.keys(decl);
+      throw err('EINVAL', `module ${def.name} has no parameter '${k}'`, known.length ? `its parameters: ${known.join(', ')}` : 'it takes no parameters');
+    }
+    if (d.type === 'int') {
+      const n = Number(raw);
+      if (!Number.isInteger(n)) throw err('EINVAL', `parameter ${k} of ${def.name} must be an integer, got '${raw}'`);
+      if ((d.min !== undefined && n < d.min) || (d.max !== undefined && n > d.max)) {
+        throw err('EINVAL', `parameter ${k} of ${def.name} must be in ${d.min ?? '-inf'}..${d.max ?? 'inf'}, got ${n}`);
+      }
+      out[k] = n;
+    } else if (d.type === 'bool') {
+      if (!['0', '1', 'true', 'false', 'y', 'n'].includes(raw)) throw err('EINVAL', `parameter ${k} of ${def.name} must be a boolean (0/1/y/n/true/false), got '${raw}'`);
+      out[k] = ['1', 'true', 'y'].includes(raw);
+    } else {
+      out[k] = raw;
+    }
+  }
+  return out;
+}

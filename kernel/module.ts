@@ -1,0 +1,115 @@
+// The module API: the one file a module imports, as a Linux module includes
+// <linux/module.h>. A module file default-exports `defineModule({...})`.
+//
+// Module code keeps no state in closures or module-level variables: all of it
+// lives in the kernel's store (`m.state()`, `m.commit()`, `m.records()`), where
+// the updater can find, snapshot and migrate it. Every function a module
+// exports or registers in an ops table takes the module's context `m` as its
+// first argument; callers never pass it, the linker binds it. Other modules'
+// functions are reached only through `m.imports`, which the linker fills with
+// stubs. Never hold a snapshot across a `yield`: read again after blocking.
+
+import type { Draft } from 'immer';
+import type { Disk } from '../hw/disk.js';
+import type { RecordTable } from './store.js';
+import type { AnyFn } from './symbols.js';
+import type { KGen } from './thread.js';
+
+export type { Draft } from 'immer';
+export { SECTOR_SIZE, type DiskOp, type DiskCompletion } from '../hw/disk.js';
+export { KernelError, err, type Errno } from './errno.js';
+export type { KGen } from './thread.js';
+export type { Rec } from './store.js';
+export type { AnyFn } from './symbols.js';
+
+export type ParamValue = number | string | boolean;
+
+export interface ParamDef {
+  readonly type: 'int' | 'string' | 'bool';
+  readonly default: ParamValue;
+  readonly description: string;
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/** An exported function and the interface version it implements. */
+export interface ExportDef {
+  readonly version: number;
+  readonly fn: AnyFn;
+}
+
+/** What the kernel offers module code besides its imports. */
+export interface KernelServices {
+  /** Declare `cycles` of work done by the running step. */
+  work(cycles: number): void;
+  /** Simulated time, in cycles. */
+  now(): number;
+  /** The running thread's id (0 outside a thread, e.g. in an interrupt). */
+  tid(): number;
+  /** Block the running thread on the module's wait queue `key` until woken. */
+  wait(key: string, why?: string): KGen<void>;
+  wakeOne(key: string): boolean;
+  wakeAll(key: string): number;
+  /** Block the running thread for `cycles`. */
+  sleep(cycles: number): KGen<void>;
+  /** Append a line to the kernel log. */
+  printk(text: string): void;
+  /** A hardware disk, for block drivers. */
+  disk(name: string): Disk | undefined;
+}
+
+export interface ModuleContext<S = unknown, I extends object = Record<string, AnyFn>> {
+  readonly name: string;
+  readonly version: string;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  /** Imported symbols, by name, bound by the linker. */
+  readonly imports: I;
+  /** The module's current snapshot (deep readonly). */
+  state(): S;
+  /** Change the snapshot with an immer recipe; returns the new snapshot. */
+  commit(recipe: (draft: Draft<S>) => void): S;
+  /** One of the module's per-instance record tables (declared in `records`). */
+  records<T extends object>(table: string): RecordTable<T>;
+  readonly k: KernelServices;
+}
+
+export interface StateDef<S> {
+  /** Schema number of the module-wide snapshot. */
+  readonly schema: number;
+  readonly initial: (params: Readonly<Record<string, ParamValue>>) => S;
+}
+
+export interface ModuleDef<S = any> {
+  readonly name: string;
+  /** Semantic version, `MAJOR.MINOR.PATCH`. */
+  readonly version: string;
+  readonly description: string;
+  readonly license?: string;
+  /** Imported symbols and the interface version each was written against. */
+  readonly requires?: Readonly<Record<string, number>>;
+  readonly exports?: Readonly<Record<string, ExportDef>>;
+  /**
+   * Function tables the module registers when it loads, keyed `kind:name`
+   * (kinds: fs, blkdev, chrdev, irq), each a record of operations.
+   */
+  readonly ops?: Readonly<Record<string, Readonly<Record<string, AnyFn>>>>;
+  readonly params?: Readonly<Record<string, ParamDef>>;
+  readonly state?: StateDef<S>;
+  /** Per-instance record tables and the schema version of their records. */
+  readonly records?: Readonly<Record<string, number>>;
+  readonly init?: (m: ModuleContext<S, any>) => void;
+  readonly exit?: (m: ModuleContext<S, any>) => void;
+}
+
+/** Identity with types: the default export of a module file. */
+export function defineModule<S>(def: ModuleDef<S>): ModuleDef<S> {
+  return def;
+}
+
+/** Shorthand for an export entry. */
+export function exported(version: number, fn: AnyFn): ExportDef {
+  return { version, fn };
+}
+
+/** Builds the typed `draft` recipe helpers' companion: a typed context alias. */
+export type Ctx<S, I extends object = Record<string, AnyFn>> = ModuleContext<S, I>;

@@ -1,0 +1,92 @@
+// Function tables registered by modules (filesystem types, block devices,
+// character devices, interrupt handlers) and the kernel's own syscall table.
+// The kernel stores stubs, never raw functions, so every entry can be
+// redirected by retargeting its slot.
+
+import { err } from './errno.js';
+import type { AnyFn, Slot, SymbolTable } from './symbols.js';
+import type { KGen } from './thread.js';
+
+export const OPS_KINDS = ['fs', 'blkdev', 'chrdev', 'irq', 'syscall'] as const;
+export type OpsKind = (typeof OPS_KINDS)[number];
+
+export interface OpsTable {
+  readonly kind: OpsKind;
+  readonly name: string;
+  /** The module that registered it ('kernel' for the syscall table). */
+  readonly owner: string;
+  readonly slots: Readonly<Record<string, Slot>>;
+  /** What callers use: stubs (or raw targets in direct-binding mode). */
+  readonly entries: Readonly<Record<string, AnyFn>>;
+}
+
+/** `kind:name` */
+export function opsKey(kind: string, name: string): string {
+  return `${kind}:${name}`;
+}
+
+export function parseOpsKey(key: string): { kind: OpsKind; name: string } | null {
+  const i = key.indexOf(':');
+  if (i <= 0) return null;
+  const kind = key.slice(0, i);
+  const name = key.slice(i + 1);
+  if (!(OPS_KINDS as readonly string[]).includes(kind) || !/^[a-z0-9_-]+$/i.test(name)) return null;
+  return { kind: kind as OpsKind, name };
+}
+
+export class OpsRegistry {
+  private readonly tables = new Map<string, OpsTable>();
+  /** Called after a table is registered / before it is unregistered. */
+  onRegister: ((t: OpsTable) => void) | null = null;
+  onUnregister: ((t: OpsTable) => void) | null = null;
+
+  constructor(private readonly symbols: SymbolTable) {}
+
+  register(kind: OpsKind, name: string, owner: string, slots: Record<string, Slot>): OpsTable {
+    const key = opsKey(kind, name);
+    if (this.tables.has(key)) {
+      throw err('EEXIST', `${key} is already registered by ${this.tables.get(key)!.owner}`, 'rmmod the module that owns it first');
+    }
+    const entries: Record<string, AnyFn> = {};
+    for (const [op, slot] of Object.entries(slots)) entries[op] = this.symbols.bind(slot);
+    const table: OpsTable = Object.freeze({ kind, name, owner, slots: Object.freeze({ ...slots }), entries: Object.freeze(entries) });
+    this.tables.set(key, table);
+    this.onRegister?.(table);
+    return table;
+  }
+
+  unregister(kind: OpsKind, name: string): void {
+    const t = this.tables.get(opsKey(kind, name));
+    if (!t) return;
+    this.onUnregister?.(t);
+    this.tables.delete(opsKey(kind, name));
+  }
+
+  get(kind: OpsKind, name: string): OpsTable | undefined {
+    return this.tables.get(opsKey(kind, name));
+  }
+
+  list(kind?: OpsKind): OpsTable[] {
+    return [...this.tables.values()].filter((t) => kind === undefined || t.kind === kind);
+  }
+}
+
+/**
+ * Call operation `op` of a table from a generator, whether the operation
+ * blocks or not. Throws ENOSYS when the table lacks it.
+ */
+export function* callOp(table: OpsTable, op: string, ...args: unknown[]): KGen<unknown> {
+  const fn = table.entries[op];
+  const slot = table.slots[op];
+  if (!fn || !slot) throw err('ENOSYS', `${opsKey(table.kind, table.name)} has no operation '${op}'`);
+  return slot.generator ? yield* fn(...args) : fn(...args);
+}
+
+/** Call a non-blocking operation `op` outside a thread (interrupts, printk). */
+export function callOpPlain(table: OpsTable, op: string, ...args: unknown[]): unknown {
+  const fn = table.entries[op];
+  const slot = table.slots[op];
+  if (!fn || !slot) throw err('ENOSYS', `${opsKey(table.kind, table.name)} has no operation '${op}'`);
+  if (slot.generator) throw err('EINVAL', `${opsKey(table.kind, table.name)}.${op} blocks and cannot be called here`);
+  return fn(...args);
+}

@@ -1,0 +1,98 @@
+// The syscall table and the user side of it. The table is a function table
+// like any other (xv6's `syscalls[]`): the kernel registers it as
+// `syscall:core`, one slot per syscall, so syscalls go through stubs too.
+// User threads enter the kernel only through `Sys`, whose every method is a
+// syscall; the return from a syscall is a preemption point and a moment when
+// the thread holds no kernel frames.
+
+import type { Attr } from './vfs.js';
+import type { KGen } from './thread.js';
+
+export const SYSCALLS = [
+  'mount', 'umount', 'open', 'close', 'read', 'write', 'lseek', 'stat', 'mkdir', 'unlink', 'rmdir', 'readdir',
+] as const;
+export type SyscallName = (typeof SYSCALLS)[number];
+
+/** Cycles spent entering and leaving the kernel, per syscall. */
+export const SYSCALL_ENTRY_CYCLES = 150;
+
+export interface SyscallEntry {
+  syscall(name: SyscallName, args: unknown[]): KGen<unknown>;
+}
+
+/** The syscall interface a user program is given. Errors throw KernelError. */
+export class Sys {
+  constructor(private readonly k: SyscallEntry) {}
+
+  *mount(fstype: string, dev: string, path: string): KGen<void> {
+    yield* this.k.syscall('mount', [fstype, dev, path]);
+  }
+  *umount(path: string): KGen<void> {
+    yield* this.k.syscall('umount', [path]);
+  }
+  *open(path: string, flags = 0): KGen<number> {
+    return (yield* this.k.syscall('open', [path, flags])) as number;
+  }
+  *close(fd: number): KGen<void> {
+    yield* this.k.syscall('close', [fd]);
+  }
+  *read(fd: number, len: number): KGen<Uint8Array> {
+    return (yield* this.k.syscall('read', [fd, len])) as Uint8Array;
+  }
+  *write(fd: number, data: Uint8Array): KGen<number> {
+    return (yield* this.k.syscall('write', [fd, data])) as number;
+  }
+  *lseek(fd: number, offset: number, whence = 0): KGen<number> {
+    return (yield* this.k.syscall('lseek', [fd, offset, whence])) as number;
+  }
+  *stat(path: string): KGen<Attr> {
+    return (yield* this.k.syscall('stat', [path])) as Attr;
+  }
+  *mkdir(path: string): KGen<void> {
+    yield* this.k.syscall('mkdir', [path]);
+  }
+  *unlink(path: string): KGen<void> {
+    yield* this.k.syscall('unlink', [path]);
+  }
+  *rmdir(path: string): KGen<void> {
+    yield* this.k.syscall('rmdir', [path]);
+  }
+  *readdir(path: string): KGen<string[]> {
+    return (yield* this.k.syscall('readdir', [path])) as string[];
+  }
+
+  /** Read a whole file from the start (a library routine, not a syscall). */
+  *readFile(path: string, chunk = 4096): KGen<Uint8Array> {
+    const fd = yield* this.open(path);
+    try {
+      const parts: Uint8Array[] = [];
+      let total = 0;
+      for (;;) {
+        const d = yield* this.read(fd, chunk);
+        if (d.length === 0) break;
+        parts.push(d);
+        total += d.length;
+      }
+      const out = new Uint8Array(total);
+      let off = 0;
+      for (const p of parts) {
+        out.set(p, off);
+        off += p.length;
+      }
+      return out;
+    } finally {
+      yield* this.close(fd);
+    }
+  }
+
+  /** Create or truncate `path` and write `data` to it (a library routine). */
+  *writeFile(path: string, data: Uint8Array): KGen<void> {
+    const fd = yield* this.open(path, 0o1 | 0o100 | 0o1000);
+    try {
+      let off = 0;
+      while (off < data.length) off += yield* this.write(fd, data.subarray(off));
+    } finally {
+      yield* this.close(fd);
+    }
+  }
+}

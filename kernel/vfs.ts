@@ -1,0 +1,342 @@
+// The virtual filesystem: the namespace, mounts, open files, and the file
+// syscalls built on them. The root filesystem is a small in-kernel tree of
+// directories (`/`, `/dev`, `/mnt`, and whatever mkdir adds there); `/dev`
+// lists registered character and block devices; filesystems are mounted on
+// root directories and reached only through their `fs:<type>` ops table.
+//
+// Operations of an fs table (all take the device name first; any may block):
+//   mount(dev) -> root ino        umount(dev)
+//   lookup(dev, dir, name) -> ino create(dev, dir, name, 'file'|'dir') -> ino
+//   unlink(dev, dir, name)        rmdir(dev, dir, name)
+//   getattr(dev, ino) -> Attr     readdir(dev, ino) -> names
+//   read(dev, ino, off, len) -> bytes   write(dev, ino, off, bytes) -> count
+//   truncate(dev, ino, size)
+// A chrdev table has read(pos, len) -> { data, pos } and write(bytes) -> count.
+
+import { err } from './errno.js';
+import type { Loader } from './loader.js';
+import { callOp, type OpsRegistry, type OpsTable } from './ops.js';
+import type { Scheduler } from './sched.js';
+import type { KGen, Thread } from './thread.js';
+
+export const O_RDONLY = 0;
+export const O_WRONLY = 1;
+export const O_RDWR = 2;
+export const O_CREAT = 0o100;
+export const O_TRUNC = 0o1000;
+export const O_APPEND = 0o2000;
+export const SEEK_SET = 0;
+export const SEEK_CUR = 1;
+export const SEEK_END = 2;
+const NAME_MAX = 255;
+const FIRST_FD = 3;
+
+export interface Attr {
+  readonly ino: number;
+  readonly type: 'file' | 'dir' | 'chr' | 'blk';
+  readonly size: number;
+  readonly nlink: number;
+}
+
+interface Mount {
+  readonly path: string;
+  readonly fstype: string;
+  readonly dev: string;
+  readonly fs: OpsTable;
+  readonly root: number;
+  /** The module that owns the block device (pinned while mounted). */
+  readonly devOwner: string;
+}
+
+type Node =
+  | { readonly kind: 'root'; readonly path: string }
+  | { readonly kind: 'dev'; readonly name: string; readonly table: OpsTable }
+  | { readonly kind: 'fs'; readonly mount: Mount; readonly ino: number };
+
+interface OpenFile {
+  readonly node: Node;
+  readonly flags: number;
+  offset: number;
+  /** The module pinned while this file is open. */
+  readonly owner: string | null;
+}
+
+/** Split an absolute path into components, resolving `.` and `..`. */
+export function splitPath(path: string): string[] {
+  if (typeof path !== 'string' || !path.startsWith('/')) throw err('EINVAL', `path '${String(path)}' is not absolute`, 'paths start with /');
+  const out: string[] = [];
+  for (const c of path.split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') out.pop();
+    else if (c.length > NAME_MAX) throw err('ENAMETOOLONG', `path component of ${c.length} characters (at most ${NAME_MAX})`);
+    else out.push(c);
+  }
+  return out;
+}
+
+function join(parts: readonly string[]): string {
+  return '/' + parts.join('/');
+}
+
+export class Vfs {
+  private readonly rootDirs = new Set<string>(['/', '/dev', '/mnt']);
+  private readonly mounts = new Map<string, Mount>();
+  private readonly files = new Map<number, Map<number, OpenFile>>();
+
+  constructor(
+    private readonly ops: OpsRegistry,
+    private readonly loader: Loader,
+    private readonly sched: Scheduler,
+  ) {}
+
+  mountTable(): { path: string; fstype: string; dev: string }[] {
+    return [...this.mounts.values()].map(({ path, fstype, dev }) => ({ path, fstype, dev }));
+  }
+
+  /** Open files of all threads (for rmmod and umount checks, and `stat`). */
+  openFiles(): number {
+    let n = 0;
+    for (const t of this.files.values()) n += t.size;
+    return n;
+  }
+
+  /** Close every file a finished thread left open. */
+  releaseThread(t: Thread): void {
+    const table = this.files.get(t.tid);
+    if (!table) return;
+    for (const f of table.values()) if (f.owner) this.loader.unpin(f.owner);
+    this.files.delete(t.tid);
+  }
+
+  // ---- syscalls ---------------------------------------------------------
+
+  *mount(fstype: string, dev: string, path: string): KGen<void> {
+    const p = join(splitPath(path));
+    if (!this.rootDirs.has(p)) throw err('ENOENT', `mount point ${p} does not exist`, `mkdir ${p} first (mount points are directories of the root filesystem)`);
+    if (p === '/' || p === '/dev') throw err('EINVAL', `cannot mount on ${p}`, 'mount on /mnt or a directory made under /');
+    if (this.mounts.has(p)) throw err('EBUSY', `${p} is already a mount point`, `umount ${p} first`);
+    if ([...this.mounts.values()].some((m) => p.startsWith(m.path + '/'))) throw err('EINVAL', `${p} is inside a mounted filesystem`);
+    const fs = this.ops.get('fs', fstype);
+    if (!fs) throw err('ENODEV', `unknown filesystem type '${fstype}'`, `insmod ${fstype} first`);
+    const blk = this.ops.get('blkdev', dev);
+    if (!blk) throw err('ENODEV', `no block device '${dev}'`, 'insmod the block driver first (insmod blkdev)');
+    const busy = [...this.mounts.values()].find((m) => m.dev === dev);
+    if (busy) throw err('EBUSY', `${dev} is already mounted on ${busy.path}`);
+    const root = (yield* callOp(fs, 'mount', dev)) as number;
+    this.loader.pin(fs.owner);
+    this.loader.pin(blk.owner);
+    this.mounts.set(p, { path: p, fstype, dev, fs, root, devOwner: blk.owner });
+  }
+
+  *umount(path: string): KGen<void> {
+    const p = join(splitPath(path));
+    const m = this.mounts.get(p);
+    if (!m) throw err('EINVAL', `${p} is not a mount point`);
+    for (const table of this.files.values()) {
+      for (const f of table.values()) if (f.node.kind === 'fs' && f.node.mount === m) throw err('EBUSY', `${p} has open files`, 'close them first');
+    }
+    yield* callOp(m.fs, 'umount', m.dev);
+    this.mounts.delete(p);
+    this.loader.unpin(m.fs.owner);
+    this.loader.unpin(m.devOwner);
+  }
+
+  *open(path: string, flags: number = O_RDONLY): KGen<number> {
+    const acc = flags & 3;
+    if (acc === 3) throw err('EINVAL', `bad open flags ${flags}`);
+    let node: Node;
+    if (flags & O_CREAT) {
+      const { parent, name } = yield* this.resolveParent(path);
+      node = yield* this.lookupOrCreate(parent, name, path);
+    } else {
+      node = yield* this.resolve(path);
+    }
+    let owner: string | null = null;
+    if (node.kind === 'fs') {
+      const attr = (yield* callOp(node.mount.fs, 'getattr', node.mount.dev, node.ino)) as Attr;
+      if (attr.type === 'dir' && acc !== O_RDONLY) throw err('EISDIR', `${path} is a directory`);
+      if (attr.type === 'file' && flags & O_TRUNC && acc !== O_RDONLY) yield* callOp(node.mount.fs, 'truncate', node.mount.dev, node.ino, 0);
+      owner = node.mount.fs.owner;
+    } else if (node.kind === 'dev') {
+      if (node.table.kind !== 'chrdev') throw err('EOPNOTSUPP', `${path} is a block device; it is used by mounting it`);
+      owner = node.table.owner;
+    } else if (acc !== O_RDONLY) {
+      throw err('EISDIR', `${path} is a directory`);
+    }
+    const t = this.sched.self();
+    let table = this.files.get(t.tid);
+    if (!table) this.files.set(t.tid, (table = new Map()));
+    let fd = FIRST_FD;
+    while (table.has(fd)) fd++;
+    if (owner) this.loader.pin(owner);
+    table.set(fd, { node, flags, offset: 0, owner });
+    return fd;
+  }
+
+  *close(fd: number): KGen<void> {
+    const table = this.files.get(this.sched.self().tid);
+    const f = table?.get(fd);
+    if (!table || !f) throw err('EBADF', `fd ${fd} is not open`);
+    table.delete(fd);
+    if (f.owner) this.loader.unpin(f.owner);
+  }
+
+  *read(fd: number, len: number): KGen<Uint8Array> {
+    const f = this.fd(fd);
+    if ((f.flags & 3) === O_WRONLY) throw err('EBADF', `fd ${fd} is open for writing only`);
+    if (!Number.isInteger(len) || len < 0) throw err('EINVAL', `read length ${len}`);
+    const n = f.node;
+    if (n.kind === 'fs') {
+      const data = (yield* callOp(n.mount.fs, 'read', n.mount.dev, n.ino, f.offset, len)) as Uint8Array;
+      f.offset += data.length;
+      return data;
+    }
+    if (n.kind === 'dev') {
+      const r = (yield* callOp(n.table, 'read', f.offset, len)) as { data: Uint8Array; pos: number };
+      f.offset = r.pos;
+      return r.data;
+    }
+    throw err('EISDIR', `fd ${fd} is a directory; use readdir`);
+  }
+
+  *write(fd: number, data: Uint8Array): KGen<number> {
+    const f = this.fd(fd);
+    if ((f.flags & 3) === O_RDONLY) throw err('EBADF', `fd ${fd} is open for reading only`);
+    if (!(data instanceof Uint8Array)) throw err('EFAULT', 'write needs a byte buffer');
+    const n = f.node;
+    if (n.kind === 'fs') {
+      if (f.flags & O_APPEND) f.offset = ((yield* callOp(n.mount.fs, 'getattr', n.mount.dev, n.ino)) as Attr).size;
+      const count = (yield* callOp(n.mount.fs, 'write', n.mount.dev, n.ino, f.offset, data)) as number;
+      f.offset += count;
+      return count;
+    }
+    if (n.kind === 'dev') return (yield* callOp(n.table, 'write', data)) as number;
+    throw err('EISDIR', `fd ${fd} is a directory`);
+  }
+
+  *lseek(fd: number, offset: number, whence: number = SEEK_SET): KGen<number> {
+    const f = this.fd(fd);
+    let base: number;
+    if (whence === SEEK_SET) base = 0;
+    else if (whence === SEEK_CUR) base = f.offset;
+    else if (whence === SEEK_END && f.node.kind === 'fs') base = ((yield* callOp(f.node.mount.fs, 'getattr', f.node.mount.dev, f.node.ino)) as Attr).size;
+    else throw err('EINVAL', `bad whence ${whence}`);
+    const pos = base + offset;
+    if (!Number.isInteger(pos) || pos < 0) throw err('EINVAL', `seek to ${pos}`);
+    f.offset = pos;
+    return pos;
+  }
+
+  *stat(path: string): KGen<Attr> {
+    const n = yield* this.resolve(path);
+    if (n.kind === 'fs') return (yield* callOp(n.mount.fs, 'getattr', n.mount.dev, n.ino)) as Attr;
+    if (n.kind === 'dev') return { ino: 0, type: n.table.kind === 'chrdev' ? 'chr' : 'blk', size: 0, nlink: 1 };
+    return { ino: 0, type: 'dir', size: 0, nlink: 2 };
+  }
+
+  *mkdir(path: string): KGen<void> {
+    const { parent, name } = yield* this.resolveParent(path);
+    if (parent.kind === 'fs') {
+      yield* callOp(parent.mount.fs, 'create', parent.mount.dev, parent.ino, name, 'dir');
+    } else if (parent.kind === 'root') {
+      const p = join([...splitPath(parent.path), name]);
+      if (this.rootDirs.has(p) || (parent.path === '/dev')) throw err('EEXIST', `${p} exists`);
+      this.rootDirs.add(p);
+    } else {
+      throw err('ENOTDIR', `${path}: parent is not a directory`);
+    }
+  }
+
+  *unlink(path: string): KGen<void> {
+    const { parent, name } = yield* this.resolveParent(path);
+    if (parent.kind !== 'fs') {
+      const p = join([...splitPath(path)]);
+      if (this.rootDirs.has(p)) throw err('EISDIR', `${p} is a directory`, 'use rmdir');
+      throw err(parent.kind === 'root' && parent.path === '/dev' ? 'EPERM' : 'ENOENT', `cannot unlink ${p}`);
+    }
+    yield* callOp(parent.mount.fs, 'unlink', parent.mount.dev, parent.ino, name);
+  }
+
+  *rmdir(path: string): KGen<void> {
+    const p = join(splitPath(path));
+    if (this.mounts.has(p)) throw err('EBUSY', `${p} is a mount point`, `umount ${p} first`);
+    const { parent, name } = yield* this.resolveParent(path);
+    if (parent.kind === 'fs') {
+      yield* callOp(parent.mount.fs, 'rmdir', parent.mount.dev, parent.ino, name);
+      return;
+    }
+    if (!this.rootDirs.has(p)) throw err('ENOENT', `${p} does not exist`);
+    if (p === '/dev' || p === '/mnt') throw err('EPERM', `${p} is part of the root filesystem`);
+    if ([...this.rootDirs].some((d) => d.startsWith(p + '/'))) throw err('ENOTEMPTY', `${p} is not empty`);
+    this.rootDirs.delete(p);
+  }
+
+  *readdir(path: string): KGen<string[]> {
+    const n = yield* this.resolve(path);
+    if (n.kind === 'fs') return (yield* callOp(n.mount.fs, 'readdir', n.mount.dev, n.ino)) as string[];
+    if (n.kind === 'dev') throw err('ENOTDIR', `${path} is a device`);
+    if (n.path === '/dev') return [...this.ops.list('chrdev'), ...this.ops.list('blkdev')].map((t) => t.name).sort();
+    const depth = splitPath(n.path).length;
+    const names = [...this.rootDirs].filter((d) => d !== n.path && d.startsWith(n.path === '/' ? '/' : n.path + '/') && splitPath(d).length === depth + 1);
+    return names.map((d) => splitPath(d)[depth]!).sort();
+  }
+
+  // ---- resolution -------------------------------------------------------
+
+  private fd(fd: number): OpenFile {
+    const f = this.files.get(this.sched.self().tid)?.get(fd);
+    if (!f) throw err('EBADF', `fd ${fd} is not open`);
+    return f;
+  }
+
+  private mountOf(parts: readonly string[]): { mount: Mount; rest: string[] } | null {
+    for (let i = parts.length; i >= 1; i--) {
+      const m = this.mounts.get(join(parts.slice(0, i)));
+      if (m) return { mount: m, rest: parts.slice(i) };
+    }
+    return null;
+  }
+
+  *resolve(path: string): KGen<Node> {
+    const parts = splitPath(path);
+    const hit = this.mountOf(parts);
+    if (hit) {
+      let ino = hit.mount.root;
+      for (const name of hit.rest) ino = (yield* callOp(hit.mount.fs, 'lookup', hit.mount.dev, ino, name)) as number;
+      return { kind: 'fs', mount: hit.mount, ino };
+    }
+    const p = join(parts);
+    if (parts.length === 2 && parts[0] === 'dev') {
+      const table = this.ops.get('chrdev', parts[1]!) ?? this.ops.get('blkdev', parts[1]!);
+      if (table) return { kind: 'dev', name: parts[1]!, table };
+    }
+    if (this.rootDirs.has(p)) return { kind: 'root', path: p };
+    throw err('ENOENT', `${p} does not exist`);
+  }
+
+  private *resolveParent(path: string): KGen<{ parent: Node; name: string }> {
+    const parts = splitPath(path);
+    const name = parts.pop();
+    if (name === undefined) throw err('EEXIST', `${path} is the root directory`);
+    const parent = yield* this.resolve(join(parts));
+    if (parent.kind === 'dev') throw err('ENOTDIR', `${join(parts)} is not a directory`);
+    return { parent, name };
+  }
+
+  private *lookupOrCreate(parent: Node, name: string, path: string): KGen<Node> {
+    if (parent.kind !== 'fs') {
+      const p = join([...splitPath(path)]);
+      if (this.rootDirs.has(p)) return { kind: 'root', path: p };
+      throw err('EPERM', `cannot create ${p}: the root filesystem holds only directories`, 'create files under a mounted filesystem, e.g. /mnt');
+    }
+    const { fs, dev } = parent.mount;
+    try {
+      const ino = (yield* callOp(fs, 'lookup', dev, parent.ino, name)) as number;
+      return { kind: 'fs', mount: parent.mount, ino };
+    } catch (e) {
+      if (!(e instanceof Error && 'errno' in e && e.errno === 'ENOENT')) throw e;
+    }
+    const ino = (yield* callOp(fs, 'create', dev, parent.ino, name, 'file')) as number;
+    return { kind: 'fs', mount: parent.mount, ino };
+  }
+}

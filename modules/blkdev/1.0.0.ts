@@ -1,0 +1,87 @@
+// blkdev 1.0.0: the block driver for the simulated disk. A request is one
+// sector; the calling thread blocks until the disk's completion interrupt
+// records the request's status in the module state and wakes it. At most
+// `queue_depth` requests are in flight; further submitters wait for a slot.
+
+import { type Ctx, defineModule, type DiskCompletion, type DiskOp, err, type KGen, SECTOR_SIZE } from '../../kernel/module.js';
+
+interface BlkState {
+  /** Requests submitted to the hardware and not yet completed. */
+  readonly inflight: number;
+  /** Completions not yet collected by their submitter, by request id. */
+  readonly done: Readonly<Record<number, 'ok' | 'EIO'>>;
+  readonly stats: { readonly reads: number; readonly writes: number; readonly errors: number };
+}
+
+type M = Ctx<BlkState>;
+
+const DEV = 'disk0';
+
+function* blkSubmit(m: M, dev: string, op: DiskOp, sector: number, buf: Uint8Array): KGen<void> {
+  const disk = m.k.disk(dev);
+  if (!disk) throw err('ENODEV', `blkdev: no disk '${dev}'`);
+  if (op !== 'read' && op !== 'write') throw err('EINVAL', `blkdev: bad operation '${String(op)}'`);
+  if (!Number.isInteger(sector) || sector < 0 || sector >= disk.sectors) throw err('EINVAL', `blkdev: sector ${sector} outside 0..${disk.sectors - 1}`);
+  if (!(buf instanceof Uint8Array) || buf.length !== SECTOR_SIZE) throw err('EINVAL', `blkdev: buffer must be ${SECTOR_SIZE} bytes`);
+  while (m.state().inflight >= (m.params.queue_depth as number)) yield* m.k.wait(`${dev}:slot`, 'blkdev queue full');
+  m.k.work(200);
+  const id = disk.submit(op, sector, 1, buf);
+  m.commit((s) => {
+    s.inflight++;
+    if (op === 'read') s.stats.reads++;
+    else s.stats.writes++;
+  });
+  while (m.state().done[id] === undefined) yield* m.k.wait(`${dev}:req${id}`, `disk I/O (${op} sector ${sector})`);
+  const status = m.state().done[id];
+  m.commit((s) => {
+    delete s.done[id];
+    if (status === 'EIO') s.stats.errors++;
+  });
+  if (status === 'EIO') throw err('EIO', `blkdev: I/O error on ${dev} sector ${sector}`);
+}
+
+function blkCapacity(m: M, dev: string): number {
+  const disk = m.k.disk(dev);
+  if (!disk) throw err('ENODEV', `blkdev: no disk '${dev}'`);
+  return disk.sectors;
+}
+
+/** Completion interrupt: record the status, wake the submitter and one waiter for a slot. */
+function diskInterrupt(m: M, _line: number, c: DiskCompletion): void {
+  m.commit((s) => {
+    s.done[c.id] = c.status;
+    s.inflight--;
+  });
+  m.k.wakeOne(`${DEV}:req${c.id}`);
+  m.k.wakeOne(`${DEV}:slot`);
+}
+
+function* submitDisk0(m: M, op: DiskOp, sector: number, buf: Uint8Array): KGen<void> {
+  yield* blkSubmit(m, DEV, op, sector, buf);
+}
+
+function capacityDisk0(m: M): number {
+  return blkCapacity(m, DEV);
+}
+
+export default defineModule<BlkState>({
+  name: 'blkdev',
+  version: '1.0.0',
+  description: 'block driver for the simulated disk: one sector per request, completion by interrupt',
+  license: 'MIT',
+  params: {
+    queue_depth: { type: 'int', default: 16, min: 1, max: 256, description: 'requests in flight at most' },
+  },
+  state: { schema: 1, initial: () => ({ inflight: 0, done: {}, stats: { reads: 0, writes: 0, errors: 0 } }) },
+  exports: {
+    blk_submit: { version: 1, fn: blkSubmit },
+    blk_capacity: { version: 1, fn: blkCapacity },
+  },
+  ops: {
+    'irq:disk0': { handler: diskInterrupt },
+    'blkdev:disk0': { submit: submitDisk0, capacity: capacityDisk0 },
+  },
+  init(m) {
+    m.k.printk(`disk0: ${blkCapacity(m, DEV)} sectors of ${SECTOR_SIZE} bytes, queue depth ${String(m.params.queue_depth)}`);
+  },
+});

@@ -1,0 +1,275 @@
+// simplefs 1.0.0: a filesystem on a block device. File data lives in disk
+// blocks (one sector each) reached through blkdev's `blk_submit@1`; the
+// metadata lives in the module state: per volume the block count, the
+// free-block bitmap and the root inode, and per directory its entries as a
+// list (lookup is a linear scan). Inodes are per-instance records.
+//
+// The volume's metadata outlives umount (it is the "disk format" of this
+// simulation), so a remount sees the same files.
+
+import { type Ctx, defineModule, err, type KGen, SECTOR_SIZE } from '../../kernel/module.js';
+
+const BS = SECTOR_SIZE;
+
+interface DirEntry {
+  readonly name: string;
+  readonly ino: number;
+}
+
+interface Volume {
+  readonly blocks: number;
+  /** One bit per block, 32 per word; 1 = in use. Block 0 is the superblock. */
+  readonly freeMap: readonly number[];
+  readonly used: number;
+  readonly root: number;
+  readonly mounted: boolean;
+}
+
+interface SfsState {
+  readonly volumes: Readonly<Record<string, Volume>>;
+  readonly nextIno: number;
+  /** Directory entries, by directory inode. */
+  readonly dirs: Readonly<Record<number, readonly DirEntry[]>>;
+}
+
+interface Inode {
+  readonly ino: number;
+  readonly dev: string;
+  readonly type: 'file' | 'dir';
+  readonly size: number;
+  readonly nlink: number;
+  readonly blocks: readonly number[];
+}
+
+interface Imports {
+  blk_submit(dev: string, op: 'read' | 'write', sector: number, buf: Uint8Array): KGen<void>;
+  blk_capacity(dev: string): number;
+}
+
+type M = Ctx<SfsState, Imports>;
+
+function inode(m: M, dev: string, ino: number): Inode {
+  const rec = m.records<Inode>('inodes').get(ino);
+  if (!rec || rec.dev !== dev) throw err('ENOENT', `simplefs: no inode ${ino} on ${dev}`);
+  return rec;
+}
+
+function volume(m: M, dev: string): Volume {
+  const v = m.state().volumes[dev];
+  if (!v || !v.mounted) throw err('EINVAL', `simplefs: ${dev} is not mounted`);
+  return v;
+}
+
+function entries(m: M, dev: string, dir: number): readonly DirEntry[] {
+  if (inode(m, dev, dir).type !== 'dir') throw err('ENOTDIR', `simplefs: inode ${dir} is not a directory`);
+  return m.state().dirs[dir] ?? [];
+}
+
+function findEntry(m: M, dev: string, dir: number, name: string): DirEntry | undefined {
+  const list = entries(m, dev, dir);
+  m.k.work(20 * list.length); // a linear scan of the directory
+  return list.find((e) => e.name === name);
+}
+
+function allocBlocks(m: M, dev: string, n: number): number[] {
+  const vol = volume(m, dev);
+  if (vol.blocks - vol.used < n) throw err('ENOSPC', `simplefs: ${dev} has ${vol.blocks - vol.used} free blocks, ${n} needed`);
+  const got: number[] = [];
+  for (let w = 0; w < vol.freeMap.length && got.length < n; w++) {
+    const word = vol.freeMap[w]!;
+    if (word === -1) continue;
+    for (let b = 0; b < 32 && got.length < n; b++) {
+      const blk = w * 32 + b;
+      if (blk < vol.blocks && !(word & (1 << b))) got.push(blk);
+    }
+  }
+  m.commit((s) => {
+    const v = s.volumes[dev]!;
+    for (const blk of got) v.freeMap[blk >>> 5] = v.freeMap[blk >>> 5]! | (1 << (blk & 31));
+    v.used += got.length;
+  });
+  return got;
+}
+
+function freeBlocks(m: M, dev: string, blocks: readonly number[]): void {
+  if (blocks.length === 0) return;
+  m.commit((s) => {
+    const v = s.volumes[dev]!;
+    for (const blk of blocks) v.freeMap[blk >>> 5] = v.freeMap[blk >>> 5]! & ~(1 << (blk & 31));
+    v.used -= blocks.length;
+  });
+}
+
+function* readBlock(m: M, dev: string, blk: number): KGen<Uint8Array> {
+  const buf = new Uint8Array(BS);
+  yield* m.imports.blk_submit(dev, 'read', blk, buf);
+  return buf;
+}
+
+// ---- fs:simplefs operations ----------------------------------------------
+
+function mount(m: M, dev: string): number {
+  const existing = m.state().volumes[dev];
+  if (existing) {
+    m.commit((s) => {
+      s.volumes[dev]!.mounted = true;
+    });
+    return existing.root;
+  }
+  const blocks = m.imports.blk_capacity(dev);
+  const root = m.state().nextIno;
+  m.k.work(1000);
+  m.records<Inode>('inodes').put(root, { ino: root, dev, type: 'dir', size: 0, nlink: 2, blocks: [] });
+  m.commit((s) => {
+    const freeMap = new Array<number>(Math.ceil(blocks / 32)).fill(0);
+    freeMap[0] = 1; // the superblock
+    s.volumes[dev] = { blocks, freeMap, used: 1, root, mounted: true };
+    s.nextIno = root + 1;
+    s.dirs[root] = [];
+  });
+  m.k.printk(`formatted ${dev}: ${blocks} blocks`);
+  return root;
+}
+
+function umount(m: M, dev: string): void {
+  volume(m, dev);
+  m.commit((s) => {
+    s.volumes[dev]!.mounted = false;
+  });
+}
+
+function lookup(m: M, dev: string, dir: number, name: string): number {
+  const e = findEntry(m, dev, dir, name);
+  if (!e) throw err('ENOENT', `${name} does not exist`);
+  return e.ino;
+}
+
+function create(m: M, dev: string, dir: number, name: string, type: 'file' | 'dir'): number {
+  volume(m, dev);
+  if (findEntry(m, dev, dir, name)) throw err('EEXIST', `${name} exists`);
+  const ino = m.state().nextIno;
+  m.records<Inode>('inodes').put(ino, { ino, dev, type, size: 0, nlink: type === 'dir' ? 2 : 1, blocks: [] });
+  if (type === 'dir') m.records<Inode>('inodes').update(dir, (d) => void (d.nlink += 1));
+  m.commit((s) => {
+    s.nextIno = ino + 1;
+    s.dirs[dir] = [...(s.dirs[dir] ?? []), { name, ino }];
+    if (type === 'dir') s.dirs[ino] = [];
+  });
+  return ino;
+}
+
+function removeEntry(m: M, dev: string, dir: number, name: string, want: 'file' | 'dir'): void {
+  const e = findEntry(m, dev, dir, name);
+  if (!e) throw err('ENOENT', `${name} does not exist`);
+  const node = inode(m, dev, e.ino);
+  if (want === 'file' && node.type === 'dir') throw err('EISDIR', `${name} is a directory`, 'use rmdir');
+  if (want === 'dir' && node.type !== 'dir') throw err('ENOTDIR', `${name} is not a directory`);
+  if (want === 'dir' && (m.state().dirs[e.ino]?.length ?? 0) > 0) throw err('ENOTEMPTY', `${name} is not empty`);
+  freeBlocks(m, dev, node.blocks);
+  m.records<Inode>('inodes').delete(e.ino);
+  if (want === 'dir') m.records<Inode>('inodes').update(dir, (d) => void (d.nlink -= 1));
+  m.commit((s) => {
+    s.dirs[dir] = (s.dirs[dir] ?? []).filter((x) => x.name !== name);
+    if (want === 'dir') delete s.dirs[e.ino];
+  });
+}
+
+function unlink(m: M, dev: string, dir: number, name: string): void {
+  removeEntry(m, dev, dir, name, 'file');
+}
+
+function rmdir(m: M, dev: string, dir: number, name: string): void {
+  removeEntry(m, dev, dir, name, 'dir');
+}
+
+function getattr(m: M, dev: string, ino: number): { ino: number; type: 'file' | 'dir'; size: number; nlink: number } {
+  const n = inode(m, dev, ino);
+  return { ino: n.ino, type: n.type, size: n.size, nlink: n.nlink };
+}
+
+function readdir(m: M, dev: string, ino: number): string[] {
+  return entries(m, dev, ino).map((e) => e.name).sort();
+}
+
+function* read(m: M, dev: string, ino: number, off: number, len: number): KGen<Uint8Array> {
+  const first = inode(m, dev, ino);
+  if (first.type === 'dir') throw err('EISDIR', `inode ${ino} is a directory`);
+  const end = Math.min(first.size, off + len);
+  if (off >= end) return new Uint8Array(0);
+  const out = new Uint8Array(end - off);
+  for (let bi = Math.floor(off / BS); bi * BS < end; bi++) {
+    const blk = inode(m, dev, ino).blocks[bi]; // read again: we may have slept
+    if (blk === undefined) return out.subarray(0, Math.max(0, bi * BS - off)); // truncated under us
+    const data = yield* readBlock(m, dev, blk);
+    const from = Math.max(off, bi * BS);
+    const to = Math.min(end, (bi + 1) * BS);
+    out.set(data.subarray(from - bi * BS, to - bi * BS), from - off);
+  }
+  return out;
+}
+
+function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Array): KGen<number> {
+  const node = inode(m, dev, ino);
+  if (node.type === 'dir') throw err('EISDIR', `inode ${ino} is a directory`);
+  if (bytes.length === 0) return 0;
+  // Writing past the end: the hole reads as zeros, so write them.
+  let off = offset;
+  let data = bytes;
+  if (off > node.size) {
+    data = new Uint8Array(off - node.size + bytes.length);
+    data.set(bytes, off - node.size);
+    off = node.size;
+  }
+  const end = off + data.length;
+  const need = Math.ceil(end / BS);
+  const fresh = new Set<number>();
+  if (need > node.blocks.length) {
+    const got = allocBlocks(m, dev, need - node.blocks.length);
+    for (const b of got) fresh.add(b);
+    m.records<Inode>('inodes').update(ino, (r) => void r.blocks.push(...got));
+  }
+  for (let bi = Math.floor(off / BS); bi < need; bi++) {
+    const blk = inode(m, dev, ino).blocks[bi];
+    if (blk === undefined) throw err('EIO', `simplefs: inode ${ino} lost block ${bi} during a write`);
+    const from = Math.max(off, bi * BS) - bi * BS;
+    const to = Math.min(end, (bi + 1) * BS) - bi * BS;
+    let buf: Uint8Array;
+    if (from === 0 && to === BS) buf = data.slice(bi * BS - off, bi * BS - off + BS);
+    else {
+      buf = fresh.has(blk) ? new Uint8Array(BS) : yield* readBlock(m, dev, blk);
+      buf.set(data.subarray(bi * BS + from - off, bi * BS + to - off), from);
+    }
+    yield* m.imports.blk_submit(dev, 'write', blk, buf);
+  }
+  m.records<Inode>('inodes').update(ino, (r) => void (r.size = Math.max(r.size, end)));
+  return bytes.length;
+}
+
+function* truncate(m: M, dev: string, ino: number, size: number): KGen<void> {
+  const node = inode(m, dev, ino);
+  if (node.type === 'dir') throw err('EISDIR', `inode ${ino} is a directory`);
+  if (!Number.isInteger(size) || size < 0) throw err('EINVAL', `bad size ${size}`);
+  if (size > node.size) {
+    yield* write(m, dev, ino, node.size, new Uint8Array(size - node.size));
+    return;
+  }
+  const keep = Math.ceil(size / BS);
+  freeBlocks(m, dev, node.blocks.slice(keep));
+  m.records<Inode>('inodes').update(ino, (r) => {
+    r.blocks.length = keep;
+    r.size = size;
+  });
+}
+
+export default defineModule<SfsState>({
+  name: 'simplefs',
+  version: '1.0.0',
+  description: 'a simple filesystem: data in disk blocks through blkdev, metadata in module state, inodes as records',
+  license: 'MIT',
+  requires: { blk_submit: 1, blk_capacity: 1 },
+  state: { schema: 1, initial: () => ({ volumes: {}, nextIno: 1, dirs: {} }) },
+  records: { inodes: 1 },
+  ops: {
+    'fs:simplefs': { mount, umount, lookup, create, unlink, rmdir, getattr, readdir, read, write, truncate },
+  },
+});
