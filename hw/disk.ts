@@ -52,7 +52,7 @@ export class Disk {
     private readonly irq: InterruptController,
     readonly line: number,
     private readonly rng: Rng,
-    readonly latency: DiskLatency = { base: 2000, jitter: 6000, perSector: 40 },
+    readonly latency: DiskLatency = { base: 500, jitter: 1500, perSector: 20 },
   ) {
     this.data = new Uint8Array(sectors * SECTOR_SIZE);
   }

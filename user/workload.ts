@@ -1,0 +1,186 @@
+// The verifying workload: user threads that create, write, overwrite, read
+// back and delete files under a mounted filesystem, only through syscalls.
+// File contents derive from the workload seed, the thread, the file and a
+// generation number, so the workload always knows what every file must hold.
+// It counts operations done and failed; `stop` lets every thread finish its
+// current operation, then a verifier thread reads every file back and checks
+// every byte, and that each directory lists exactly the expected files.
+//
+// This is user space: it lives outside the kernel and reaches it only
+// through `Sys`. Its record of expected contents is the checker's memory.
+
+import { derivedBytes, Rng } from '../hw/rng.js';
+import { isKernelError } from '../kernel/errno.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { Sys } from '../kernel/syscalls.js';
+import type { KGen, Thread } from '../kernel/thread.js';
+import { O_CREAT, O_WRONLY } from '../kernel/vfs.js';
+
+export interface WorkloadConfig {
+  readonly threads: number;
+  readonly files: number;
+  readonly seed: number;
+  /** Where the filesystem under test is mounted. */
+  readonly root: string;
+  /** Largest file written, in bytes. */
+  readonly maxSize: number;
+}
+
+export const DEFAULT_WORKLOAD: WorkloadConfig = { threads: 4, files: 8, seed: 1, root: '/mnt', maxSize: 4096 };
+
+export interface VerifyReport {
+  readonly files: number;
+  readonly bytes: number;
+  readonly mismatches: readonly string[];
+}
+
+const MAX_FAILURES_KEPT = 20;
+
+export class Workload {
+  readonly config: WorkloadConfig;
+  ops = 0;
+  failed = 0;
+  readonly failures: string[] = [];
+  private readonly expected = new Map<string, Uint8Array>();
+  private readonly threads: Thread[] = [];
+  private stopping = false;
+  startedAt = 0;
+  stoppedAt: number | null = null;
+
+  constructor(
+    private readonly k: Kernel,
+    config: Partial<WorkloadConfig> = {},
+  ) {
+    this.config = { ...DEFAULT_WORKLOAD, ...config };
+    const { threads, files, maxSize } = this.config;
+    if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new RangeError(`threads must be 1..64, got ${threads}`);
+    if (!Number.isInteger(files) || files < 1 || files > 1000) throw new RangeError(`files must be 1..1000, got ${files}`);
+    if (!Number.isInteger(maxSize) || maxSize < 1 || maxSize > 65536) throw new RangeError(`maxSize must be 1..65536, got ${maxSize}`);
+  }
+
+  get running(): boolean {
+    return this.threads.some((t) => t.state !== 'exited');
+  }
+
+  /** Start the worker threads. */
+  start(): void {
+    this.startedAt = this.k.now;
+    for (let t = 0; t < this.config.threads; t++) {
+      this.threads.push(this.k.spawnUser(`work${t}`, (sys) => this.worker(sys, t)));
+    }
+  }
+
+  /** Ask every worker to stop after its current operation and run until they have. */
+  stop(maxCycles = 100_000_000): void {
+    this.stopping = true;
+    if (!this.k.runUntil(() => !this.running, maxCycles)) {
+      const stuck = this.threads.filter((t) => t.state !== 'exited').map((t) => `${t.tid} (${t.waitChannel ?? t.state})`);
+      throw new Error(`workload threads did not stop within ${maxCycles} cycles: ${stuck.join(', ')}`);
+    }
+    this.stoppedAt = this.k.now;
+  }
+
+  /** Read every file back through syscalls and compare every byte. */
+  verify(maxCycles = 500_000_000): VerifyReport {
+    const mismatches: string[] = [];
+    let bytes = 0;
+    const t = this.k.spawnUser('verify', (sys) => this.verifier(sys, mismatches, (n) => (bytes += n)));
+    this.k.runThread(t, maxCycles);
+    return { files: this.expected.size, bytes, mismatches };
+  }
+
+  private dir(t: number): string {
+    return `${this.config.root}/w${t}`;
+  }
+
+  private *worker(sys: Sys, t: number): KGen<void> {
+    const rng = new Rng(this.config.seed).fork(t + 1);
+    const dir = this.dir(t);
+    let generation = 0;
+    yield* this.attempt(`mkdir ${dir}`, () => sys.mkdir(dir));
+    while (!this.stopping) {
+      const i = rng.int(0, this.config.files - 1);
+      const path = `${dir}/f${i}`;
+      const roll = rng.int(0, 99);
+      const have = this.expected.get(path);
+      if (roll < 45 || !have) {
+        const size = rng.int(1, this.config.maxSize);
+        const data = derivedBytes(size, this.config.seed, t, i, ++generation);
+        yield* this.attempt(`write ${path}`, function* (this: Workload) {
+          yield* sys.writeFile(path, data);
+          this.expected.set(path, data);
+        }.bind(this));
+      } else if (roll < 60) {
+        const off = rng.int(0, have.length);
+        const len = rng.int(1, 700);
+        const patch = derivedBytes(len, this.config.seed, t, i, ++generation);
+        yield* this.attempt(`overwrite ${path}@${off}`, function* (this: Workload) {
+          const fd = yield* sys.open(path, O_WRONLY | O_CREAT);
+          yield* sys.lseek(fd, off);
+          yield* sys.write(fd, patch);
+          yield* sys.close(fd);
+          const next = new Uint8Array(Math.max(have.length, off + len));
+          next.set(have);
+          next.set(patch, off);
+          this.expected.set(path, next);
+        }.bind(this));
+      } else if (roll < 95) {
+        yield* this.attempt(`read ${path}`, function* (this: Workload) {
+          const got = yield* sys.readFile(path);
+          const bad = firstDifference(got, have);
+          if (bad !== null) throw new Error(`read ${path}: ${bad}`);
+        }.bind(this));
+      } else {
+        yield* this.attempt(`unlink ${path}`, function* (this: Workload) {
+          yield* sys.unlink(path);
+          this.expected.delete(path);
+        }.bind(this));
+      }
+    }
+  }
+
+  /** Run one operation; count it, and count and keep its failure if it fails. */
+  private *attempt(what: string, op: () => KGen<void>): KGen<void> {
+    try {
+      yield* op();
+      this.ops++;
+    } catch (e) {
+      this.ops++;
+      this.failed++;
+      if (this.failures.length < MAX_FAILURES_KEPT) {
+        this.failures.push(`${what}: ${isKernelError(e) ? e.describe() : e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+
+  private *verifier(sys: Sys, mismatches: string[], count: (n: number) => void): KGen<void> {
+    for (let t = 0; t < this.config.threads; t++) {
+      const dir = this.dir(t);
+      const want = [...this.expected.keys()].filter((p) => p.startsWith(dir + '/')).map((p) => p.slice(dir.length + 1)).sort();
+      let names: string[] = [];
+      try {
+        names = yield* sys.readdir(dir);
+      } catch (e) {
+        mismatches.push(`readdir ${dir}: ${isKernelError(e) ? e.describe() : String(e)}`);
+      }
+      if (names.join('/') !== want.join('/')) mismatches.push(`${dir} lists [${names.join(' ')}], expected [${want.join(' ')}]`);
+    }
+    for (const [path, want] of [...this.expected].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      try {
+        const got = yield* sys.readFile(path);
+        const bad = firstDifference(got, want);
+        if (bad !== null) mismatches.push(`${path}: ${bad}`);
+        count(got.length);
+      } catch (e) {
+        mismatches.push(`${path}: ${isKernelError(e) ? e.describe() : String(e)}`);
+      }
+    }
+  }
+}
+
+/** Null when equal, otherwise where the first difference is. */
+export function firstDifference(got: Uint8Array, want: Uint8Array): string | null {
+  if (got.length !== want.length) return `${got.length} bytes, expected ${want.length}`;
+  for (let i = 0; i < got.length; i++) if (got[i] !== want[i]) return `byte ${i} is ${got[i]}, expected ${want[i]}`;
+  return null;
+}
