@@ -1,0 +1,56 @@
+// A console session on a booted machine: what `livemod shell` and
+// `livemod run` drive. It holds the kernel and the workload, parses a line,
+// dispatches it through the command table, and runs file commands as
+// syscalls from a short-lived user thread while the rest of the machine
+// (the workload included) keeps running.
+
+import type { MachineConfig } from '../hw/machine.js';
+import { err } from '../kernel/errno.js';
+import { bootKernel, type Kernel } from '../kernel/kernel.js';
+import type { Sys } from '../kernel/syscalls.js';
+import type { KGen } from '../kernel/thread.js';
+import type { Workload } from '../user/workload.js';
+import { COMMANDS, type Command } from './commands.js';
+import { tokenize } from './format.js';
+
+/** Most cycles a console command's user thread may take before the console gives up waiting. */
+export const COMMAND_CYCLE_LIMIT = 50_000_000;
+
+export class ConsoleSession {
+  workload: Workload | null = null;
+
+  constructor(
+    readonly k: Kernel,
+    /** Where output lines go. */
+    readonly print: (line: string) => void,
+  ) {}
+
+  static boot(config: Partial<MachineConfig>, print: (line: string) => void): ConsoleSession {
+    return new ConsoleSession(bootKernel(config), print);
+  }
+
+  /** Run one console line. Throws (a KernelError for user errors) when it fails. */
+  async exec(line: string): Promise<void> {
+    const words = tokenize(line);
+    const name = words[0];
+    if (name === undefined) return;
+    const cmd = COMMANDS.get(name);
+    if (!cmd) throw err('EINVAL', `unknown command '${name}'`, "type 'help' for the list of commands");
+    const args = words.slice(1);
+    if (args.includes('--help') || args.includes('-h')) {
+      for (const l of helpFor(cmd)) this.print(l);
+      return;
+    }
+    await cmd.run(this, args);
+  }
+
+  /** Run `program` as a user thread until it exits; returns its result. */
+  sys<T>(what: string, program: (sys: Sys) => KGen<T>): T {
+    const t = this.k.spawnUser(`sh:${what}`, program);
+    return this.k.runThread(t, COMMAND_CYCLE_LIMIT) as T;
+  }
+}
+
+export function helpFor(cmd: Command): string[] {
+  return [`usage: ${cmd.usage}`, `  ${cmd.summary}`, ...(cmd.details ?? []).map((d) => `  ${d}`)];
+}

@@ -1,0 +1,71 @@
+// Text helpers for the console: aligned tables, number parsing with units,
+// and the one-line rendering of errors.
+
+import { err, isKernelError } from '../kernel/errno.js';
+
+/** Columns aligned to the widest cell; the last column is not padded. */
+export function table(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string[] {
+  const cells = [headers, ...rows.map((r) => r.map(String))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+/** Parse a count such as `250000`, `250_000`, `250k`, `1M`, `1e6`. */
+export function parseCount(text: string, what: string): number {
+  const m = /^(\d[\d_]*(?:\.\d+)?(?:e\d+)?)([kKmMgG]?)$/.exec(text);
+  const mult = { '': 1, k: 1e3, K: 1e3, m: 1e6, M: 1e6, g: 1e9, G: 1e9 } as const;
+  const n = m ? Number(m[1]!.replace(/_/g, '')) * mult[m[2] as keyof typeof mult] : NaN;
+  if (!Number.isFinite(n) || !Number.isInteger(n) || n < 0) throw err('EINVAL', `${what} must be a whole number (like 250000, 250k or 1M), got '${text}'`);
+  return n;
+}
+
+/** `key=value` arguments into a record; EINVAL for anything else. */
+export function keyValues(args: readonly string[], usage: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const a of args) {
+    const i = a.indexOf('=');
+    if (i <= 0) throw err('EINVAL', `expected key=value, got '${a}'`, `usage: ${usage}`);
+    out[a.slice(0, i)] = a.slice(i + 1);
+  }
+  return out;
+}
+
+/** The one line a user sees for a failure. Bugs (not KernelErrors) say so. */
+export function describeError(e: unknown): string {
+  if (isKernelError(e)) return e.describe();
+  if (e instanceof RangeError || e instanceof TypeError) return `EINVAL: ${e.message}`;
+  return `internal error: ${e instanceof Error ? e.message : String(e)} (please report it; LIVEMOD_DEBUG=1 shows the stack)`;
+}
+
+/** Split a console line into words; quotes group, backslash escapes. */
+export function tokenize(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quote: '"' | "'" | null = null;
+  let any = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quote) {
+      if (c === quote) quote = null;
+      else if (c === '\\' && quote === '"' && i + 1 < line.length) {
+        const n = line[++i]!;
+        cur += n === 'n' ? '\n' : n === 't' ? '\t' : n;
+      } else cur += c;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      any = true;
+    } else if (c === '\\' && i + 1 < line.length) {
+      cur += line[++i];
+      any = true;
+    } else if (/\s/.test(c)) {
+      if (any || cur) out.push(cur);
+      cur = '';
+      any = false;
+    } else {
+      cur += c;
+    }
+  }
+  if (quote) throw err('EINVAL', 'unterminated quote');
+  if (any || cur) out.push(cur);
+  return out;
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// The `livemod` command: parses the command line (commander) and hands off
+// to the console (`shell`, `run`) or the demo. User errors print one line
+// naming the errno and exit non-zero; only LIVEMOD_DEBUG=1 shows stacks.
+
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { err } from '../kernel/errno.js';
+import { ConsoleSession } from './console.js';
+import { describeError } from './format.js';
+import { runScript } from './script.js';
+import { interactive } from './shell.js';
+
+function integer(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`EINVAL: ${name} must be an integer in ${min}..${max}`);
+    }
+    return n;
+  };
+}
+
+interface MachineOpts {
+  seed: number;
+  cpus: number;
+}
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const errLine = (line: string) => process.stderr.write(`${line}\n`);
+
+const program = new Command();
+program
+  .name('livemod')
+  .description('A simulated multi-CPU machine running a modular kernel that is updated while it runs.')
+  .option('--seed <n>', 'seed of the machine (a run is a pure function of it)', integer('--seed', 0, 0xffff_ffff), 1)
+  .option('--cpus <n>', 'number of CPUs', integer('--cpus', 1, 64), 4)
+  .showHelpAfterError()
+  .configureOutput({ outputError: (str, write) => write(`livemod: ${str.replace(/^error: /, '')}`) });
+
+program
+  .command('shell')
+  .description('open a console on a booted machine (type help there)')
+  .action(async () => {
+    const o = program.opts<MachineOpts>();
+    await interactive(ConsoleSession.boot({ seed: o.seed, cpus: o.cpus }, out));
+  });
+
+program
+  .command('run')
+  .description("run console commands from FILE (or - for standard input); a line starting with '!' must fail")
+  .argument('<file>', 'script file, or - for standard input')
+  .option('-q, --quiet', 'do not echo each command')
+  .action(async (file: string, cmdOpts: { quiet?: boolean }) => {
+    const o = program.opts<MachineOpts>();
+    let text: string;
+    try {
+      text = readFileSync(file === '-' ? 0 : file, 'utf8');
+    } catch {
+      throw err('ENOENT', `cannot read script ${file}`, 'check the path');
+    }
+    const session = ConsoleSession.boot({ seed: o.seed, cpus: o.cpus }, out);
+    const ok = await runScript(session, text, { source: file, echo: !cmdOpts.quiet, printErr: errLine });
+    process.exitCode = ok ? 0 : 1;
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  errLine(`livemod: ${describeError(e)}`);
+  if (process.env.LIVEMOD_DEBUG && e instanceof Error) errLine(e.stack ?? '');
+  process.exitCode = 1;
+}
