@@ -74,7 +74,7 @@ export async function loadFromPath(path: string): Promise<LoadedDef> {
   if (!statSync(file).isFile()) throw err('EINVAL', `${path} is not a file`);
   if (!/\.(ts|js|mjs)$/.test(file)) throw err('ENOEXEC', `${path} is not a .ts or .js file`);
   const text = readFileSync(file, 'utf8');
-  const js = file.endsWith('.ts') ? await transpile(text, file) : text;
+  const js = await transpile(text, file); // .js too: one parser, one kind of diagnostic
   const linked = linkModuleApi(js);
   const dir = join(tmpdir(), 'livemod-modules');
   mkdirSync(dir, { recursive: true });
@@ -90,6 +90,7 @@ export async function loadFromPath(path: string): Promise<LoadedDef> {
   return { def: validateModuleDef(mod.default, path), source: file };
 }
 
+/** TypeScript (or JavaScript) to ES module JavaScript; ENOEXEC with file:line:col when it does not parse. */
 async function transpile(text: string, file: string): Promise<string> {
   const ts = (await import('typescript')).default;
   const out = ts.transpileModule(text, {

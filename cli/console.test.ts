@@ -1,0 +1,208 @@
+// The console as a user drives it: scripts, the errors users see, and the
+// guarantees the foundation issue asks for (EBUSY, unresolved imports,
+// determinism, ps with a thread blocked on disk I/O, bad input).
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConsoleSession } from './console.js';
+import { describeError } from './format.js';
+import { runScript } from './script.js';
+
+function session(seed = 1, cpus = 4) {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  const s = ConsoleSession.boot({ seed, cpus }, (l) => lines.push(l));
+  return { s, lines, errors, run: (text: string) => runScript(s, text, { source: 'test', echo: false, printErr: (l) => errors.push(l) }) };
+}
+
+/** What must not change when a command is refused. */
+function fingerprint(s: ConsoleSession) {
+  return {
+    modules: s.k.loader.list().map((m) => `${m.name}@${m.def.version}`),
+    slots: s.k.symbols.all().map((x) => x.key).sort(),
+    tables: s.k.ops.list().map((t) => `${t.kind}:${t.name}`).sort(),
+    trace: s.k.machine.traceHash(),
+    now: s.k.now,
+    commits: s.k.store.commits,
+  };
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'livemod-test-'));
+function file(name: string, text: string): string {
+  const p = join(tmp, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+const BOOT = ['insmod kmsg', 'insmod blkdev', 'insmod simplefs', 'mount simplefs disk0 /mnt'].join('\n');
+
+describe('console scripts', () => {
+  it('mounts simplefs, writes files, reads them back and unmounts', async () => {
+    const { lines, errors, run } = session();
+    const ok = await run(`${BOOT}
+mkdir /mnt/docs
+write /mnt/docs/a.txt "first line\\nsecond line"
+write /mnt/docs/b.txt ${'x'.repeat(1500)}
+cat /mnt/docs/a.txt
+cat /mnt/docs/b.txt
+ls /mnt/docs
+umount /mnt
+mount simplefs disk0 /mnt
+cat /mnt/docs/a.txt
+umount /mnt`);
+    expect(errors).toEqual([]);
+    expect(ok).toBe(true);
+    expect(lines.filter((l) => l === 'first line')).toHaveLength(2); // before and after the remount
+    expect(lines).toContain('x'.repeat(1500));
+    expect(lines).toContain('-       23  a.txt');
+    expect(lines).toContain('-     1501  b.txt');
+  });
+
+  it('refuses rmmod blkdev with EBUSY while simplefs is loaded, and allows it after', async () => {
+    const { s, lines, errors, run } = session();
+    expect(await run(`insmod blkdev\ninsmod simplefs\n! rmmod blkdev\nrmmod simplefs\nrmmod blkdev`)).toBe(true);
+    expect(errors).toEqual([]);
+    expect(lines.find((l) => l.includes('EBUSY'))).toMatch(/EBUSY: module blkdev is in use by simplefs/);
+    expect(s.k.loader.list()).toEqual([]);
+  });
+
+  it('fails a script when a ! line succeeds, and stops at the first failing line', async () => {
+    const a = session();
+    expect(await a.run('insmod blkdev\n! lsmod\necho not reached')).toBe(false);
+    expect(a.errors).toEqual(["test:2: expected 'lsmod' to fail, but it succeeded"]);
+    expect(a.lines).not.toContain('not reached');
+    const b = session();
+    expect(await b.run('insmod blkdev\nrmmod nosuch\necho not reached')).toBe(false);
+    expect(b.errors).toEqual(['test:2: ENOENT: module nosuch is not loaded (lsmod lists the loaded modules)']);
+  });
+
+  it('refuses insmod with an unresolved import, names the symbol, and leaves lsmod unchanged', async () => {
+    const { s, lines, errors, run } = session();
+    expect(await run('insmod kmsg\nlsmod')).toBe(true);
+    const before = lines.slice(-2);
+    const beforeState = fingerprint(s);
+    await expect(s.exec('insmod simplefs')).rejects.toThrow(/unresolved symbol blk_submit@1/);
+    const wants7 = file(
+      'wants7.ts',
+      `import { defineModule } from 'livemod/module';
+       export default defineModule({ name: 'wants7', version: '1.0.0', description: 'needs a symbol nobody has', requires: { kmsg_append: 1, blk_submit: 7 } });`,
+    );
+    const e = await s.exec(`insmod ${wants7}`).catch((x: unknown) => x);
+    expect(describeError(e)).toBe('ENOENT: module wants7: unresolved symbol blk_submit@7 (load the module that exports blk_submit first)');
+    lines.length = 0;
+    await s.exec('lsmod');
+    expect(lines).toEqual(before);
+    expect(fingerprint(s)).toEqual(beforeState);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('determinism', () => {
+  const script = `${BOOT}\nworkload start threads=3 files=4\ntick 300k\nps\nworkload stop\nstat`;
+
+  it('gives the same trace hash and the same output for the same seed, and another trace for another seed', async () => {
+    const a = session(11);
+    const b = session(11);
+    const c = session(12);
+    for (const x of [a, b, c]) expect(await x.run(script)).toBe(true);
+    expect(a.s.k.machine.traceHash()).toBe(b.s.k.machine.traceHash());
+    expect(a.lines).toEqual(b.lines);
+    expect(c.s.k.machine.traceHash()).not.toBe(a.s.k.machine.traceHash());
+    expect(c.lines).not.toEqual(a.lines);
+  });
+});
+
+describe('ps', () => {
+  it('shows a thread blocked on disk I/O with its stack of active frames', async () => {
+    const { lines, run } = session(3);
+    expect(await run(`${BOOT}\nworkload start threads=4\ntick 123457\nps`)).toBe(true);
+    const header = lines.findIndex((l) => l.startsWith('tid'));
+    const rows = lines.slice(header + 1);
+    const blocked = rows.find((l) => / blocked /.test(l) && l.includes('disk I/O'));
+    expect(blocked, rows.join('\n')).toBeDefined();
+    // syscall entry > filesystem operation > block driver, each with its version
+    expect(blocked).toMatch(/kernel@1\.0\.0:sys_\w+ > simplefs@1\.0\.0:fs:simplefs\.\w+ > blkdev@1\.0\.0:blk_submit/);
+  });
+});
+
+describe('bad input gets one line with the errno and leaves the machine unchanged', () => {
+  const cases: [string, (dir: string) => string, RegExp][] = [
+    ['an unknown command', () => 'frobnicate now', /^EINVAL: unknown command 'frobnicate'/],
+    ['an unknown module', () => 'insmod nosuchmod', /^ENOENT: no module named 'nosuchmod' \(known modules: blkdev, kmsg, simplefs/],
+    ['a version that does not exist', () => 'insmod blkdev@9.9.9', /^ENOENT: blkdev has no version 9\.9\.9 \(versions of blkdev: 1\.0\.0/],
+    ['a malformed version', () => 'insmod blkdev@latest', /^EINVAL: 'latest' is not a version/],
+    ['a .ts module that does not parse', () => `insmod ${file('broken.ts', 'export default defineModule({ name: "x", ')}`, /^ENOEXEC: .*broken\.ts:1:\d+ does not parse/],
+    ['a .js module that does not parse', () => `insmod ${file('broken.js', 'export default {{{')}`, /^ENOEXEC: .*broken\.js:1:\d+ does not parse: Property assignment expected/],
+    ['a file that does not define a module', () => `insmod ${file('notmod.ts', 'export default 42;')}`, /^ENOEXEC: .*notmod\.ts does not define a module/],
+    ['a module with a bad field', () => `insmod ${file('badver.ts', 'export default { name: "badver", version: "one", description: "" };')}`, /^EINVAL: module badver .*version 'one' is not MAJOR\.MINOR\.PATCH/],
+    ['a path that does not exist', () => 'insmod /no/such/module.ts', /^ENOENT: no such file: \/no\/such\/module\.ts/],
+    ['an unknown parameter', () => 'insmod blkdev depth=3', /^EINVAL: module blkdev has no parameter 'depth' \(its parameters: queue_depth\)/],
+    ['a bad parameter value', () => 'insmod blkdev queue_depth=many', /^EINVAL: parameter queue_depth of blkdev must be an integer/],
+    ['a wrong argument count', () => 'rmmod', /^EINVAL: rmmod takes 1 argument, got 0 \(usage: rmmod NAME\)/],
+    ['a bad cycle count', () => 'tick soon', /^EINVAL: CYCLES must be a whole number/],
+  ];
+  for (const [what, line, expected] of cases) {
+    it(what, async () => {
+      const { s, run } = session();
+      expect(await run('insmod kmsg')).toBe(true);
+      const before = fingerprint(s);
+      const e = await s.exec(line(tmp)).catch((x: unknown) => x);
+      const text = describeError(e);
+      expect(text).toMatch(expected);
+      expect(text).not.toContain('\n');
+      expect(text).not.toMatch(/internal error|at .*\.ts:\d+/);
+      expect(fingerprint(s)).toEqual(before);
+    });
+  }
+
+  it('a module whose init fails is not loaded and leaves nothing behind', async () => {
+    const { s, run } = session();
+    expect(await run('insmod kmsg')).toBe(true);
+    const before = fingerprint(s);
+    const p = file(
+      'initfails.ts',
+      `export default { name: 'initfails', version: '1.0.0', description: 'init throws',
+         state: { schema: 1, initial: () => ({ n: 0 }) }, records: { things: 1 },
+         exports: { thing_get: { version: 1, fn: (m) => m.state().n } },
+         ops: { 'chrdev:thing': { read: () => ({ data: new Uint8Array(0), pos: 0 }) } },
+         init() { throw new Error('no hardware found'); } };`,
+    );
+    const e = await s.exec(`insmod ${p}`).catch((x: unknown) => x);
+    expect(describeError(e)).toBe('EINVAL: init of initfails failed: no hardware found (the module was not loaded; fix its init)');
+    expect(fingerprint(s)).toEqual(before);
+    expect(s.k.store.has('initfails')).toBe(false);
+  });
+});
+
+describe('modules loaded from a path', () => {
+  it('loads a user module written in TypeScript that imports a catalog module through the linker', async () => {
+    const { s, lines, errors, run } = session();
+    const p = file(
+      'hello.ts',
+      `import { defineModule, type Ctx } from 'livemod/module';
+       interface S { readonly greeted: number }
+       function greet(m: Ctx<S>, who: string): string {
+         m.commit((s) => { s.greeted++; });
+         m.imports.kmsg_append!('hello ' + who);
+         return 'hello ' + who + ' #' + m.state().greeted;
+       }
+       export default defineModule<S>({
+         name: 'hello', version: '0.1.0', description: 'says hello',
+         requires: { kmsg_append: 1 },
+         params: { who: { type: 'string', default: 'world', description: 'whom to greet' } },
+         state: { schema: 1, initial: () => ({ greeted: 0 }) },
+         exports: { hello_greet: { version: 1, fn: greet } },
+         init(m) { m.k.printk(greet(m as Ctx<S>, String(m.params.who))); },
+       });`,
+    );
+    expect(await run(`insmod kmsg\ninsmod ${p} who=livemod\nlsmod\nmodinfo hello\ndmesg`)).toBe(true);
+    expect(errors).toEqual([]);
+    expect(lines).toContain('hello 0.1.0 loaded');
+    expect(lines.some((l) => /^kmsg\s+1\.0\.0\s+hello\s/.test(l))).toBe(true);
+    expect(lines.some((l) => l.includes('hello: hello livemod #1'))).toBe(true);
+    expect(lines.some((l) => l === 'requires:    kmsg_append@1 from kmsg')).toBe(true);
+    expect(await run('! rmmod kmsg\nrmmod hello\nrmmod kmsg')).toBe(true);
+  });
+});
