@@ -1,0 +1,193 @@
+// Stubs and gates, as the updater will use them: a generator call through a
+// stub stays on the caller's shadow stack while it is suspended; retargeting
+// a slot redirects new calls while old calls finish in the old code; a gate
+// can hold callers; direct binding bypasses all of it.
+
+import { describe, expect, it } from 'vitest';
+import { Machine } from '../hw/machine.js';
+import { Scheduler } from './sched.js';
+import { type Gate, makeTarget, type Slot, SymbolTable, type Target } from './symbols.js';
+import { BLOCK, type KGen, type Thread, WaitQueue } from './thread.js';
+
+function world(binding: 'stubs' | 'direct' = 'stubs') {
+  const m = new Machine({ seed: 1, cpus: 1 });
+  const sched = new Scheduler(m);
+  const symbols = new SymbolTable(sched, binding);
+  return { m, sched, symbols };
+}
+
+describe('stubs', () => {
+  it('keep a frame on the shadow stack while a call is suspended, and pop it on return', () => {
+    const { m, sched, symbols } = world();
+    const q = new WaitQueue('io', (t) => sched.wake(t));
+    const slot = symbols.define(
+      'io_wait@1',
+      makeTarget('drv', '1.0.0', 'io_wait', function* (): KGen<number> {
+        yield* q.wait(sched.self());
+        return 42;
+      }),
+      true,
+    );
+    const call = symbols.bind(slot);
+    let result = 0;
+    const t = sched.spawn('t', 'kernel', (function* () {
+      result = (yield* call()) as number;
+    })());
+    m.events.runUntil(1000);
+    expect(t.state).toBe('blocked');
+    expect(t.frames).toEqual([{ module: 'drv', version: '1.0.0', fn: 'io_wait' }]);
+    expect(slot.active).toBe(1);
+    q.wakeOne();
+    m.events.runUntil(2000);
+    expect(result).toBe(42);
+    expect(t.frames).toEqual([]);
+    expect(slot.active).toBe(0);
+  });
+
+  it('send new calls to a retargeted slot while a suspended call finishes in the old code', () => {
+    const { m, sched, symbols } = world();
+    const q = new WaitQueue('io', (t) => sched.wake(t));
+    const version = (v: string) =>
+      makeTarget('drv', v, 'op', function* (): KGen<string> {
+        yield* q.wait(sched.self());
+        return v;
+      });
+    const slot = symbols.define('op@1', version('1.0.0'), true);
+    const op = symbols.bind(slot);
+    const results: string[] = [];
+    sched.spawn('old', 'kernel', (function* () {
+      results.push((yield* op()) as string);
+    })());
+    m.events.runUntil(1000);
+    slot.target = version('1.1.0');
+    sched.spawn('new', 'kernel', (function* () {
+      results.push((yield* op()) as string);
+    })());
+    m.events.runUntil(2000);
+    q.wakeAll();
+    m.events.runUntil(3000);
+    expect(results.sort()).toEqual(['1.0.0', '1.1.0']);
+  });
+
+  it('consult the gate, which may block callers until it opens', () => {
+    const { m, sched, symbols } = world();
+    const target = makeTarget('drv', '1.0.0', 'op', function* (): KGen<string> {
+      return 'ran';
+    });
+    const slot = symbols.define('op@1', target, true);
+    const held = new WaitQueue('gate', (t) => sched.wake(t));
+    let open = false;
+    const gate: Gate = {
+      *admit(_s: Slot, t: Thread): KGen<Target> {
+        while (!open) yield* held.wait(t, 'gate');
+        return target;
+      },
+      pick: () => target,
+    };
+    slot.gate = gate;
+    const op = symbols.bind(slot);
+    let got = '';
+    const t = sched.spawn('caller', 'kernel', (function* () {
+      got = (yield* op()) as string;
+    })());
+    m.events.runUntil(1000);
+    expect(t.state).toBe('blocked');
+    expect(t.waitChannel).toBe('gate');
+    open = true;
+    slot.gate = null;
+    held.wakeAll();
+    m.events.runUntil(2000);
+    expect(got).toBe('ran');
+  });
+
+  it('are bypassed by direct binding (raw target, no frames)', () => {
+    const { symbols } = world('direct');
+    const fn = () => 1;
+    const slot = symbols.define('f@1', makeTarget('a', '1.0.0', 'f', fn), false);
+    expect(symbols.bind(slot)).toBe(fn);
+    const stubbed = world('stubs');
+    const s2 = stubbed.symbols.define('f@1', makeTarget('a', '1.0.0', 'f', fn), false);
+    expect(stubbed.symbols.bind(s2)).not.toBe(fn);
+    expect(stubbed.symbols.bind(s2)()).toBe(1);
+    expect(s2.calls).toBe(1);
+  });
+
+  it('refuse a second slot under the same key', () => {
+    const { symbols } = world();
+    symbols.define('f@1', makeTarget('a', '1.0.0', 'f', () => 0), false);
+    expect(() => symbols.define('f@1', makeTarget('b', '1.0.0', 'f', () => 0), false)).toThrow(/already defined/);
+  });
+});
+
+describe('scheduler', () => {
+  it('preempts at preemption points after a timer tick, and not before', () => {
+    const m = new Machine({ seed: 1, cpus: 1, timerPeriod: 1000 });
+    const sched = new Scheduler(m);
+    m.irq.attach(0, () => sched.tick());
+    m.timer.start();
+    const order: string[] = [];
+    const spinner = (name: string) =>
+      (function* () {
+        for (let i = 0; i < 100; i++) {
+          order.push(name);
+          yield { kind: 'preempt' } as const;
+        }
+      })();
+    sched.spawn('a', 'kernel', spinner('a'));
+    sched.spawn('b', 'kernel', spinner('b'));
+    m.events.runUntil(5000);
+    // with a 50-cycle step and a 1000-cycle tick, runs of ~20 steps alternate
+    const runs = order.join('').match(/(a+|b+)/g)!;
+    expect(runs.length).toBeGreaterThan(3);
+    expect(Math.max(...runs.map((r) => r.length))).toBeLessThanOrEqual(22); // 1000/50 steps, plus the step at the tick and the one that sees it
+    expect(sched.counters.preemptions).toBeGreaterThan(2);
+  });
+
+  it('lets a thread that yields BLOCK without waiting run again (it is a plain yield)', () => {
+    const m = new Machine({ seed: 1, cpus: 1 });
+    const sched = new Scheduler(m);
+    let steps = 0;
+    const t = sched.spawn('y', 'kernel', (function* () {
+      steps++;
+      yield BLOCK;
+      steps++;
+    })());
+    m.events.runUntil(1000);
+    expect(steps).toBe(2);
+    expect(t.state).toBe('exited');
+  });
+
+  it('spreads threads over idle CPUs and sleeps for the asked time', () => {
+    const m = new Machine({ seed: 1, cpus: 4 });
+    const sched = new Scheduler(m);
+    const woke: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      sched.spawn(`s${i}`, 'kernel', (function* () {
+        yield* sched.sleep(10_000);
+        woke.push(m.now);
+      })());
+    }
+    expect(new Set(sched.threads().map((t) => t.cpu)).size).toBe(4);
+    m.events.runUntil(9_000);
+    expect(woke).toEqual([]);
+    m.events.runUntil(20_000);
+    expect(woke).toHaveLength(4);
+    for (const t of woke) expect(t).toBeGreaterThanOrEqual(10_000);
+  });
+
+  it('records an error thrown by a thread and goes on', () => {
+    const m = new Machine({ seed: 1, cpus: 1 });
+    const sched = new Scheduler(m);
+    const bad = sched.spawn('bad', 'kernel', (function* (): KGen<void> {
+      yield { kind: 'preempt' };
+      throw new Error('boom');
+    })());
+    const good = sched.spawn('good', 'kernel', (function* () {
+      yield { kind: 'preempt' };
+      return 'fine';
+    })());
+    m.events.runUntil(1000);
+    expect((bad.error as Error).message).toBe('boom');
+    expect(good.result).toBe('fine');
+  });
+});

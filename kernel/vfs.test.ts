@@ -1,0 +1,117 @@
+// File syscalls and their errno semantics, through simplefs.
+
+import { describe, expect, it } from 'vitest';
+import { bootWithModules, DEFAULT_MODULES, runProgram } from './boot.js';
+import type { Errno } from './errno.js';
+import type { Sys } from './syscalls.js';
+import type { KGen } from './thread.js';
+import { O_APPEND, O_CREAT, O_RDONLY, O_WRONLY, SEEK_END } from './vfs.js';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+async function mounted() {
+  const k = await bootWithModules(DEFAULT_MODULES, { seed: 2 });
+  runProgram(k, 'mount', function* (sys: Sys) {
+    yield* sys.mount('simplefs', 'disk0', '/mnt');
+  });
+  return k;
+}
+
+/** The errno a syscall sequence fails with, or 'ok'. */
+function* errnoOf(op: KGen<unknown>): KGen<Errno | 'ok'> {
+  try {
+    yield* op;
+    return 'ok';
+  } catch (e) {
+    return (e as { errno: Errno }).errno;
+  }
+}
+
+describe('VFS syscalls', () => {
+  it('report the POSIX errno for each misuse', async () => {
+    const k = await mounted();
+    const got = runProgram<Record<string, string>>(k, 't', function* (sys: Sys) {
+      yield* sys.mkdir('/mnt/d');
+      yield* sys.writeFile('/mnt/d/f', enc('data'));
+      const r: Record<string, string> = {};
+      r.openMissing = yield* errnoOf(sys.open('/mnt/nope'));
+      r.mkdirExists = yield* errnoOf(sys.mkdir('/mnt/d'));
+      r.unlinkDir = yield* errnoOf(sys.unlink('/mnt/d'));
+      r.rmdirNotEmpty = yield* errnoOf(sys.rmdir('/mnt/d'));
+      r.rmdirFile = yield* errnoOf(sys.rmdir('/mnt/d/f'));
+      r.lookupThroughFile = yield* errnoOf(sys.stat('/mnt/d/f/x'));
+      r.writeDir = yield* errnoOf(sys.open('/mnt/d', O_WRONLY));
+      r.badFd = yield* errnoOf(sys.read(99, 1));
+      const ro = yield* sys.open('/mnt/d/f', O_RDONLY);
+      r.writeReadOnly = yield* errnoOf(sys.write(ro, enc('x')));
+      yield* sys.close(ro);
+      r.closeTwice = yield* errnoOf(sys.close(ro));
+      r.relative = yield* errnoOf(sys.stat('mnt'));
+      r.mountBusy = yield* errnoOf(sys.mount('simplefs', 'disk0', '/mnt'));
+      r.noFs = yield* errnoOf(sys.mount('ext4', 'disk0', '/'));
+      r.noFsType = yield* errnoOf(sys.mount('ext4', 'disk0', '/dev'));
+      r.createInRoot = yield* errnoOf(sys.open('/file', O_CREAT | O_WRONLY));
+      r.umountBusy = yield* errnoOf(
+        (function* () {
+          const fd = yield* sys.open('/mnt/d/f');
+          try {
+            yield* sys.umount('/mnt');
+          } finally {
+            yield* sys.close(fd);
+          }
+        })(),
+      );
+      return r;
+    });
+    expect(got).toEqual({
+      openMissing: 'ENOENT',
+      mkdirExists: 'EEXIST',
+      unlinkDir: 'EISDIR',
+      rmdirNotEmpty: 'ENOTEMPTY',
+      rmdirFile: 'ENOTDIR',
+      lookupThroughFile: 'ENOTDIR',
+      writeDir: 'EISDIR',
+      badFd: 'EBADF',
+      writeReadOnly: 'EBADF',
+      closeTwice: 'EBADF',
+      relative: 'EINVAL',
+      mountBusy: 'EBUSY',
+      noFs: 'EINVAL',
+      noFsType: 'EINVAL',
+      createInRoot: 'EPERM',
+      umountBusy: 'EBUSY',
+    });
+    expect(k.stats.syscallErrors).toBeGreaterThanOrEqual(16);
+  });
+
+  it('appends, seeks from the end, truncates on open, and lists directories sorted', async () => {
+    const k = await mounted();
+    const got = runProgram<{ text: string; end: number; names: string[]; root: string[]; dev: string[] }>(k, 't', function* (sys: Sys) {
+      yield* sys.writeFile('/mnt/b', enc('12345'));
+      const fd = yield* sys.open('/mnt/b', O_WRONLY | O_APPEND);
+      yield* sys.write(fd, enc('678'));
+      const end = yield* sys.lseek(fd, 0, SEEK_END);
+      yield* sys.close(fd);
+      yield* sys.writeFile('/mnt/a', enc('x'));
+      yield* sys.writeFile('/mnt/a', enc('y')); // O_TRUNC
+      const a = new TextDecoder().decode(yield* sys.readFile('/mnt/a'));
+      const b = new TextDecoder().decode(yield* sys.readFile('/mnt/b'));
+      return { text: `${a}|${b}`, end, names: yield* sys.readdir('/mnt'), root: yield* sys.readdir('/'), dev: yield* sys.readdir('/dev') };
+    });
+    expect(got).toEqual({ text: 'y|12345678', end: 8, names: ['a', 'b'], root: ['dev', 'mnt'], dev: ['disk0', 'kmsg'] });
+  });
+
+  it('reports ENOSPC when the disk is full and frees blocks on unlink', async () => {
+    const k = await bootWithModules(DEFAULT_MODULES, { seed: 2, diskSectors: 64 });
+    const got = runProgram<string[]>(k, 't', function* (sys: Sys) {
+      yield* sys.mount('simplefs', 'disk0', '/mnt');
+      const out: string[] = [];
+      out.push(yield* errnoOf(sys.writeFile('/mnt/big', new Uint8Array(63 * 512)))); // 63 free blocks
+      out.push(yield* errnoOf(sys.writeFile('/mnt/more', new Uint8Array(1))));
+      yield* sys.unlink('/mnt/big');
+      out.push(yield* errnoOf(sys.writeFile('/mnt/more', new Uint8Array(1))));
+      return out;
+    });
+    expect(got).toEqual(['ok', 'ENOSPC', 'ok']);
+  });
+});

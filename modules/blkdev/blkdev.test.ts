@@ -1,0 +1,48 @@
+// blkdev: I/O errors reach the caller as EIO, the queue depth bounds the
+// requests in flight, and a request that never completes leaves its caller
+// blocked inside blk_submit (which the updater's timeouts rely on).
+
+import { describe, expect, it } from 'vitest';
+import { bootWithModules } from '../../kernel/boot.js';
+import { loadModuleDef } from '../../kernel/catalog.js';
+import { bootKernel } from '../../kernel/kernel.js';
+import type { KGen } from '../../kernel/thread.js';
+
+type Submit = (dev: string, op: 'read' | 'write', sector: number, buf: Uint8Array) => KGen<void>;
+
+describe('blkdev', () => {
+  it('turns a disk error into EIO for the caller', async () => {
+    const k = await bootWithModules(['blkdev'], { seed: 1 });
+    const submit = k.symbols.bind(k.symbols.get('blk_submit@1')!) as Submit;
+    k.machine.disks[0]!.injectError(9);
+    const t = k.spawnKernel('io', submit('disk0', 'read', 9, new Uint8Array(512)));
+    expect(() => k.runThread(t)).toThrow(/EIO|I\/O error on disk0 sector 9/);
+    expect((k.store.state('blkdev') as { stats: { errors: number } }).stats.errors).toBe(1);
+  });
+
+  it('keeps at most queue_depth requests in flight', async () => {
+    const k = bootKernel({ seed: 1 });
+    const { def } = await loadModuleDef('blkdev');
+    k.loader.insmod(def, { queue_depth: '2' });
+    const submit = k.symbols.bind(k.symbols.get('blk_submit@1')!) as Submit;
+    let peak = 0;
+    const threads = [0, 1, 2, 3, 4].map((i) => k.spawnKernel(`io${i}`, submit('disk0', 'write', i, new Uint8Array(512))));
+    k.runUntil(() => {
+      peak = Math.max(peak, k.machine.disks[0]!.queued);
+      return threads.every((t) => t.state === 'exited');
+    }, 1_000_000);
+    expect(threads.every((t) => t.state === 'exited' && t.error === undefined)).toBe(true);
+    expect(peak).toBe(2);
+  });
+
+  it('leaves a caller blocked in blk_submit when the disk never answers', async () => {
+    const k = await bootWithModules(['blkdev'], { seed: 1 });
+    const submit = k.symbols.bind(k.symbols.get('blk_submit@1')!) as Submit;
+    k.machine.disks[0]!.injectHang(1);
+    const t = k.spawnKernel('io', submit('disk0', 'read', 0, new Uint8Array(512)));
+    k.run(5_000_000);
+    expect(t.state).toBe('blocked');
+    expect(t.frames.map((f) => `${f.module}:${f.fn}`)).toEqual(['blkdev:blk_submit']);
+    expect(() => k.loader.rmmod('blkdev')).toThrow(/EBUSY|executing blkdev:blk_submit/);
+  });
+});
