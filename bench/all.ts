@@ -1,0 +1,10 @@
+// Every benchmark, one after the other, with their figures and targets.
+// Run with `npm run bench` (it builds first; figures are wall-clock).
+
+import { printPtableBench, ptableBench } from './ptable.js';
+import { printStubBench, stubBench } from './stubs.js';
+
+console.log(`livemod benchmarks on node ${process.version}\n`);
+printStubBench(await stubBench());
+console.log('');
+printPtableBench(ptableBench());
