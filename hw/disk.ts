@@ -42,6 +42,8 @@ export class Disk {
   private readonly badSectors = new Set<number>();
   private hangNext = 0;
   private inflight = new Map<number, DiskRequest>();
+  /** Requests held by an injected hang, until release(). */
+  private hung: DiskRequest[] = [];
   completed = 0;
   errors = 0;
 
@@ -79,7 +81,8 @@ export class Disk {
     this.events.trace.mixNumber(sector);
     if (this.hangNext > 0) {
       this.hangNext--;
-      return req.id; // never completes: the fault being simulated
+      this.hung.push(req);
+      return req.id; // does not complete until release(): the fault being simulated
     }
     const delay = this.latency.base + this.rng.int(0, this.latency.jitter) + this.latency.perSector * count;
     this.events.after(delay, `${this.name}:done`, () => this.complete(req));
@@ -111,9 +114,17 @@ export class Disk {
     this.badSectors.clear();
   }
 
-  /** Fault injection: the next `n` requests never complete. */
+  /** Fault injection: the next `n` requests stall until release() (forever without it). */
   injectHang(n = 1): void {
     this.hangNext += n;
+  }
+
+  /** Complete every stalled request now (with the usual latency); returns how many. */
+  release(): number {
+    const held = this.hung;
+    this.hung = [];
+    for (const req of held) this.events.after(this.latency.base, `${this.name}:done`, () => this.complete(req));
+    return held.length;
   }
 
   /** Direct read of the platters, for tests and verification only. */

@@ -18,6 +18,9 @@ import { Vfs } from './vfs.js';
 
 export const KERNEL_VERSION = '1.0.0';
 
+/** Longest step of user-space computation, in cycles. */
+const USER_SLICE = 2_000;
+
 /** Interrupt lines of the devices a module may register an `irq:<device>` table for. */
 const DEVICE_IRQ: Readonly<Record<string, number>> = { disk0: IRQ_DISK0 };
 
@@ -111,6 +114,14 @@ export class Kernel {
     this.leaveSyscall(t);
     yield PREEMPT;
     return result;
+  }
+
+  /** User-space work: `cycles` of CPU in steps of at most USER_SLICE, each a preemption point. */
+  *compute(cycles: number): KGen<void> {
+    for (let left = Math.max(0, Math.floor(cycles)); left > 0; left -= USER_SLICE) {
+      this.sched.work(Math.min(left, USER_SLICE));
+      yield PREEMPT;
+    }
   }
 
   private leaveSyscall(t: Thread): void {

@@ -14,7 +14,7 @@ import { parseParams, validateModuleDef } from './moddef.js';
 import { type OpsKind, type OpsRegistry, type OpsTable, opsKey, parseOpsKey } from './ops.js';
 import type { Scheduler } from './sched.js';
 import { RecordTable, type StateStore } from './store.js';
-import { type AnyFn, isGeneratorFunction, makeTarget, type Slot, symbolKey, type SymbolTable } from './symbols.js';
+import { type AnyFn, isGeneratorFunction, makeTarget, type Slot, symbolKey, type SymbolTable, type Target } from './symbols.js';
 
 export interface LoaderEnv {
   readonly symbols: SymbolTable;
@@ -30,7 +30,7 @@ export interface LoadedModule {
   /** The running version's definition (replaced by an update). */
   def: ModuleDef;
   ctx: ModuleContext;
-  readonly params: Readonly<Record<string, ParamValue>>;
+  params: Readonly<Record<string, ParamValue>>;
   /** Where it was loaded from: the catalog or a user's path. */
   source: string;
   /** Slots this module exports, by `name@N`. */
@@ -110,15 +110,18 @@ export class Loader {
       };
       mod.ctx = this.context(def, params, imports);
 
-      for (const [key, slot] of this.defineSlots(mod, def, mod.ctx)) {
-        mod.exports.set(key, slot);
+      const built = buildTargets(def, mod.ctx);
+      for (const [key, e] of built.exports) {
+        mod.exports.set(key, this.env.symbols.define(key, e.target, e.generator));
         undo.push(() => this.env.symbols.remove(key));
       }
-      for (const [key, table] of Object.entries(def.ops ?? {})) {
+      for (const [key, table] of built.ops) {
         const { kind, name } = parseOpsKey(key)!;
-        this.env.ops.register(kind, name, def.name, this.defineOpsSlots(def, mod.ctx, key, table));
-        mod.opsTables.push(key);
+        const slots: Record<string, Slot> = {};
+        for (const [op, e] of table) slots[op] = this.env.symbols.define(`${key}.${op}`, e.target, e.generator);
         undo.push(() => this.unregisterOps(key));
+        this.env.ops.register(kind, name, def.name, slots);
+        mod.opsTables.push(key);
       }
       for (const slot of new Set(imports.values())) this.modules.get(slot.target.module)?.holders.add(def.name);
       undo.push(() => {
@@ -216,31 +219,51 @@ export class Loader {
     }) as ModuleContext;
   }
 
-  /** Create the export slots of a module version (bound to `ctx`). */
-  private defineSlots(mod: LoadedModule, def: ModuleDef, ctx: ModuleContext): [string, Slot][] {
-    const out: [string, Slot][] = [];
-    for (const [sym, e] of Object.entries(def.exports ?? {})) {
-      const key = symbolKey(sym, e.version);
-      const target = makeTarget(mod.name, def.version, sym, e.fn.bind(null, ctx));
-      out.push([key, this.env.symbols.define(key, target, isGeneratorFunction(e.fn))]);
+  /**
+   * Make `def` the running version of a loaded module: its record, its
+   * context, the modules it holds. The caller (the updater) has already
+   * retargeted the slots; this only keeps the books.
+   */
+  install(name: string, def: ModuleDef, ctx: ModuleContext, imports: Map<string, Slot>, source: string, params: Readonly<Record<string, ParamValue>>): void {
+    const mod = this.require(name);
+    for (const slot of mod.imports.values()) this.modules.get(slot.target.module)?.holders.delete(name);
+    mod.imports.clear();
+    for (const [k, slot] of imports) {
+      mod.imports.set(k, slot);
+      if (slot.target.module !== name) this.modules.get(slot.target.module)?.holders.add(name);
     }
-    return out;
+    mod.def = def;
+    mod.ctx = ctx;
+    mod.source = source;
+    mod.params = params;
   }
 
-  private defineOpsSlots(def: ModuleDef, ctx: ModuleContext, key: string, table: Readonly<Record<string, AnyFn>>): Record<string, Slot> {
-    const slots: Record<string, Slot> = {};
-    for (const [op, fn] of Object.entries(table)) {
-      const slotKey = `${key}.${op}`;
-      slots[op] = this.env.symbols.define(slotKey, makeTarget(def.name, def.version, `${key}.${op}`, fn.bind(null, ctx)), isGeneratorFunction(fn));
-    }
-    return slots;
-  }
-
-  private unregisterOps(key: string): void {
+  /** Unregister an ops table and remove its slots. */
+  unregisterOps(key: string): void {
     const { kind, name } = parseOpsKey(key)!;
     const t: OpsTable | undefined = this.env.ops.get(kind as OpsKind, name);
     if (!t) return;
     this.env.ops.unregister(kind as OpsKind, name);
     for (const op of Object.keys(t.slots)) this.env.symbols.remove(`${opsKey(kind, name)}.${op}`);
   }
+}
+
+export interface BuiltTarget {
+  readonly target: Target;
+  readonly generator: boolean;
+}
+
+/** The targets of a module version bound to `ctx`: exports by `name@N`, ops by table then operation. */
+export function buildTargets(def: ModuleDef, ctx: ModuleContext): { exports: Map<string, BuiltTarget>; ops: Map<string, Map<string, BuiltTarget>> } {
+  const exports = new Map<string, BuiltTarget>();
+  for (const [sym, e] of Object.entries(def.exports ?? {})) {
+    exports.set(symbolKey(sym, e.version), { target: makeTarget(def.name, def.version, sym, e.fn.bind(null, ctx)), generator: isGeneratorFunction(e.fn) });
+  }
+  const ops = new Map<string, Map<string, BuiltTarget>>();
+  for (const [key, table] of Object.entries(def.ops ?? {})) {
+    const t = new Map<string, BuiltTarget>();
+    for (const [op, fn] of Object.entries(table)) t.set(op, { target: makeTarget(def.name, def.version, `${key}.${op}`, fn.bind(null, ctx)), generator: isGeneratorFunction(fn) });
+    ops.set(key, t);
+  }
+  return { exports, ops };
 }

@@ -63,6 +63,15 @@ export function validateModuleDef(value: unknown, where: string): ModuleDef {
   for (const [t, v] of Object.entries(def.records ?? {})) {
     if (!Number.isInteger(v) || v < 1) bad(`record table ${t} needs a schema version >= 1`);
   }
+  for (const [which, t] of [['upgrade', def.upgrade], ['downgrade', def.downgrade]] as const) {
+    if (t === undefined) continue;
+    const versions = which === 'upgrade' ? (t as { from?: unknown }).from : (t as { to?: unknown }).to;
+    const field = which === 'upgrade' ? 'from' : 'to';
+    if (!Array.isArray(versions) || versions.some((v) => typeof v !== 'string' || !parseSemver(v))) bad(`${which}.${field} must list versions (MAJOR.MINOR.PATCH)`);
+    if (t.state !== undefined && typeof t.state !== 'function') bad(`${which}.state must be a function (old snapshot) => new snapshot`);
+    if (t.check !== undefined && typeof t.check !== 'function') bad(`${which}.check must be a function`);
+    for (const [table, fn] of Object.entries(t.instance ?? {})) if (typeof fn !== 'function') bad(`${which}.instance.${table} must be a function (old record) => new record`);
+  }
   for (const hook of ['init', 'exit'] as const) {
     const fn = def[hook];
     if (fn !== undefined && (typeof fn !== 'function' || isGeneratorFunction(fn))) bad(`${hook} must be a plain function (it cannot block)`);

@@ -79,6 +79,32 @@ export interface StateDef<S> {
   readonly initial: (params: Readonly<Record<string, ParamValue>>) => S;
 }
 
+/**
+ * How a version takes over from another (`upgrade`, in the new version) or
+ * hands back to one (`downgrade`, for revert). Transfers are pure functions
+ * of the old immutable data; the updater checks their result before use.
+ */
+export interface TransferDef {
+  /** Module-wide snapshot, old to new. Omitted: the snapshot is kept as it is. */
+  readonly state?: (old: any) => any;
+  /** Per-instance records, by table: old record (its `v` removed) to new record. */
+  readonly instance?: Readonly<Record<string, (old: any) => any>>;
+  /** Check the transferred snapshot: return what is wrong, or nothing. */
+  readonly check?: (next: any) => string | undefined | void;
+  /** Records may migrate on first access instead of all at once. */
+  readonly lazy?: boolean;
+}
+
+export interface UpgradeDef extends TransferDef {
+  /** Versions this one takes over from. */
+  readonly from: readonly string[];
+}
+
+export interface DowngradeDef extends TransferDef {
+  /** Versions this one can go back to. */
+  readonly to: readonly string[];
+}
+
 export interface ModuleDef<S = any> {
   readonly name: string;
   /** Semantic version, `MAJOR.MINOR.PATCH`. */
@@ -99,6 +125,8 @@ export interface ModuleDef<S = any> {
   readonly records?: Readonly<Record<string, number>>;
   readonly init?: (m: ModuleContext<S, any>) => void;
   readonly exit?: (m: ModuleContext<S, any>) => void;
+  readonly upgrade?: UpgradeDef;
+  readonly downgrade?: DowngradeDef;
 }
 
 /** Identity with types: the default export of a module file. */

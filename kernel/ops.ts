@@ -10,14 +10,18 @@ import type { KGen } from './thread.js';
 export const OPS_KINDS = ['fs', 'blkdev', 'chrdev', 'irq', 'syscall'] as const;
 export type OpsKind = (typeof OPS_KINDS)[number];
 
+/**
+ * A registered table. Its identity is stable (mounts and open files keep it);
+ * its slots are replaced in place when an update adds or removes operations.
+ */
 export interface OpsTable {
   readonly kind: OpsKind;
   readonly name: string;
   /** The module that registered it ('kernel' for the syscall table). */
   readonly owner: string;
-  readonly slots: Readonly<Record<string, Slot>>;
+  slots: Readonly<Record<string, Slot>>;
   /** What callers use: stubs (or raw targets in direct-binding mode). */
-  readonly entries: Readonly<Record<string, AnyFn>>;
+  entries: Readonly<Record<string, AnyFn>>;
 }
 
 /** `kind:name` */
@@ -47,12 +51,19 @@ export class OpsRegistry {
     if (this.tables.has(key)) {
       throw err('EEXIST', `${key} is already registered by ${this.tables.get(key)!.owner}`, 'rmmod the module that owns it first');
     }
-    const entries: Record<string, AnyFn> = {};
-    for (const [op, slot] of Object.entries(slots)) entries[op] = this.symbols.bind(slot);
-    const table: OpsTable = Object.freeze({ kind, name, owner, slots: Object.freeze({ ...slots }), entries: Object.freeze(entries) });
+    const table: OpsTable = Object.seal({ kind, name, owner, slots: {}, entries: {} });
+    this.setSlots(table, slots);
     this.tables.set(key, table);
     this.onRegister?.(table);
     return table;
+  }
+
+  /** Give a registered table a new set of operation slots (an update added or removed some). */
+  setSlots(table: OpsTable, slots: Record<string, Slot>): void {
+    const entries: Record<string, AnyFn> = {};
+    for (const [op, slot] of Object.entries(slots)) entries[op] = this.symbols.bind(slot);
+    table.slots = Object.freeze({ ...slots });
+    table.entries = Object.freeze(entries);
   }
 
   unregister(kind: OpsKind, name: string): void {

@@ -19,6 +19,14 @@ interface CpuRun {
   needResched: boolean;
 }
 
+/** A request to stop every CPU at a step boundary (Ksplice's stop_machine). */
+interface StopRequest {
+  /** Runs once every CPU is parked; returns how many cycles the machine stays stopped. */
+  readonly onStopped: () => number;
+  /** CPUs that still have a step in progress. */
+  busy: Set<number>;
+}
+
 export interface SchedHooks {
   /** Called when a thread finishes (result or error set). */
   onExit?(t: Thread): void;
@@ -33,7 +41,10 @@ export class Scheduler {
   private readonly cpus: CpuRun[];
   readonly hooks: SchedHooks = {};
   /** Steps run, context switches, preemptions: for `stat`. */
-  readonly counters = { steps: 0, switches: 0, preemptions: 0, steals: 0 };
+  readonly counters = { steps: 0, switches: 0, preemptions: 0, steals: 0, stops: 0, stoppedCycles: 0 };
+  private stop: StopRequest | null = null;
+  /** Set while every CPU is parked by stopMachine. */
+  stopped = false;
 
   constructor(private readonly machine: Machine) {
     this.cpus = machine.cpus.map((c) => ({ id: c.id, current: null, runq: [], dispatchPending: false, needResched: false }));
@@ -105,6 +116,38 @@ export class Scheduler {
     for (const c of this.cpus) c.needResched = true;
   }
 
+  /**
+   * Stop every CPU at its next step boundary, then run `onStopped` with no
+   * thread running anywhere; the CPUs stay parked for the cycles it returns,
+   * then resume. Idle CPUs count as parked at once. One stop at a time.
+   */
+  stopMachine(onStopped: () => number): void {
+    if (this.stop || this.stopped) throw new Error('stopMachine: a stop is already in progress');
+    this.counters.stops++;
+    // A CPU with a dispatch pending is inside a step (or about to start one).
+    this.stop = { onStopped, busy: new Set(this.cpus.filter((c) => c.dispatchPending).map((c) => c.id)) };
+    this.machine.events.trace.mixString('stop-machine');
+    if (this.stop.busy.size === 0) this.machine.events.after(0, 'stop-machine', () => this.allParked());
+  }
+
+  /** CPU `c` reached a step boundary during a stop request; the last one runs the stop. */
+  private park(c: CpuRun): void {
+    const stop = this.stop!;
+    if (stop.busy.delete(c.id) && stop.busy.size === 0) this.allParked();
+  }
+
+  private allParked(): void {
+    const stop = this.stop!;
+    this.stop = null;
+    this.stopped = true;
+    const cycles = Math.max(0, Math.round(stop.onStopped()));
+    this.counters.stoppedCycles += cycles;
+    this.machine.events.after(cycles, 'restart-machine', () => {
+      this.stopped = false;
+      for (const c of this.cpus) if (c.current || c.runq.length > 0) this.kick(c);
+    });
+  }
+
   private isIdle(c: CpuRun): boolean {
     return c.current === null && c.runq.length === 0;
   }
@@ -125,7 +168,7 @@ export class Scheduler {
   }
 
   private kick(c: CpuRun): void {
-    if (c.dispatchPending) return;
+    if (c.dispatchPending || this.stopped) return;
     c.dispatchPending = true;
     this.machine.events.after(0, `cpu${c.id}`, () => this.dispatch(c));
   }
@@ -143,6 +186,8 @@ export class Scheduler {
   /** Run one step on CPU `c`. */
   private dispatch(c: CpuRun): void {
     c.dispatchPending = false;
+    if (this.stop) return this.park(c);
+    if (this.stopped) return; // woken while stopped: restart kicks it
     let t = c.current;
     if (!t) {
       t = this.pick(c) ?? null;
@@ -191,7 +236,9 @@ export class Scheduler {
         c.current = null;
       }
     }
-    if (c.current || c.runq.length > 0 || this.cpus.some((o) => o.runq.length > 0)) {
+    if (this.stop) {
+      this.park(c); // this CPU's step is over: it stops here
+    } else if (c.current || c.runq.length > 0 || this.cpus.some((o) => o.runq.length > 0)) {
       c.dispatchPending = true;
       this.machine.events.after(cost, `cpu${c.id}`, () => this.dispatch(c));
     }

@@ -191,3 +191,34 @@ describe('scheduler', () => {
     expect(good.result).toBe('fine');
   });
 });
+
+describe('stop-machine', () => {
+  it('runs its callback only when no CPU is inside a step, and keeps every CPU parked for the cycles it returns', () => {
+    const m = new Machine({ seed: 1, cpus: 3 });
+    const sched = new Scheduler(m);
+    const steps: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      sched.spawn(`spin${i}`, 'kernel', (function* () {
+        for (;;) {
+          sched.work(137 * (i + 1));
+          steps.push(m.now);
+          yield { kind: 'preempt' } as const;
+        }
+      })());
+    }
+    m.events.runUntil(10_000);
+    let stoppedAt = -1;
+    sched.stopMachine(() => {
+      stoppedAt = m.now;
+      expect(sched.current).toBeNull();
+      return 5_000;
+    });
+    m.events.runUntil(11_000);
+    expect(stoppedAt).toBeGreaterThanOrEqual(10_000);
+    const during = steps.filter((t) => t > stoppedAt && t < stoppedAt + 5_000);
+    expect(during).toEqual([]);
+    m.events.runUntil(20_000);
+    expect(steps.filter((t) => t >= stoppedAt + 5_000).length).toBeGreaterThan(10);
+    expect(sched.counters.stoppedCycles).toBe(5_000);
+  });
+});

@@ -105,9 +105,18 @@ export class SymbolTable {
 
   /** Create the slot for `key`; throws if it exists. */
   define(key: string, target: Target, generator: boolean): Slot {
-    if (this.slots.has(key)) throw new Error(`slot ${key} already defined`);
-    const slot = new Slot(key, generator, target, this.sched);
-    this.slots.set(key, slot);
+    return this.adopt(this.create(key, target, generator));
+  }
+
+  /** A slot not yet in the table (an update links against it before making it visible). */
+  create(key: string, target: Target, generator: boolean): Slot {
+    return new Slot(key, generator, target, this.sched);
+  }
+
+  /** Make a created slot visible under its key; throws if the key is taken. */
+  adopt(slot: Slot): Slot {
+    if (this.slots.has(slot.key)) throw new Error(`slot ${slot.key} already defined`);
+    this.slots.set(slot.key, slot);
     return slot;
   }
 

@@ -18,6 +18,8 @@ export const SYSCALL_ENTRY_CYCLES = 150;
 
 export interface SyscallEntry {
   syscall(name: SyscallName, args: unknown[]): KGen<unknown>;
+  /** Burn `cycles` of user-space CPU time, with preemption points. */
+  compute(cycles: number): KGen<void>;
 }
 
 /** The syscall interface a user program is given. Errors throw KernelError. */
@@ -59,6 +61,11 @@ export class Sys {
   }
   *readdir(path: string): KGen<string[]> {
     return (yield* this.k.syscall('readdir', [path])) as string[];
+  }
+
+  /** User-space computation of `cycles` (not a syscall: it never enters the kernel). */
+  *compute(cycles: number): KGen<void> {
+    yield* this.k.compute(cycles);
   }
 
   /** Read a whole file from the start (a library routine, not a syscall). */

@@ -1,0 +1,271 @@
+// The plan phase: diff the running version of each module in an update
+// against its new version, decide the strategy, and refuse (with the reason
+// and what to do) anything that cannot be done live. Nothing is changed here:
+// `update --dry-run` prints a plan and stops.
+
+import { err } from '../kernel/errno.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { LoadedModule } from '../kernel/loader.js';
+import { compareSemver } from '../kernel/moddef.js';
+import type { ModuleDef, TransferDef } from '../kernel/module.js';
+import { isGeneratorFunction, symbolKey } from '../kernel/symbols.js';
+
+export const STRATEGIES = ['module', 'per-task', 'stop-machine'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+/** Default quiescence timeout, in simulated cycles. */
+export const DEFAULT_TIMEOUT = 5_000_000;
+
+export interface UpdateOptions {
+  readonly strategy?: Strategy;
+  readonly timeout?: number;
+  /** `revert` plans go backwards through the running version's `downgrade`. */
+  readonly direction?: 'upgrade' | 'downgrade';
+}
+
+export interface NewVersion {
+  readonly def: ModuleDef;
+  readonly source: string;
+}
+
+export interface FunctionDiff {
+  /** Export keys (`name@N`) and ops entries (`kind:name.op`) whose code changed. */
+  readonly changed: string[];
+  readonly added: string[];
+  readonly removed: string[];
+  readonly unchanged: number;
+}
+
+export interface ModulePlan {
+  readonly name: string;
+  readonly from: string;
+  readonly to: string;
+  readonly oldDef: ModuleDef;
+  readonly newDef: ModuleDef;
+  readonly source: string;
+  /** The transfer that applies: the new version's upgrade, or the running one's downgrade. */
+  readonly transfer: TransferDef | undefined;
+  readonly functions: FunctionDiff;
+  readonly stateSchema: { readonly from: number; readonly to: number };
+  /** The module-wide snapshot goes through a transfer function. */
+  readonly stateTransfer: boolean;
+  /** Record tables whose records go through a transfer function. */
+  readonly recordTransfers: string[];
+  /** Record tables added or dropped. */
+  readonly tablesChanged: boolean;
+  readonly importsAdded: string[];
+  readonly importsRemoved: string[];
+  readonly notes: string[];
+}
+
+export interface Plan {
+  readonly direction: 'upgrade' | 'downgrade';
+  readonly modules: ModulePlan[];
+  readonly strategy: Strategy;
+  readonly strategyReason: string;
+  /** No state or record changes: only code. */
+  readonly codeOnly: boolean;
+  readonly timeout: number;
+}
+
+const src = (fn: unknown) => (typeof fn === 'function' ? fn.toString() : '');
+
+function exportSources(def: ModuleDef): Map<string, { src: string; generator: boolean }> {
+  const out = new Map<string, { src: string; generator: boolean }>();
+  for (const [sym, e] of Object.entries(def.exports ?? {})) out.set(symbolKey(sym, e.version), { src: src(e.fn), generator: isGeneratorFunction(e.fn) });
+  for (const [key, table] of Object.entries(def.ops ?? {})) {
+    for (const [op, fn] of Object.entries(table)) out.set(`${key}.${op}`, { src: src(fn), generator: isGeneratorFunction(fn) });
+  }
+  return out;
+}
+
+function diffFunctions(oldDef: ModuleDef, newDef: ModuleDef): FunctionDiff {
+  const a = exportSources(oldDef);
+  const b = exportSources(newDef);
+  const changed: string[] = [];
+  const added: string[] = [];
+  const removed: string[] = [];
+  let unchanged = 0;
+  for (const [k, v] of b) {
+    const old = a.get(k);
+    if (!old) added.push(k);
+    else if (old.src !== v.src) changed.push(k);
+    else unchanged++;
+  }
+  for (const k of a.keys()) if (!b.has(k)) removed.push(k);
+  return { changed, added, removed, unchanged };
+}
+
+/** Plan an update of one or more modules (a group: one quiescence, one switch, one commit or rollback). */
+export function plan(k: Kernel, versions: readonly NewVersion[], opts: UpdateOptions = {}): Plan {
+  const direction = opts.direction ?? 'upgrade';
+  if (versions.length === 0) throw err('EINVAL', 'an update needs at least one module version', 'update NAME@VERSION...');
+  const timeout = opts.timeout ?? DEFAULT_TIMEOUT;
+  if (!Number.isInteger(timeout) || timeout < 1) throw err('EINVAL', `timeout must be a positive number of cycles, got ${timeout}`);
+  const names = new Set<string>();
+  const mods: [LoadedModule, NewVersion][] = [];
+  for (const v of versions) {
+    const name = v.def.name;
+    if (names.has(name)) throw err('EINVAL', `module ${name} appears twice in one update`);
+    names.add(name);
+    const mod = k.loader.get(name);
+    if (!mod) throw err('ENOENT', `module ${name} is not loaded`, `update replaces a running module: insmod ${name} first`);
+    mods.push([mod, v]);
+  }
+
+  const plans = mods.map(([mod, v]) => planModule(k, mod, v, direction));
+
+  // Every import of every new version must resolve: to a running export the
+  // group keeps, or to an export a member of the group adds.
+  const removedByGroup = new Set(plans.flatMap((p) => p.functions.removed.filter((x) => x.includes('@'))));
+  const addedByGroup = new Set(plans.flatMap((p) => p.functions.added.filter((x) => x.includes('@'))));
+  for (const p of plans) {
+    for (const [sym, iface] of Object.entries(p.newDef.requires ?? {})) {
+      const key = symbolKey(sym, iface);
+      const resolvable = (k.symbols.get(key) && !removedByGroup.has(key)) || addedByGroup.has(key);
+      if (!resolvable) {
+        throw err('ENOENT', `${p.name} ${p.to}: unresolved symbol ${key}`, `load or update the module that exports ${key} in the same update`);
+      }
+    }
+  }
+  // An export the group removes must not be imported by anyone left on it.
+  for (const key of removedByGroup) {
+    const users = k.loader
+      .list()
+      .filter((m) => m.imports.has(key))
+      .filter((m) => {
+        const inGroup = plans.find((p) => p.name === m.name);
+        return !inGroup || Object.entries(inGroup.newDef.requires ?? {}).some(([s, i]) => symbolKey(s, i) === key);
+      })
+      .map((m) => m.name);
+    if (users.length > 0) {
+      const owner = plans.find((p) => p.functions.removed.includes(key))!;
+      throw err(
+        'EBUSY',
+        `${owner.name} ${owner.to} removes ${key}, which ${users.join(', ')} still import${users.length === 1 ? 's' : ''}`,
+        `update ${[owner.name, ...users].map((n) => `${n}@NEWVERSION`).join(' ')} together, with versions that no longer import ${key}`,
+      );
+    }
+  }
+
+  const codeOnly = plans.every((p) => !needsTransfer(p));
+  let strategy: Strategy;
+  let strategyReason: string;
+  if (opts.strategy) {
+    if (!(STRATEGIES as readonly string[]).includes(opts.strategy)) throw err('EINVAL', `unknown strategy '${opts.strategy}'`, `strategies: ${STRATEGIES.join(', ')}`);
+    if (opts.strategy === 'per-task' && !codeOnly) {
+      throw err('EINVAL', 'per-task cannot be used when state changes: threads on old and new code would share one state', 'use --strategy module or stop-machine');
+    }
+    strategy = opts.strategy;
+    strategyReason = 'asked for';
+  } else {
+    strategy = codeOnly ? 'per-task' : 'module';
+    strategyReason = codeOnly ? 'default for code-only updates' : 'default when state changes';
+  }
+  return { direction, modules: plans, strategy, strategyReason, codeOnly, timeout };
+}
+
+function planModule(k: Kernel, mod: LoadedModule, v: NewVersion, direction: 'upgrade' | 'downgrade'): ModulePlan {
+  const oldDef = mod.def;
+  const newDef = v.def;
+  const name = oldDef.name;
+  if (newDef.version === oldDef.version) {
+    throw err('EINVAL', `${name} ${newDef.version} is already running`, `modinfo ${name} lists the versions; update to another one`);
+  }
+  let transfer: TransferDef | undefined;
+  if (direction === 'upgrade') {
+    const from = newDef.upgrade?.from ?? [];
+    if (!from.includes(oldDef.version)) {
+      throw err(
+        'EINVAL',
+        `no upgrade path from ${name} ${oldDef.version} to ${newDef.version}`,
+        from.length ? `${newDef.version} takes over from ${from.join(', ')} only: update to ${[...from].sort(compareSemver).at(-1)} first` : `${newDef.version} declares no upgrade; load it with rmmod and insmod instead`,
+      );
+    }
+    transfer = newDef.upgrade;
+  } else {
+    const to = oldDef.downgrade?.to ?? [];
+    if (!to.includes(newDef.version)) {
+      throw err('EINVAL', `${name} ${oldDef.version} has no downgrade to ${newDef.version}`, to.length ? `it can go back to ${to.join(', ')}` : 'it declares no downgrade, so it cannot be reverted');
+    }
+    transfer = oldDef.downgrade;
+  }
+
+  const functions = diffFunctions(oldDef, newDef);
+  const before = exportSources(oldDef);
+  const after = exportSources(newDef);
+  for (const key of functions.changed) {
+    if (before.get(key)!.generator !== after.get(key)!.generator) {
+      throw err('EINVAL', `${name} ${newDef.version} changes ${key} between blocking and non-blocking`, 'that is an interface change: export it under a new interface version');
+    }
+  }
+  for (const key of functions.removed) {
+    if (!key.includes('@')) {
+      const table = key.slice(0, key.lastIndexOf('.'));
+      if (!Object.keys(newDef.ops ?? {}).includes(table)) throw err('EINVAL', `${name} ${newDef.version} drops the ops table ${table}`, 'an update cannot unregister a table; rmmod and insmod instead');
+    }
+  }
+
+  const stateSchema = { from: oldDef.state?.schema ?? 0, to: newDef.state?.schema ?? 0 };
+  const stateTransfer = typeof transfer?.state === 'function';
+  if (stateSchema.from !== stateSchema.to && !stateTransfer) {
+    throw err('EINVAL', `${name} ${newDef.version} changes the state schema ${stateSchema.from} -> ${stateSchema.to} but has no ${direction}.state transfer`, `add ${direction}.state(old) to ${name} ${direction === 'upgrade' ? newDef.version : oldDef.version}`);
+  }
+  const recordTransfers: string[] = [];
+  const notes: string[] = [];
+  for (const [table, schema] of Object.entries(newDef.records ?? {})) {
+    const oldSchema = oldDef.records?.[table];
+    const fn = transfer?.instance?.[table];
+    if (oldSchema === undefined) {
+      notes.push(`record table ${table} is new (empty)`);
+      continue;
+    }
+    if (fn) recordTransfers.push(table);
+    else if (oldSchema !== schema) {
+      throw err('EINVAL', `${name} ${newDef.version} changes ${table} records from schema ${oldSchema} to ${schema} but has no ${direction}.instance.${table}`, 'add a per-record transfer');
+    }
+  }
+  for (const table of Object.keys(oldDef.records ?? {})) if (!(table in (newDef.records ?? {}))) notes.push(`record table ${table} is dropped`);
+  if (src(oldDef.init) !== src(newDef.init)) notes.push('init differs; it is not re-run by an update');
+
+  const tablesChanged = Object.keys(oldDef.records ?? {}).sort().join() !== Object.keys(newDef.records ?? {}).sort().join();
+  const oldImports = new Set(Object.entries(oldDef.requires ?? {}).map(([s, i]) => symbolKey(s, i)));
+  const newImports = new Set(Object.entries(newDef.requires ?? {}).map(([s, i]) => symbolKey(s, i)));
+  return {
+    name,
+    from: oldDef.version,
+    to: newDef.version,
+    oldDef,
+    newDef,
+    source: v.source,
+    transfer,
+    functions,
+    stateSchema,
+    stateTransfer,
+    recordTransfers,
+    tablesChanged,
+    importsAdded: [...newImports].filter((x) => !oldImports.has(x)),
+    importsRemoved: [...oldImports].filter((x) => !newImports.has(x)),
+    notes,
+  };
+}
+
+/** Does this module's image change (snapshot, records or tables), or only its code? */
+export function needsTransfer(p: ModulePlan): boolean {
+  return p.stateTransfer || p.recordTransfers.length > 0 || p.tablesChanged || p.stateSchema.from !== p.stateSchema.to;
+}
+
+/** The plan as lines of text, for `update --dry-run` and the history. */
+export function describePlan(p: Plan): string[] {
+  const out: string[] = [];
+  out.push(`plan: ${p.modules.map((m) => `${m.name} ${m.from} -> ${m.to}`).join(', ')} (${p.direction})`);
+  out.push(`  strategy: ${p.strategy} (${p.strategyReason}); timeout ${p.timeout} cycles; ${p.codeOnly ? 'code only' : 'state changes'}`);
+  for (const m of p.modules) {
+    const f = m.functions;
+    out.push(`  ${m.name}: functions changed ${f.changed.length ? f.changed.join(', ') : '-'}; added ${f.added.join(', ') || '-'}; removed ${f.removed.join(', ') || '-'}; ${f.unchanged} unchanged`);
+    out.push(`  ${m.name}: state schema ${m.stateSchema.from} -> ${m.stateSchema.to}${m.stateTransfer ? ', transferred' : ', kept'}${m.recordTransfers.length ? `; records migrated: ${m.recordTransfers.join(', ')}` : ''}`);
+    if (m.importsAdded.length || m.importsRemoved.length) out.push(`  ${m.name}: imports added ${m.importsAdded.join(', ') || '-'}; removed ${m.importsRemoved.join(', ') || '-'}`);
+    for (const n of m.notes) out.push(`  ${m.name}: note: ${n}`);
+  }
+  return out;
+}

@@ -1,0 +1,113 @@
+// The switch phase: make the new versions current, atomically. It runs
+// inside one step (or with the machine stopped), so no thread can observe a
+// half-switched group. Every change is logged with its inverse; if any step
+// fails, the log is replayed backwards and the machine is exactly as before.
+
+import type { Kernel } from '../kernel/kernel.js';
+import type { BuiltTarget } from '../kernel/loader.js';
+import type { ModuleContext } from '../kernel/module.js';
+import { parseOpsKey } from '../kernel/ops.js';
+import type { Slot } from '../kernel/symbols.js';
+import type { ModulePlan } from './plan.js';
+import type { TransferResult } from './transfer.js';
+
+/** A new version loaded and linked, not yet visible (the prepare phase's output). */
+export interface Prepared {
+  readonly plan: ModulePlan;
+  readonly ctx: ModuleContext;
+  /** What each import of the new version is bound to. */
+  readonly imports: Map<string, Slot>;
+  readonly exports: Map<string, BuiltTarget>;
+  readonly ops: Map<string, Map<string, BuiltTarget>>;
+  /** Slots for exports the group adds, created at prepare so importers in the group can link to them. */
+  readonly newSlots: Map<string, Slot>;
+}
+
+/** Switch every prepared module to its new version; all or nothing. */
+export function applySwitch(k: Kernel, prepared: readonly Prepared[], results: readonly (TransferResult | null)[]): void {
+  const undo: (() => void)[] = [];
+  try {
+    prepared.forEach((p, i) => switchModule(k, p, results[i] ?? null, undo));
+  } catch (e) {
+    for (const step of undo.reverse()) step();
+    throw e;
+  }
+}
+
+function switchModule(k: Kernel, p: Prepared, result: TransferResult | null, undo: (() => void)[]): void {
+  const name = p.plan.name;
+  const mod = k.loader.require(name);
+
+  for (const [key, bt] of p.exports) {
+    const slot = mod.exports.get(key);
+    if (slot) {
+      const old = slot.target;
+      slot.target = bt.target;
+      undo.push(() => (slot.target = old));
+    } else {
+      const created = p.newSlots.get(key) ?? k.symbols.create(key, bt.target, bt.generator);
+      k.symbols.adopt(created);
+      mod.exports.set(key, created);
+      undo.push(() => {
+        k.symbols.remove(key);
+        mod.exports.delete(key);
+      });
+    }
+  }
+  for (const [key, slot] of [...mod.exports]) {
+    if (p.exports.has(key)) continue;
+    k.symbols.remove(key);
+    mod.exports.delete(key);
+    undo.push(() => {
+      k.symbols.adopt(slot);
+      mod.exports.set(key, slot);
+    });
+  }
+
+  for (const [tableKey, ops] of p.ops) {
+    const { kind, name: tname } = parseOpsKey(tableKey)!;
+    const table = k.ops.get(kind, tname);
+    if (!table) {
+      const slots: Record<string, Slot> = {};
+      for (const [op, bt] of ops) slots[op] = k.symbols.define(`${tableKey}.${op}`, bt.target, bt.generator);
+      undo.push(() => k.loader.unregisterOps(tableKey));
+      k.ops.register(kind, tname, name, slots);
+      mod.opsTables.push(tableKey);
+      undo.push(() => void mod.opsTables.splice(mod.opsTables.indexOf(tableKey), 1));
+      continue;
+    }
+    const oldSlots = table.slots;
+    const slots: Record<string, Slot> = {};
+    for (const [op, bt] of ops) {
+      const existing = oldSlots[op];
+      if (existing) {
+        const old = existing.target;
+        existing.target = bt.target;
+        undo.push(() => (existing.target = old));
+        slots[op] = existing;
+      } else {
+        const key = `${tableKey}.${op}`;
+        slots[op] = k.symbols.define(key, bt.target, bt.generator);
+        undo.push(() => k.symbols.remove(key));
+      }
+    }
+    for (const [op, slot] of Object.entries(oldSlots)) {
+      if (ops.has(op)) continue;
+      k.symbols.remove(slot.key);
+      undo.push(() => k.symbols.adopt(slot));
+    }
+    k.ops.setSlots(table, slots);
+    undo.push(() => k.ops.setSlots(table, { ...oldSlots }));
+  }
+
+  if (result) {
+    const oldImage = k.store.image(name);
+    const oldSchemas = Object.fromEntries(Object.keys(p.plan.oldDef.records ?? {}).map((t) => [t, k.store.schemaOf(name, t)]));
+    k.store.restore(name, result.image, result.schemas);
+    undo.push(() => k.store.restore(name, oldImage, oldSchemas));
+  }
+
+  const old = { def: mod.def, ctx: mod.ctx, imports: new Map(mod.imports), source: mod.source, params: mod.params };
+  k.loader.install(name, p.plan.newDef, p.ctx, p.imports, p.plan.source, p.ctx.params);
+  undo.push(() => k.loader.install(name, old.def, old.ctx, old.imports, old.source, old.params));
+}

@@ -1,0 +1,110 @@
+// The transfer phase: build a module's new image from its old one through
+// the version's transfer functions. Old data is never modified (it is
+// immutable): the new snapshot and new record tables are new values, so an
+// abort needs only to drop them. The result is checked before it is used:
+// it must be plain data, and the version's own `check` must accept it.
+
+import { freeze } from 'immer';
+import { err } from '../kernel/errno.js';
+import { PTable } from '../kernel/ptable.js';
+import type { ModuleImage, Rec } from '../kernel/store.js';
+import type { ModulePlan } from './plan.js';
+
+export interface TransferResult {
+  readonly image: ModuleImage;
+  /** Schema version of each record table after the transfer. */
+  readonly schemas: Record<string, number>;
+  /** Records migrated. */
+  readonly records: number;
+}
+
+/** Simulated cycles a transfer costs: a base, plus per migrated record. */
+export function transferCycles(records: number, stateTransferred: boolean): number {
+  return 500 + (stateTransferred ? 500 : 0) + 30 * records;
+}
+
+/** Throws unless `value` is plain data: primitives, arrays and plain objects, no functions, no cycles. */
+export function checkPlainData(value: unknown, where: string, seen = new Set<object>()): void {
+  if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) {
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`${where} is ${value}`);
+    return;
+  }
+  if (typeof value !== 'object') throw new Error(`${where} is a ${typeof value}, not plain data`);
+  if (seen.has(value)) throw new Error(`${where} is reached twice (a cycle or shared reference)`);
+  seen.add(value);
+  if (Array.isArray(value)) {
+    value.forEach((x, i) => checkPlainData(x, `${where}[${i}]`, seen));
+  } else {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) throw new Error(`${where} is a ${proto?.constructor?.name ?? 'class'} instance, not a plain object`);
+    for (const [k, x] of Object.entries(value)) checkPlainData(x, `${where}.${k}`, seen);
+  }
+  seen.delete(value);
+}
+
+/**
+ * The new image of one module. Throws ECANCELED naming the module when the
+ * transfer throws or its result fails a check; nothing has changed then.
+ */
+export function transferImage(old: ModuleImage, oldSchemas: Readonly<Record<string, number>>, p: ModulePlan): TransferResult {
+  const fail = (what: string, e: unknown): never => {
+    throw err('ECANCELED', `${p.name} ${p.from} -> ${p.to}: ${what}: ${e instanceof Error ? e.message : String(e)}`, 'the update was rolled back; fix the transfer and try again');
+  };
+  const t = p.transfer;
+  let state: unknown = old.state;
+  if (t?.state) {
+    try {
+      state = t.state(old.state);
+    } catch (e) {
+      fail('state transfer threw', e);
+    }
+    try {
+      checkPlainData(state, 'state');
+    } catch (e) {
+      fail('transferred state is not plain data', e);
+    }
+    state = freeze(state, true);
+  }
+
+  const tables: Record<string, PTable<Rec>> = {};
+  const schemas: Record<string, number> = {};
+  let records = 0;
+  for (const [table, schema] of Object.entries(p.newDef.records ?? {})) {
+    schemas[table] = schema;
+    const before = old.tables[table];
+    const fn = t?.instance?.[table];
+    if (!before) {
+      tables[table] = PTable.empty();
+    } else if (!fn) {
+      if (oldSchemas[table] !== schema) fail(`records of ${table}`, new Error(`schema ${oldSchemas[table]} -> ${schema} with no transfer`));
+      tables[table] = before;
+    } else {
+      let next = PTable.empty<Rec>();
+      for (const [key, rec] of before.entries()) {
+        const { v: _v, ...data } = rec;
+        let out: unknown;
+        try {
+          out = fn(data);
+          checkPlainData(out, `${table}[${key}]`);
+        } catch (e) {
+          fail(`transfer of ${table} record ${key}`, e);
+        }
+        if (typeof out !== 'object' || out === null || Array.isArray(out)) fail(`transfer of ${table} record ${key}`, new Error('did not return an object'));
+        next = next.set(key, freeze({ ...(out as object), v: schema }, true) as Rec);
+        records++;
+      }
+      tables[table] = next;
+    }
+  }
+
+  if (t?.check) {
+    let problem: string | undefined | void;
+    try {
+      problem = t.check(state);
+    } catch (e) {
+      fail('check threw', e);
+    }
+    if (typeof problem === 'string' && problem.length > 0) fail('check failed', new Error(problem));
+  }
+  return { image: Object.freeze({ state, tables: Object.freeze(tables) }), schemas, records };
+}

@@ -1,0 +1,399 @@
+// The updater: runs an update (or a revert) of one module or a group of
+// modules through its phases, as a kernel thread, while the machine runs:
+//
+//   plan -> prepare -> quiesce (by strategy) -> transfer -> switch -> commit
+//                                   \-> on timeout, a failed transfer or check: abort
+//
+// Transfer and switch run in one atomic section: inside the updater thread's
+// step (module, per-task) or with every CPU stopped (stop-machine). Nothing
+// visible changes before the switch, and the switch undoes itself if it
+// fails, so an abort leaves state and slots as the very same references.
+// Every phase is a trace event with its duration in simulated cycles and in
+// wall time; `history` lists them.
+
+import { err, isKernelError, KernelError } from '../kernel/errno.js';
+import type { Kernel } from '../kernel/kernel.js';
+import { buildTargets } from '../kernel/loader.js';
+import type { ParamValue } from '../kernel/module.js';
+import { isGeneratorFunction, type Slot, type Target } from '../kernel/symbols.js';
+import type { KGen, Thread } from '../kernel/thread.js';
+import { hasFrameIn, ModuleGate, TransitionGate } from './gates.js';
+import { describePlan, type ModulePlan, needsTransfer, type NewVersion, type Plan, plan, type Strategy, type UpdateOptions } from './plan.js';
+import { applySwitch, type Prepared } from './switch.js';
+import { transferCycles, transferImage, type TransferResult } from './transfer.js';
+
+export type Phase = 'plan' | 'prepare' | 'forward' | 'block' | 'quiesce' | 'stop' | 'transfer' | 'switch' | 'commit' | 'abort';
+
+export interface PhaseEvent {
+  readonly phase: Phase;
+  /** Simulated time the phase ended. */
+  readonly at: number;
+  readonly cycles: number;
+  readonly wallUs: number;
+  readonly detail: string;
+}
+
+export interface UpdateRecord {
+  readonly id: number;
+  readonly kind: 'update' | 'revert';
+  readonly modules: readonly { readonly name: string; readonly from: string; readonly to: string }[];
+  readonly strategy: Strategy;
+  readonly plan: Plan;
+  outcome: 'running' | 'committed' | 'aborted';
+  error: KernelError | null;
+  readonly phases: PhaseEvent[];
+  readonly startedAt: number;
+  endedAt: number | null;
+  /** Workload syscalls that completed while the update was in progress. */
+  syscallsDuring: number;
+  /** Wall time of the atomic section (transfer and switch; for stop-machine, the whole stop). */
+  pauseWallUs: number;
+  /** Simulated cycles every CPU stood stopped (stop-machine). */
+  stoppedCycles: number;
+  /** Calls held at the gate (module strategy) and the cycles they waited in all. */
+  heldCalls: number;
+  heldCycles: number;
+  /** Cycles from the start of the update to its switch (or abort). */
+  waitCycles: number;
+  recordsMigrated: number;
+}
+
+export interface UpdaterTuning {
+  /** How often the updater thread re-checks quiescence, in cycles. */
+  readonly pollCycles: number;
+  /** Stop-machine attempts before giving up. */
+  readonly stopAttempts: number;
+  /** Cycles between stop-machine attempts, at most (the wait is drawn from the seed so retries do not beat in step with the workload). */
+  readonly stopRetryCycles: number;
+}
+
+export const DEFAULT_TUNING: UpdaterTuning = { pollCycles: 1_000, stopAttempts: 20, stopRetryCycles: 20_000 };
+
+const wallNow = () => Number(process.hrtime.bigint()) / 1000;
+
+export class Updater {
+  readonly history: UpdateRecord[] = [];
+  /** Versions each module ran before, newest last: what revert goes back to. */
+  private readonly previous = new Map<string, NewVersion[]>();
+  private running: UpdateRecord | null = null;
+  /** Called for every phase event (the CLI prints progress from it). */
+  onEvent: ((r: UpdateRecord, e: PhaseEvent) => void) | null = null;
+
+  constructor(
+    readonly k: Kernel,
+    readonly tuning: UpdaterTuning = DEFAULT_TUNING,
+  ) {}
+
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
+  /** Plan an update without changing anything (update --dry-run). */
+  plan(versions: readonly NewVersion[], opts: UpdateOptions = {}): Plan {
+    return plan(this.k, versions, opts);
+  }
+
+  /** What `revert NAME` would go back to. */
+  revertTarget(name: string): NewVersion {
+    this.k.loader.require(name);
+    const prev = this.previous.get(name);
+    const back = prev?.[prev.length - 1];
+    if (!back) throw err('EINVAL', `nothing to revert: ${name} has not been updated`, 'history lists the updates');
+    return back;
+  }
+
+  /** Start an update as a kernel thread; the machine must run for it to progress. */
+  start(versions: readonly NewVersion[], opts: UpdateOptions = {}, kind: 'update' | 'revert' = 'update'): { record: UpdateRecord; thread: Thread } {
+    if (this.running) throw err('EBUSY', `update ${this.running.id} is still in progress`, 'wait for it (tick) and try again');
+    const w0 = wallNow();
+    const p = this.plan(versions, { ...opts, direction: kind === 'revert' ? 'downgrade' : 'upgrade' });
+    const record: UpdateRecord = {
+      id: this.history.length + 1,
+      kind,
+      modules: p.modules.map((m) => ({ name: m.name, from: m.from, to: m.to })),
+      strategy: p.strategy,
+      plan: p,
+      outcome: 'running',
+      error: null,
+      phases: [],
+      startedAt: this.k.now,
+      endedAt: null,
+      syscallsDuring: 0,
+      pauseWallUs: 0,
+      stoppedCycles: 0,
+      heldCalls: 0,
+      heldCycles: 0,
+      waitCycles: 0,
+      recordsMigrated: 0,
+    };
+    this.history.push(record);
+    this.running = record;
+    this.event(record, 'plan', 0, wallNow() - w0, describePlan(p)[0]!);
+    const thread = this.k.spawnKernel(`kupdate/${record.id}`, this.body(p, record, this.k.stats.syscalls));
+    return { record, thread };
+  }
+
+  /** Run an update to its end. Throws the abort's KernelError; returns the record when committed. */
+  run(versions: readonly NewVersion[], opts: UpdateOptions = {}, kind: 'update' | 'revert' = 'update'): UpdateRecord {
+    const { record, thread } = this.start(versions, opts, kind);
+    this.k.runThread(thread, (record.plan.timeout + 10 * this.tuning.stopRetryCycles) * 4);
+    if (record.error) throw record.error;
+    return record;
+  }
+
+  /** Revert a module to the version it ran before its last update, through its downgrade. */
+  revert(name: string, opts: Omit<UpdateOptions, 'direction'> = {}): UpdateRecord {
+    return this.run([this.revertTarget(name)], opts, 'revert');
+  }
+
+  private event(r: UpdateRecord, phase: Phase, cycles: number, wallUs: number, detail = ''): void {
+    const e: PhaseEvent = { phase, at: this.k.now, cycles, wallUs, detail };
+    r.phases.push(e);
+    this.k.machine.events.trace.mixString(`update:${r.id}:${phase}`);
+    this.onEvent?.(r, e);
+  }
+
+  private *body(p: Plan, r: UpdateRecord, syscallsAtStart: number): KGen<void> {
+    const self = this.k.sched.self();
+    const group = new Map<string, null>(p.modules.map((m) => [m.name, null]));
+    try {
+      let w0 = wallNow();
+      const prepared = this.prepare(p);
+      this.k.sched.work(300 * prepared.length);
+      this.event(r, 'prepare', 300 * prepared.length, wallNow() - w0, `linked ${p.modules.map((m) => `${m.name} ${m.to}`).join(', ')}`);
+      w0 = wallNow();
+      if (p.strategy === 'module') yield* this.quiesceModule(prepared, p, r, group, self);
+      else if (p.strategy === 'per-task') yield* this.quiesceTask(prepared, p, r, self);
+      else yield* this.quiesceStop(prepared, p, r, group, self);
+      r.outcome = 'committed';
+      for (const m of p.modules) {
+        const stack = this.previous.get(m.name) ?? [];
+        if (r.kind === 'revert') stack.pop();
+        else stack.push({ def: m.oldDef, source: this.sourceBefore(m) });
+        this.previous.set(m.name, stack);
+      }
+      this.event(r, 'commit', 0, 0, `${r.modules.map((m) => `${m.name} ${m.to}`).join(', ')} running`);
+      this.k.printk(`${r.kind} ${r.id}: ${r.modules.map((m) => `${m.name} ${m.from} -> ${m.to}`).join(', ')} committed (${p.strategy})`);
+    } catch (e) {
+      r.outcome = 'aborted';
+      r.error = isKernelError(e) ? e : new KernelError('ECANCELED', `update failed: ${e instanceof Error ? e.message : String(e)}`, 'the update was rolled back');
+      r.waitCycles = this.k.now - r.startedAt;
+      this.event(r, 'abort', 0, 0, r.error.describe());
+      this.k.printk(`${r.kind} ${r.id}: aborted: ${r.error.message}`);
+    } finally {
+      r.endedAt = this.k.now;
+      r.syscallsDuring = this.k.stats.syscalls - syscallsAtStart;
+      this.running = null;
+    }
+  }
+
+  private sourceBefore(m: ModulePlan): string {
+    const stack = this.previous.get(m.name);
+    return stack?.find((v) => v.def === m.oldDef)?.source ?? `catalog:${m.name}@${m.from}`;
+  }
+
+  /** Load and link every new version, visible to no one yet. */
+  private prepare(p: Plan): Prepared[] {
+    const { symbols, loader } = this.k;
+    // Slots for exports the group adds, so members can link to each other.
+    const newSlots = new Map<string, Slot>();
+    const placeholder = (key: string): Target => ({ module: '-', version: '-', fn: key, call: () => { throw new Error(`${key} is not switched in yet`); }, frame: { module: '-', version: '-', fn: key } });
+    for (const m of p.modules) {
+      for (const key of m.functions.added.filter((x) => x.includes('@'))) {
+        const sym = key.slice(0, key.indexOf('@'));
+        const fn = m.newDef.exports![sym]!.fn;
+        newSlots.set(key, symbols.create(key, placeholder(key), isGeneratorFunction(fn)));
+      }
+    }
+    return p.modules.map((m) => {
+      const mod = loader.require(m.name);
+      const params: Record<string, ParamValue> = {};
+      for (const [name, d] of Object.entries(m.newDef.params ?? {})) params[name] = name in mod.params ? mod.params[name]! : d.default;
+      const imports = new Map<string, Slot>();
+      for (const [sym, iface] of Object.entries(m.newDef.requires ?? {})) {
+        const key = `${sym}@${iface}`;
+        imports.set(key, newSlots.get(key) ?? symbols.get(key)!);
+      }
+      const ctx = loader.context(m.newDef, params, imports);
+      const built = buildTargets(m.newDef, ctx);
+      const own = new Map<string, Slot>();
+      for (const [key, bt] of built.exports) {
+        const slot = newSlots.get(key);
+        if (slot) {
+          slot.target = bt.target;
+          own.set(key, slot);
+        }
+      }
+      return { plan: m, ctx, imports, exports: built.exports, ops: built.ops, newSlots: own };
+    });
+  }
+
+  /** The slots of the group's running versions: their exports and ops entries. */
+  private slotsOf(names: Iterable<string>): Slot[] {
+    const out: Slot[] = [];
+    for (const name of names) {
+      const mod = this.k.loader.require(name);
+      out.push(...mod.exports.values());
+      for (const key of mod.opsTables) {
+        const [kind, tname] = key.split(':') as [never, string];
+        out.push(...Object.values(this.k.ops.get(kind, tname)?.slots ?? {}));
+      }
+    }
+    return out;
+  }
+
+  /** Threads (other than `self`) with a frame in one of `modules`. */
+  private busyThreads(modules: ReadonlyMap<string, string | null>, self: Thread): Thread[] {
+    return this.k.sched.threads().filter((t) => t !== self && hasFrameIn(t.frames, modules));
+  }
+
+  private describeBusy(threads: readonly Thread[], modules: ReadonlyMap<string, string | null>): string {
+    return threads
+      .map((t) => `thread ${t.tid} (${t.name}) in ${t.frames.filter((f) => hasFrameIn([f], modules)).map((f) => `${f.module}@${f.version}:${f.fn}`).join(' > ')}${t.waitChannel ? `, waiting on ${t.waitChannel}` : ''}`)
+      .join('; ');
+  }
+
+  /** Transfer and switch, atomically; returns the simulated cycles they cost. */
+  private transferAndSwitch(prepared: readonly Prepared[], r: UpdateRecord): number {
+    const w0 = wallNow();
+    const results: (TransferResult | null)[] = prepared.map((x) => {
+      if (!needsTransfer(x.plan)) return null;
+      const name = x.plan.name;
+      const schemas = Object.fromEntries(Object.keys(x.plan.oldDef.records ?? {}).map((t) => [t, this.k.store.schemaOf(name, t)]));
+      return transferImage(this.k.store.image(name), schemas, x.plan);
+    });
+    const records = results.reduce((n, x) => n + (x?.records ?? 0), 0);
+    const cycles = results.some((x) => x) ? transferCycles(records, prepared.some((x) => x.plan.stateTransfer)) : 0;
+    const w1 = wallNow();
+    r.recordsMigrated = records;
+    this.event(r, 'transfer', cycles, w1 - w0, results.some((x) => x) ? `${records} records migrated` : 'code only: nothing to transfer');
+    applySwitch(this.k, prepared, results);
+    const w2 = wallNow();
+    this.event(r, 'switch', 100, w2 - w1, `${this.slotsOf(prepared.map((x) => x.plan.name)).length} slots retargeted`);
+    r.pauseWallUs = w2 - w0;
+    r.waitCycles = this.k.now - r.startedAt;
+    return cycles + 100;
+  }
+
+  /** K42's hot-swap: FORWARD, then BLOCK until no thread has a frame in the group, then swap. */
+  private *quiesceModule(prepared: readonly Prepared[], p: Plan, r: UpdateRecord, group: Map<string, null>, self: Thread): KGen<void> {
+    const sched = this.k.sched;
+    const gate = new ModuleGate(group, sched);
+    const slots = this.slotsOf(group.keys());
+    for (const s of slots) s.gate = gate;
+    const t0 = sched.now;
+    try {
+      // FORWARD: the gate counts calls in flight. K42 needed this phase to learn
+      // of calls that began before the mediator was installed; here the shadow
+      // stacks show them already, so one poll suffices.
+      yield* sched.sleep(this.tuning.pollCycles);
+      this.event(r, 'forward', sched.now - t0, 0, `${this.busyThreads(group, self).length} thread(s) in flight`);
+      gate.phase = 'block';
+      const t1 = sched.now;
+      for (;;) {
+        const busy = this.busyThreads(group, self);
+        if (busy.length === 0) break;
+        if (sched.now - r.startedAt >= p.timeout) {
+          throw err('ETIMEDOUT', `update did not quiesce within ${p.timeout} cycles: ${this.describeBusy(busy, group)}`, 'try again later, raise --timeout, or see ps for what holds the thread');
+        }
+        yield* sched.sleep(this.tuning.pollCycles);
+      }
+      this.event(r, 'block', sched.now - t1, 0, `quiescent; ${gate.heldCalls} call(s) held at the gate`);
+      sched.work(this.transferAndSwitch(prepared, r));
+    } finally {
+      for (const s of slots) if (s.gate === gate) s.gate = null;
+      gate.open();
+      r.heldCalls = gate.heldCalls;
+      r.heldCycles = gate.heldCycles;
+    }
+  }
+
+  /** Livepatch's consistency model: each thread moves to the new code when no old frame of the group is on its stack. */
+  private *quiesceTask(prepared: readonly Prepared[], p: Plan, r: UpdateRecord, self: Thread): KGen<void> {
+    const { sched, hooks } = this.k;
+    const old = new Map<string, string>(p.modules.map((m) => [m.name, m.from]));
+    const next = new Map<string, Target>();
+    for (const x of prepared) {
+      for (const [key, bt] of x.exports) next.set(key, bt.target);
+      for (const [table, ops] of x.ops) for (const [op, bt] of ops) next.set(`${table}.${op}`, bt.target);
+    }
+    const gate = new TransitionGate(next, sched.threads().filter((t) => t !== self));
+    const slots = this.slotsOf(old.keys());
+    for (const s of slots) s.gate = gate;
+    const trySwitch = (t: Thread) => {
+      if (gate.unpatched.has(t.tid) && !hasFrameIn(t.frames, old)) gate.unpatched.delete(t.tid);
+    };
+    const before = hooks.syscallReturn;
+    hooks.syscallReturn = (t) => {
+      before?.(t);
+      trySwitch(t);
+    };
+    const t0 = sched.now;
+    const total = gate.unpatched.size;
+    try {
+      for (;;) {
+        for (const tid of [...gate.unpatched]) {
+          const t = sched.thread(tid);
+          if (!t) gate.unpatched.delete(tid);
+          else trySwitch(t);
+        }
+        if (gate.unpatched.size === 0) break;
+        if (sched.now - r.startedAt >= p.timeout) {
+          const stuck = [...gate.unpatched].map((tid) => sched.thread(tid)!).filter(Boolean);
+          throw err('ETIMEDOUT', `update did not complete its transition within ${p.timeout} cycles: ${this.describeBusy(stuck, old)}`, 'try again later, raise --timeout, or see ps for what holds the thread');
+        }
+        yield* sched.sleep(this.tuning.pollCycles);
+      }
+      this.event(r, 'quiesce', sched.now - t0, 0, `${total} thread(s) switched, none waited`);
+      sched.work(this.transferAndSwitch(prepared, r));
+    } finally {
+      hooks.syscallReturn = before;
+      for (const s of slots) if (s.gate === gate) s.gate = null;
+    }
+  }
+
+  /** Ksplice: stop every CPU at a step boundary; swap if no stack holds the group, else resume and retry, then abort. */
+  private *quiesceStop(prepared: readonly Prepared[], p: Plan, r: UpdateRecord, group: Map<string, null>, self: Thread): KGen<void> {
+    const sched = this.k.sched;
+    type Outcome = { kind: 'busy'; busy: string } | { kind: 'done' } | { kind: 'failed'; error: unknown };
+    const done = sched.waitQueue('stop-machine');
+    const jitter = this.k.machine.rng.fork(0x5709 + r.id);
+    for (let attempt = 1; ; attempt++) {
+      const box: { outcome: Outcome } = { outcome: { kind: 'busy', busy: '' } };
+      const w0 = wallNow();
+      const t0 = sched.now;
+      let stoppedFor = 0;
+      sched.stopMachine(() => {
+        try {
+          const busy = this.busyThreads(group, self);
+          if (busy.length > 0) {
+            box.outcome = { kind: 'busy', busy: this.describeBusy(busy, group) }; // now: their stacks change once the CPUs restart
+            stoppedFor = 200;
+          } else {
+            stoppedFor = this.transferAndSwitch(prepared, r) + 200;
+            box.outcome = { kind: 'done' };
+          }
+        } catch (e) {
+          box.outcome = { kind: 'failed', error: e };
+          stoppedFor = 200;
+        } finally {
+          done.wakeOne();
+        }
+        return stoppedFor;
+      });
+      yield* done.wait(self, 'stop-machine');
+      r.stoppedCycles += stoppedFor;
+      const o = box.outcome;
+      this.event(r, 'stop', sched.now - t0, wallNow() - w0, `attempt ${attempt}: ${o.kind === 'busy' ? `busy: ${o.busy}` : o.kind}`);
+      if (o.kind === 'done') {
+        r.pauseWallUs = wallNow() - w0;
+        return;
+      }
+      if (o.kind === 'failed') throw o.error;
+      if (attempt >= this.tuning.stopAttempts || sched.now - r.startedAt >= p.timeout) {
+        throw err('EBUSY', `stop-machine found no safe point in ${attempt} attempts; at the last: ${o.busy}`, 'try again later, or use --strategy module, which waits instead');
+      }
+      yield* sched.sleep(jitter.int(this.tuning.stopRetryCycles >> 2, this.tuning.stopRetryCycles));
+    }
+  }
+}
