@@ -5,7 +5,7 @@
 
 import { type Ctx, defineModule, type DiskCompletion, type DiskOp, err, type KGen, SECTOR_SIZE } from '../../kernel/module.js';
 
-interface BlkState {
+export interface BlkState {
   /** Requests submitted to the hardware and not yet completed. */
   readonly inflight: number;
   /** Completions not yet collected by their submitter, by request id. */

@@ -2,7 +2,8 @@
 // blocks (one sector each) reached through blkdev's `blk_submit@1`; the
 // metadata lives in the module state: per volume the block count, the
 // free-block bitmap and the root inode, and per directory its entries as a
-// list (lookup is a linear scan). Inodes are per-instance records.
+// list sorted by name (lookup is a linear scan). Inodes are per-instance
+// records. Later versions reuse the functions exported at the bottom.
 //
 // The volume's metadata outlives umount (it is the "disk format" of this
 // simulation), so a remount sees the same files.
@@ -152,7 +153,9 @@ function create(m: M, dev: string, dir: number, name: string, type: 'file' | 'di
   if (type === 'dir') m.records<Inode>('inodes').update(dir, (d) => void (d.nlink += 1));
   m.commit((s) => {
     s.nextIno = ino + 1;
-    s.dirs[dir] = [...(s.dirs[dir] ?? []), { name, ino }];
+    const list = s.dirs[dir] ?? [];
+    const at = list.findIndex((e) => e.name > name);
+    s.dirs[dir] = at < 0 ? [...list, { name, ino }] : [...list.slice(0, at), { name, ino }, ...list.slice(at)];
     if (type === 'dir') s.dirs[ino] = [];
   });
   return ino;
@@ -188,7 +191,7 @@ function getattr(m: M, dev: string, ino: number): { ino: number; type: 'file' | 
 }
 
 function readdir(m: M, dev: string, ino: number): string[] {
-  return entries(m, dev, ino).map((e) => e.name).sort();
+  return entries(m, dev, ino).map((e) => e.name); // kept sorted
 }
 
 function* read(m: M, dev: string, ino: number, off: number, len: number): KGen<Uint8Array> {
@@ -260,6 +263,9 @@ function* truncate(m: M, dev: string, ino: number, size: number): KGen<void> {
     r.size = size;
   });
 }
+
+/** Shared with later versions (the same module): what they do not change. */
+export { type Inode, type Imports, type SfsState, type Volume, BS, allocBlocks, freeBlocks, getattr, inode, read, readBlock, truncate, umount, volume, write };
 
 export default defineModule<SfsState>({
   name: 'simplefs',

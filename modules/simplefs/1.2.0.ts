@@ -1,0 +1,156 @@
+// simplefs 1.2.0: a performance change that changes the module state.
+// Directory entries become a hash map from name to inode (lookup costs the
+// same in any directory) instead of a sorted list scanned from the front.
+// State schema 1 -> 2: `upgrade.state` turns each list into a map and
+// `downgrade.state` turns each map back into the sorted list, so an update
+// followed by a revert gives back an equal state. Files, blocks and inodes
+// are untouched; the code that reads and writes them is 1.1's.
+
+import { type Ctx, defineModule, err } from '../../kernel/module.js';
+import v10, { freeBlocks as freeBlocks10, getattr, type Imports, inode as inode10, type Inode, read, truncate, umount, type Volume, volume as volume10 } from './1.0.0.js';
+import { write } from './1.1.0.js';
+
+interface SfsState {
+  readonly volumes: Readonly<Record<string, Volume>>;
+  readonly nextIno: number;
+  /** Directory entries, by directory inode: name -> inode. */
+  readonly dirs: Readonly<Record<number, Readonly<Record<string, number>>>>;
+}
+
+interface SfsStateV1 {
+  readonly volumes: Readonly<Record<string, Volume>>;
+  readonly nextIno: number;
+  readonly dirs: Readonly<Record<number, readonly { readonly name: string; readonly ino: number }[]>>;
+}
+
+type M = Ctx<SfsState, Imports>;
+
+// 1.0's helpers touch volumes, blocks and inodes, never `dirs`.
+const inode = (m: M, dev: string, ino: number) => inode10(m as never, dev, ino);
+const volume = (m: M, dev: string) => volume10(m as never, dev);
+const freeBlocks = (m: M, dev: string, blocks: readonly number[]) => freeBlocks10(m as never, dev, blocks);
+
+const HASH_LOOKUP_CYCLES = 20;
+
+function entries(m: M, dev: string, dir: number): Readonly<Record<string, number>> {
+  if (inode(m, dev, dir).type !== 'dir') throw err('ENOTDIR', `simplefs: inode ${dir} is not a directory`);
+  return m.state().dirs[dir] ?? {};
+}
+
+function findEntry(m: M, dev: string, dir: number, name: string): number | undefined {
+  const map = entries(m, dev, dir);
+  m.k.work(HASH_LOOKUP_CYCLES);
+  return Object.hasOwn(map, name) ? map[name] : undefined;
+}
+
+function mount(m: M, dev: string): number {
+  const existing = m.state().volumes[dev];
+  if (existing) {
+    m.commit((s) => void (s.volumes[dev]!.mounted = true));
+    return existing.root;
+  }
+  const blocks = m.imports.blk_capacity(dev);
+  const root = m.state().nextIno;
+  m.k.work(1000);
+  m.records<Inode>('inodes').put(root, { ino: root, dev, type: 'dir', size: 0, nlink: 2, blocks: [] });
+  m.commit((s) => {
+    const freeMap = new Array<number>(Math.ceil(blocks / 32)).fill(0);
+    freeMap[0] = 1;
+    s.volumes[dev] = { blocks, freeMap, used: 1, root, mounted: true };
+    s.nextIno = root + 1;
+    s.dirs[root] = {};
+  });
+  m.k.printk(`formatted ${dev}: ${blocks} blocks`);
+  return root;
+}
+
+function lookup(m: M, dev: string, dir: number, name: string): number {
+  const ino = findEntry(m, dev, dir, name);
+  if (ino === undefined) throw err('ENOENT', `${name} does not exist`);
+  return ino;
+}
+
+function create(m: M, dev: string, dir: number, name: string, type: 'file' | 'dir'): number {
+  volume(m, dev);
+  if (findEntry(m, dev, dir, name) !== undefined) throw err('EEXIST', `${name} exists`);
+  const ino = m.state().nextIno;
+  m.records<Inode>('inodes').put(ino, { ino, dev, type, size: 0, nlink: type === 'dir' ? 2 : 1, blocks: [] });
+  if (type === 'dir') m.records<Inode>('inodes').update(dir, (d) => void (d.nlink += 1));
+  m.commit((s) => {
+    s.nextIno = ino + 1;
+    s.dirs[dir] = { ...(s.dirs[dir] ?? {}), [name]: ino };
+    if (type === 'dir') s.dirs[ino] = {};
+  });
+  return ino;
+}
+
+function removeEntry(m: M, dev: string, dir: number, name: string, want: 'file' | 'dir'): void {
+  const ino = findEntry(m, dev, dir, name);
+  if (ino === undefined) throw err('ENOENT', `${name} does not exist`);
+  const node = inode(m, dev, ino);
+  if (want === 'file' && node.type === 'dir') throw err('EISDIR', `${name} is a directory`, 'use rmdir');
+  if (want === 'dir' && node.type !== 'dir') throw err('ENOTDIR', `${name} is not a directory`);
+  if (want === 'dir' && Object.keys(m.state().dirs[ino] ?? {}).length > 0) throw err('ENOTEMPTY', `${name} is not empty`);
+  freeBlocks(m, dev, node.blocks);
+  m.records<Inode>('inodes').delete(ino);
+  if (want === 'dir') m.records<Inode>('inodes').update(dir, (d) => void (d.nlink -= 1));
+  m.commit((s) => {
+    const { [name]: _gone, ...rest } = s.dirs[dir] ?? {};
+    s.dirs[dir] = rest;
+    if (want === 'dir') delete s.dirs[ino];
+  });
+}
+
+function unlink(m: M, dev: string, dir: number, name: string): void {
+  removeEntry(m, dev, dir, name, 'file');
+}
+
+function rmdir(m: M, dev: string, dir: number, name: string): void {
+  removeEntry(m, dev, dir, name, 'dir');
+}
+
+function readdir(m: M, dev: string, ino: number): string[] {
+  return Object.keys(entries(m, dev, ino)).sort();
+}
+
+/** 1.x lists -> maps. */
+function toMaps(old: SfsStateV1): SfsState {
+  const dirs: Record<number, Record<string, number>> = {};
+  for (const [ino, list] of Object.entries(old.dirs)) dirs[Number(ino)] = Object.fromEntries(list.map((e) => [e.name, e.ino]));
+  return { volumes: old.volumes, nextIno: old.nextIno, dirs };
+}
+
+/** maps -> 1.x sorted lists. */
+function toLists(cur: SfsState): SfsStateV1 {
+  const dirs: Record<number, { name: string; ino: number }[]> = {};
+  for (const [ino, map] of Object.entries(cur.dirs)) {
+    dirs[Number(ino)] = Object.keys(map).sort().map((name) => ({ name, ino: map[name]! }));
+  }
+  return { volumes: cur.volumes, nextIno: cur.nextIno, dirs };
+}
+
+/** Every directory inode has a map, and every entry names an existing record's number. */
+function checkState(s: SfsState): string | undefined {
+  for (const [ino, map] of Object.entries(s.dirs)) {
+    if (typeof map !== 'object' || map === null || Array.isArray(map)) return `directory ${ino} is not a map`;
+    for (const [name, child] of Object.entries(map)) if (!Number.isInteger(child) || child >= s.nextIno) return `entry ${name} in directory ${ino} points at inode ${child}`;
+  }
+  return undefined;
+}
+
+export { type SfsState };
+
+export default defineModule<SfsState>({
+  name: 'simplefs',
+  version: '1.2.0',
+  description: 'simplefs with hashed directory lookup',
+  license: 'MIT',
+  requires: v10.requires!,
+  state: { schema: 2, initial: () => ({ volumes: {}, nextIno: 1, dirs: {} }) },
+  records: { inodes: 1 },
+  ops: {
+    'fs:simplefs': { mount, umount, lookup, create, unlink, rmdir, getattr, readdir, read, write, truncate },
+  },
+  upgrade: { from: ['1.0.0', '1.1.0'], state: toMaps, check: checkState },
+  downgrade: { to: ['1.1.0'], state: toLists },
+});
