@@ -5,6 +5,8 @@
 
 import { catalog, loadModuleDef } from '../kernel/catalog.js';
 import { err } from '../kernel/errno.js';
+import { describePlan, STRATEGIES, type Strategy, type UpdateOptions } from '../updater/plan.js';
+import type { UpdateRecord } from '../updater/updater.js';
 import { Workload } from '../user/workload.js';
 import type { ConsoleSession } from './console.js';
 import { helpFor } from './console.js';
@@ -284,7 +286,7 @@ const rmdir = define({
 
 const workload = define({
   name: 'workload',
-  usage: 'workload start [threads=N] [files=M] [seed=S] [size=BYTES] [root=PATH] | stop | status',
+  usage: 'workload start [threads=N] [files=M] [seed=S] [size=BYTES] [think=CYCLES] [root=PATH] | stop | status',
   summary: 'the verifying workload: user threads writing and checking files; stop verifies every byte',
   details: ['start needs a filesystem mounted on root (default /mnt).', 'stop exits non-zero in a script if any operation failed or any byte was lost.'],
   run(s, args) {
@@ -292,7 +294,7 @@ const workload = define({
     if (sub === 'start') {
       if (s.workload?.running) throw err('EBUSY', 'the workload is already running', 'workload stop first');
       const kv = keyValues(args.slice(1), workload.usage);
-      const known = ['threads', 'files', 'seed', 'size', 'root'];
+      const known = ['threads', 'files', 'seed', 'size', 'think', 'root'];
       for (const key of Object.keys(kv)) if (!known.includes(key)) throw err('EINVAL', `unknown workload option '${key}'`, `options: ${known.join(', ')}`);
       const num = (key: string, dflt: number) => (kv[key] === undefined ? dflt : parseCount(kv[key]!, key));
       const root = kv.root ?? '/mnt';
@@ -304,6 +306,7 @@ const workload = define({
         files: num('files', 8),
         seed: num('seed', s.k.machine.config.seed),
         maxSize: num('size', 4096),
+        think: num('think', 4000),
         root,
       });
       w.start();
@@ -366,6 +369,98 @@ const fault = define({
   },
 });
 
+/** Split `--flag [value]` options from positional words. */
+function updateFlags(cmd: Command, args: readonly string[], allowed: readonly string[]): { words: string[]; opts: UpdateOptions; dryRun: boolean } {
+  const words: string[] = [];
+  let strategy: Strategy | undefined;
+  let timeout: number | undefined;
+  let dryRun = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith('--')) {
+      words.push(a);
+      continue;
+    }
+    if (!allowed.includes(a)) throw err('EINVAL', `${cmd.name} has no option ${a}`, `usage: ${cmd.usage}`);
+    if (a === '--strategy') {
+      const v = args[++i];
+      if (!v || !(STRATEGIES as readonly string[]).includes(v)) throw err('EINVAL', `--strategy needs one of ${STRATEGIES.join(', ')}${v ? `, got '${v}'` : ''}`);
+      strategy = v as Strategy;
+    } else if (a === '--timeout') {
+      const v = args[++i];
+      if (!v) throw err('EINVAL', '--timeout needs a number of cycles');
+      timeout = parseCount(v, '--timeout');
+    } else if (a === '--dry-run') {
+      dryRun = true;
+    } else if (a === '--eager') {
+      // every migration is eager for now
+    } else if (a === '--lazy') {
+      throw err('EOPNOTSUPP', 'lazy migration is not available yet: records are migrated eagerly', 'drop --lazy');
+    }
+  }
+  return { words, opts: { ...(strategy ? { strategy } : {}), ...(timeout !== undefined ? { timeout } : {}) }, dryRun };
+}
+
+function summary(r: UpdateRecord): string {
+  return `${r.kind} ${r.id} committed: ${r.modules.map((m) => `${m.name} ${m.from} -> ${m.to}`).join(', ')} (${r.strategy}): waited ${r.waitCycles} cycles, paused ${r.pauseWallUs.toFixed(0)} us, ${r.syscallsDuring} syscalls ran meanwhile`;
+}
+
+const update = define({
+  name: 'update',
+  usage: 'update SPEC... [--strategy module|per-task|stop-machine] [--timeout CYCLES] [--dry-run] [--eager]',
+  summary: 'replace running modules by other versions, live; several SPECs update as one group',
+  details: [
+    'SPEC is NAME@VERSION from the histories or a path to a .ts/.js file.',
+    'Default strategy: per-task for code-only updates, module when state changes.',
+    '--dry-run prints the plan and changes nothing. On timeout or a failed transfer the update rolls back.',
+  ],
+  async run(s, args) {
+    const { words, opts, dryRun } = updateFlags(update, args, ['--strategy', '--timeout', '--dry-run', '--eager', '--lazy']);
+    if (words.length === 0) throw err('EINVAL', 'update needs at least one NAME@VERSION or file', `usage: ${update.usage}`);
+    const versions = [];
+    for (const w of words) versions.push(await loadModuleDef(w));
+    if (dryRun) {
+      for (const l of describePlan(s.updater.plan(versions, opts))) s.print(l);
+      return;
+    }
+    const { record, thread } = s.updater.start(versions, opts);
+    s.k.runThread(thread, Number.MAX_SAFE_INTEGER);
+    if (record.error) throw record.error;
+    s.print(summary(record));
+  },
+});
+
+const revert = define({
+  name: 'revert',
+  usage: 'revert NAME [--strategy module|per-task|stop-machine] [--timeout CYCLES]',
+  summary: "go back to the version a module ran before its last update, through that update's downgrade",
+  async run(s, args) {
+    const { words, opts } = updateFlags(revert, args, ['--strategy', '--timeout']);
+    arity(revert, words, 1);
+    const { record, thread } = s.updater.start([s.updater.revertTarget(words[0]!)], opts, 'revert');
+    s.k.runThread(thread, Number.MAX_SAFE_INTEGER);
+    if (record.error) throw record.error;
+    s.print(summary(record));
+  },
+});
+
+const history = define({
+  name: 'history',
+  usage: 'history',
+  summary: 'every update and revert: phases with their durations (cycles and wall time), and the outcome',
+  run(s, args) {
+    arity(history, args, 0);
+    if (s.updater.history.length === 0) {
+      s.print('no updates yet');
+      return;
+    }
+    for (const r of s.updater.history) {
+      s.print(`${r.kind} ${r.id}: ${r.modules.map((m) => `${m.name} ${m.from} -> ${m.to}`).join(', ')}  strategy ${r.strategy}  ${r.outcome}${r.error ? ` (${r.error.errno})` : ''}`);
+      for (const e of r.phases) s.print(`  ${e.phase.padEnd(8)} t=${String(e.at).padEnd(10)} ${String(e.cycles).padStart(9)} cycles ${e.wallUs.toFixed(0).padStart(7)} us  ${e.detail}`);
+    }
+  },
+});
+
 const echo = define({
   name: 'echo',
   usage: 'echo TEXT...',
@@ -376,5 +471,5 @@ const echo = define({
 });
 
 export const COMMANDS: ReadonlyMap<string, Command> = new Map(
-  [help, insmod, rmmod, lsmod, modinfo, tick, ps, stat, dmesg, mount, umount, ls, cat, write, mkdir, rm, rmdir, workload, fault, echo].map((c) => [c.name, c]),
+  [help, insmod, rmmod, lsmod, modinfo, update, revert, history, tick, ps, stat, dmesg, mount, umount, ls, cat, write, mkdir, rm, rmdir, workload, fault, echo].map((c) => [c.name, c]),
 );

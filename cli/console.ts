@@ -9,6 +9,7 @@ import { err } from '../kernel/errno.js';
 import { bootKernel, type Kernel } from '../kernel/kernel.js';
 import type { Sys } from '../kernel/syscalls.js';
 import type { KGen } from '../kernel/thread.js';
+import { Updater } from '../updater/updater.js';
 import type { Workload } from '../user/workload.js';
 import { COMMANDS, type Command } from './commands.js';
 import { tokenize } from './format.js';
@@ -18,12 +19,17 @@ export const COMMAND_CYCLE_LIMIT = 50_000_000;
 
 export class ConsoleSession {
   workload: Workload | null = null;
+  readonly updater: Updater;
 
   constructor(
     readonly k: Kernel,
     /** Where output lines go. */
     readonly print: (line: string) => void,
-  ) {}
+  ) {
+    this.updater = new Updater(k);
+    this.updater.onEvent = (r, e) =>
+      this.print(`  [${r.kind} ${r.id}] ${e.phase.padEnd(8)} t=${e.at}  ${String(e.cycles).padStart(8)} cycles  ${e.wallUs.toFixed(0).padStart(6)} us  ${e.detail}`);
+  }
 
   static boot(config: Partial<MachineConfig>, print: (line: string) => void): ConsoleSession {
     return new ConsoleSession(bootKernel(config), print);

@@ -24,9 +24,11 @@ export interface WorkloadConfig {
   readonly root: string;
   /** Largest file written, in bytes. */
   readonly maxSize: number;
+  /** Most cycles of user-space computation between two operations (drawn from the seed). */
+  readonly think: number;
 }
 
-export const DEFAULT_WORKLOAD: WorkloadConfig = { threads: 4, files: 8, seed: 1, root: '/mnt', maxSize: 4096 };
+export const DEFAULT_WORKLOAD: WorkloadConfig = { threads: 4, files: 8, seed: 1, root: '/mnt', maxSize: 4096, think: 4000 };
 
 export interface VerifyReport {
   readonly files: number;
@@ -56,6 +58,7 @@ export class Workload {
     if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new RangeError(`threads must be 1..64, got ${threads}`);
     if (!Number.isInteger(files) || files < 1 || files > 1000) throw new RangeError(`files must be 1..1000, got ${files}`);
     if (!Number.isInteger(maxSize) || maxSize < 1 || maxSize > 65536) throw new RangeError(`maxSize must be 1..65536, got ${maxSize}`);
+    if (!Number.isInteger(this.config.think) || this.config.think < 0) throw new RangeError(`think must be a whole number of cycles, got ${this.config.think}`);
   }
 
   get running(): boolean {
@@ -99,6 +102,7 @@ export class Workload {
     let generation = 0;
     yield* this.attempt(`mkdir ${dir}`, () => sys.mkdir(dir));
     while (!this.stopping) {
+      if (this.config.think > 0) yield* sys.compute(rng.int(0, this.config.think));
       const i = rng.int(0, this.config.files - 1);
       const path = `${dir}/f${i}`;
       const roll = rng.int(0, 99);
