@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { err } from '../kernel/errno.js';
 import { ConsoleSession } from './console.js';
+import { demo } from './demo.js';
 import { describeError } from './format.js';
 import { runScript } from './script.js';
 import { interactive } from './shell.js';
@@ -37,6 +38,15 @@ program
   .option('--cpus <n>', 'number of CPUs', integer('--cpus', 1, 64), 4)
   .showHelpAfterError()
   .configureOutput({ outputError: (str, write) => write(`livemod: ${str.replace(/^error: /, '')}`) });
+
+program
+  .command('demo')
+  .description('the main job: a workload runs while every update in the module histories is applied live; then every byte is checked')
+  .action(async () => {
+    const o = program.opts<MachineOpts>();
+    const r = await demo({ seed: o.seed, cpus: o.cpus }, out);
+    process.exitCode = r.ok ? 0 : 1;
+  });
 
 program
   .command('shell')

@@ -1,0 +1,102 @@
+// `livemod demo`, the main job: boot the default machine with the first
+// versions of the modules, start the verifying workload, apply every update
+// in the module histories live (each strategy, a state change, a record
+// layout change, reverts, and a stop-machine attempt under full load, which
+// may have to roll back), then stop the workload, check every byte it wrote,
+// and print a report. It fails if any operation failed or any byte was lost.
+
+import type { MachineConfig } from '../hw/machine.js';
+import { bootWithModules, runProgram } from '../kernel/boot.js';
+import { loadModuleDef } from '../kernel/catalog.js';
+import type { Sys } from '../kernel/syscalls.js';
+import type { Strategy } from '../updater/plan.js';
+import { type UpdateRecord, Updater } from '../updater/updater.js';
+import { Workload } from '../user/workload.js';
+import { table } from './format.js';
+
+interface Step {
+  readonly what: string;
+  /** `NAME@VERSION` to update to, or `revert NAME`. */
+  readonly spec: string;
+  readonly strategy?: Strategy;
+  /** Skip this step when the module already runs this version (after an attempt that committed). */
+  readonly unlessRunning?: string;
+}
+
+export const DEMO_STEPS: readonly Step[] = [
+  { what: 'code-only performance change', spec: 'blkdev@1.1.0', strategy: 'per-task' },
+  { what: 'code-only bug fix, K42 hot-swap', spec: 'simplefs@1.1.0', strategy: 'module' },
+  { what: 'record layout change, machine stopped', spec: 'kmsg@2.0.0', strategy: 'stop-machine' },
+  { what: 'state schema change (hashed directories)', spec: 'simplefs@1.2.0' },
+  { what: 'revert the state change', spec: 'revert simplefs' },
+  { what: 'stop-machine under full I/O load', spec: 'simplefs@1.2.0', strategy: 'stop-machine' },
+  { what: 'the same with the module gate, which waits', spec: 'simplefs@1.2.0', strategy: 'module', unlessRunning: 'simplefs@1.2.0' },
+  { what: 'revert the record layout change', spec: 'revert kmsg' },
+];
+
+export interface DemoResult {
+  readonly ok: boolean;
+  readonly records: readonly UpdateRecord[];
+}
+
+export async function demo(config: Partial<MachineConfig>, print: (line: string) => void): Promise<DemoResult> {
+  const k = await bootWithModules(['kmsg@1.0.0', 'blkdev@1.0.0', 'simplefs@1.0.0'], config);
+  runProgram(k, 'mount', function* (sys: Sys) {
+    yield* sys.mount('simplefs', 'disk0', '/mnt');
+  });
+  const u = new Updater(k);
+  const w = new Workload(k, { threads: 4, files: 8, seed: k.machine.config.seed });
+  print(`livemod demo: ${k.machine.cpus.length} CPUs, seed ${k.machine.config.seed}; kmsg 1.0.0, blkdev 1.0.0, simplefs 1.0.0 mounted on /mnt`);
+  w.start();
+  print(`workload: ${w.config.threads} threads writing and checking files under /mnt`);
+  k.run(300_000);
+
+  const done: UpdateRecord[] = [];
+  for (const [i, step] of DEMO_STEPS.entries()) {
+    const head = `[${i + 1}/${DEMO_STEPS.length}] ${step.what}:`;
+    if (step.unlessRunning) {
+      const [name, version] = step.unlessRunning.split('@') as [string, string];
+      if (k.loader.require(name).def.version === version) {
+        print(`${head} skipped, ${name} ${version} is already running`);
+        continue;
+      }
+    }
+    const revert = step.spec.startsWith('revert ');
+    const versions = revert ? [u.revertTarget(step.spec.slice(7))] : [await loadModuleDef(step.spec)];
+    const { record, thread } = u.start(versions, step.strategy ? { strategy: step.strategy } : {}, revert ? 'revert' : 'update');
+    k.runThread(thread, Number.MAX_SAFE_INTEGER);
+    done.push(record);
+    const mods = record.modules.map((m) => `${m.name} ${m.from} -> ${m.to}`).join(', ');
+    if (record.outcome === 'committed') {
+      print(`${head} ${mods} (${record.strategy}) committed after ${record.waitCycles} cycles, paused ${record.pauseWallUs.toFixed(0)} us, ${record.syscallsDuring} syscalls ran meanwhile`);
+    } else {
+      print(`${head} ${mods} (${record.strategy}) aborted and rolled back: ${record.error?.errno}: ${record.error?.message.split(';')[0]}`);
+    }
+    k.run(200_000);
+  }
+
+  k.run(300_000);
+  w.stop();
+  const report = w.verify();
+  print('');
+  const rows = done.map((r) => [
+    r.id,
+    `${r.kind === 'revert' ? 'revert ' : ''}${r.modules.map((m) => `${m.name} ${m.from}->${m.to}`).join(', ')}`,
+    r.strategy,
+    r.outcome,
+    r.waitCycles,
+    r.heldCalls,
+    r.stoppedCycles,
+    r.pauseWallUs.toFixed(0),
+    r.syscallsDuring,
+  ]);
+  for (const l of table(['#', 'update', 'strategy', 'outcome', 'wait (cycles)', 'held calls', 'stopped (cycles)', 'pause (us)', 'syscalls during'], rows)) print(l);
+  print('');
+  print(`workload: ${w.ops} operations, ${w.failed} failed; verified ${report.files} files, ${report.bytes} bytes, ${report.mismatches.length} wrong`);
+  for (const f of w.failures) print(`  failed: ${f}`);
+  for (const m of report.mismatches) print(`  wrong: ${m}`);
+  const lost = w.failed + report.mismatches.length;
+  print(`failed or lost operations: ${lost}`);
+  print(`running now: ${k.loader.list().map((m) => `${m.name} ${m.def.version}`).join(', ')}; trace ${k.machine.traceHash()}`);
+  return { ok: lost === 0, records: done };
+}
