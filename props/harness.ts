@@ -1,0 +1,35 @@
+// Running per-thread operation sequences on a machine and through the model:
+// the two sides every filesystem property compares.
+
+import { bootWithModules, runProgram } from '../kernel/boot.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { Sys } from '../kernel/syscalls.js';
+import type { KGen, Thread } from '../kernel/thread.js';
+import { applyToKernel, type FsOp, FsModel } from './fsmodel.js';
+
+/** Boot with `modules`, mount simplefs on /mnt and make one directory per thread. */
+export async function fsMachine(modules: readonly string[], seed: number, cpus: number, threads: number): Promise<Kernel> {
+  const k = await bootWithModules(modules, { seed, cpus });
+  runProgram(k, 'setup', function* (sys: Sys) {
+    yield* sys.mount('simplefs', 'disk0', '/mnt');
+    for (let t = 0; t < threads; t++) yield* sys.mkdir(`/mnt/t${t}`);
+  });
+  return k;
+}
+
+/** Start one user thread per sequence; each appends its results to `out[t]`. */
+export function startThreads(k: Kernel, threads: readonly (readonly FsOp[])[], out: string[][]): Thread[] {
+  return threads.map((ops, t) =>
+    k.spawnUser(`p${t}`, function* (sys: Sys): KGen<void> {
+      for (const o of ops) out[t]!.push(yield* applyToKernel(sys, `/mnt/t${t}`, o));
+    }),
+  );
+}
+
+/** What the model says each thread sees. */
+export function modelResults(threads: readonly (readonly FsOp[])[]): string[][] {
+  return threads.map((ops) => {
+    const model = new FsModel();
+    return ops.map((o) => model.apply(o));
+  });
+}
