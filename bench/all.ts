@@ -3,8 +3,13 @@
 
 import { printPtableBench, ptableBench } from './ptable.js';
 import { printStubBench, stubBench } from './stubs.js';
+import { afterUpdateBench, pauseBench, printAfterUpdateBench, printPauseBench } from './update.js';
 
 console.log(`livemod benchmarks on node ${process.version}\n`);
 printStubBench(await stubBench());
 console.log('');
 printPtableBench(ptableBench());
+console.log('');
+printPauseBench(await pauseBench());
+console.log('');
+printAfterUpdateBench(await afterUpdateBench());
