@@ -206,3 +206,67 @@ describe('modules loaded from a path', () => {
     expect(await run('! rmmod kmsg\nrmmod hello\nrmmod kmsg')).toBe(true);
   });
 });
+
+describe('updates from the console', () => {
+  it('updates a module from files (a version built on its predecessor), reverts it, and lists both in history', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'livemod-upd-'));
+    writeFileSync(
+      join(dir, '1.0.0.ts'),
+      `import { defineModule, type Ctx } from 'livemod/module';
+       interface S { readonly hits: number }
+       export function hit(m: Ctx<S>): number { m.commit((s) => { s.hits++; }); return m.state().hits; }
+       export default defineModule<S>({ name: 'counter', version: '1.0.0', description: 'counts',
+         state: { schema: 1, initial: () => ({ hits: 0 }) }, exports: { counter_hit: { version: 1, fn: hit } },
+         init(m) { hit(m as Ctx<S>); hit(m as Ctx<S>); } });`,
+    );
+    writeFileSync(
+      join(dir, '1.1.0.ts'),
+      `import { defineModule } from 'livemod/module';
+       import v1 from './1.0.0.js';
+       export default defineModule({ ...v1, version: '1.1.0', state: { schema: 2, initial: () => ({ hits: 0, misses: 0 }) },
+         upgrade: { from: ['1.0.0'], state: (old: { hits: number }) => ({ hits: old.hits, misses: 0 }) },
+         downgrade: { to: ['1.0.0'], state: (cur: { hits: number }) => ({ hits: cur.hits }) } });`,
+    );
+    const { s, lines, errors, run } = session();
+    expect(await run(`insmod ${dir}/1.0.0.ts\nupdate ${dir}/1.1.0.ts`)).toBe(true);
+    expect(s.k.store.state('counter')).toEqual({ hits: 2, misses: 0 });
+    expect(await run('revert counter\nlsmod\nhistory')).toBe(true);
+    expect(errors).toEqual([]);
+    expect(s.k.store.state('counter')).toEqual({ hits: 2 });
+    expect(lines.find((l) => /^counter\s+1\.0\.0\s+-/.test(l))).toMatch(new RegExp(`^counter\\s+1\\.0\\.0\\s+-\\s+0\\s+${dir}/1\\.0\\.0\\.ts$`));
+    expect(lines).toContain('update 1: counter 1.0.0 -> 1.1.0  strategy module  committed');
+    expect(lines).toContain('revert 2: counter 1.1.0 -> 1.0.0  strategy module  committed');
+  });
+
+  it('refuses an update from a file that does not define a module, and bad update arguments, changing nothing', async () => {
+    const { s, run } = session();
+    expect(await run('insmod blkdev@1.0.0')).toBe(true);
+    const before = fingerprint(s);
+    const bad: [string, RegExp][] = [
+      [`update ${file('nomod.ts', 'export const x = 1;')}`, /^ENOEXEC: .*nomod\.ts does not define a module/],
+      ['update', /^EINVAL: update needs at least one NAME@VERSION or file/],
+      ['update blkdev@1.1.0 --strategy fastest', /^EINVAL: --strategy needs one of module, per-task, stop-machine, got 'fastest'/],
+      ['update blkdev@1.1.0 --timeout never', /^EINVAL: --timeout must be a whole number/],
+      ['update blkdev@1.1.0 --frobnicate', /^EINVAL: update has no option --frobnicate/],
+      ['update blkdev@1.1.0 --lazy', /^EOPNOTSUPP: lazy migration is not available yet/],
+      ['update simplefs@1.1.0', /^ENOENT: module simplefs is not loaded/],
+      ['revert blkdev', /^EINVAL: nothing to revert: blkdev has not been updated/],
+    ];
+    for (const [line, expected] of bad) {
+      const e = await s.exec(line).catch((x: unknown) => x);
+      expect(describeError(e), line).toMatch(expected);
+    }
+    expect(fingerprint(s)).toEqual(before);
+    expect(s.updater.history).toEqual([]);
+  });
+
+  it('prints the plan for --dry-run and changes nothing', async () => {
+    const { s, lines, run } = session();
+    expect(await run('insmod blkdev@1.0.0\ninsmod simplefs@1.0.0')).toBe(true);
+    const before = fingerprint(s);
+    expect(await run('update simplefs@1.2.0 --dry-run')).toBe(true);
+    expect(lines).toContain('plan: simplefs 1.0.0 -> 1.2.0 (upgrade)');
+    expect(lines).toContain('  simplefs: state schema 1 -> 2, transferred');
+    expect(fingerprint(s)).toEqual(before);
+  });
+});

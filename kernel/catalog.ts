@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { err } from './errno.js';
 import { compareSemver, parseSemver, validateModuleDef } from './moddef.js';
@@ -73,13 +73,7 @@ export async function loadFromPath(path: string): Promise<LoadedDef> {
   if (!existsSync(file)) throw err('ENOENT', `no such file: ${path}`, 'check the path');
   if (!statSync(file).isFile()) throw err('EINVAL', `${path} is not a file`);
   if (!/\.(ts|js|mjs)$/.test(file)) throw err('ENOEXEC', `${path} is not a .ts or .js file`);
-  const text = readFileSync(file, 'utf8');
-  const js = await transpile(text, file); // .js too: one parser, one kind of diagnostic
-  const linked = linkModuleApi(js);
-  const dir = join(tmpdir(), 'livemod-modules');
-  mkdirSync(dir, { recursive: true });
-  const out = join(dir, `${createHash('sha256').update(file).update(linked).digest('hex').slice(0, 16)}.mjs`);
-  writeFileSync(out, linked);
+  const out = await compileFile(file, new Set());
   let mod: { default?: unknown };
   try {
     mod = (await import(pathToFileURL(out).href)) as { default?: unknown };
@@ -88,6 +82,46 @@ export async function loadFromPath(path: string): Promise<LoadedDef> {
     throw err('ENOEXEC', `${path} ${what}: ${e instanceof Error ? e.message : String(e)}`, 'fix the file and try again');
   }
   return { def: validateModuleDef(mod.default, path), source: file };
+}
+
+/**
+ * Transpile `file` and, first, every file it imports by a relative path (a
+ * module split over several files, or a version built on its predecessor);
+ * returns the path of the runnable copy. Copies are named by content, so a
+ * changed file is a new module to the runtime.
+ */
+async function compileFile(file: string, visiting: Set<string>): Promise<string> {
+  if (visiting.has(file)) throw err('ENOEXEC', `${file} is part of an import cycle`, 'module files loaded by path cannot import each other in a cycle');
+  visiting.add(file);
+  const js = await transpile(readFileSync(file, 'utf8'), file); // .js too: one parser, one kind of diagnostic
+  const deps = new Map<string, string>();
+  for (const spec of relativeImports(js)) {
+    const dep = resolveRelative(file, spec);
+    if (!dep) throw err('ENOENT', `${file} imports ${spec}, which does not exist`, 'check the path (a .js import may name a .ts file)');
+    deps.set(spec, pathToFileURL(await compileFile(dep, visiting)).href);
+  }
+  visiting.delete(file);
+  const linked = linkImports(js, deps);
+  const dir = join(tmpdir(), 'livemod-modules');
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, `${createHash('sha256').update(file).update(linked).digest('hex').slice(0, 16)}.mjs`);
+  writeFileSync(out, linked);
+  return out;
+}
+
+const IMPORT_SPEC = /(from\s*|import\s*\(\s*|import\s+)(['"])([^'"]+)\2/g;
+
+function relativeImports(js: string): string[] {
+  return [...js.matchAll(IMPORT_SPEC)].map((m) => m[3]!).filter((s) => s.startsWith('./') || s.startsWith('../'));
+}
+
+/** `./x.js` next to `from`: the file itself, or the `.ts` it was compiled from. */
+function resolveRelative(from: string, spec: string): string | null {
+  const base = resolve(dirname(from), spec);
+  for (const candidate of [base, base.replace(/\.js$/, '.ts'), `${base}.ts`, `${base}.js`]) {
+    if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
+  }
+  return null;
 }
 
 /** TypeScript (or JavaScript) to ES module JavaScript; ENOEXEC with file:line:col when it does not parse. */
@@ -113,11 +147,12 @@ function moduleApiUrl(): string {
   return pathToFileURL(existsSync(js) ? js : join(HERE, 'module.ts')).href;
 }
 
-/** Point imports of the module API at this installation's copy. */
-function linkModuleApi(js: string): string {
+/** Point imports of the module API at this installation's copy, and relative imports at their compiled copies. */
+function linkImports(js: string, deps: ReadonlyMap<string, string>): string {
   const api = moduleApiUrl();
-  return js.replace(/(from\s*|import\s*\(\s*)(['"])([^'"]+)\2/g, (whole, lead: string, q: string, spec: string) => {
+  return js.replace(IMPORT_SPEC, (whole, lead: string, q: string, spec: string) => {
     if (spec === 'livemod/module' || spec === 'livemod' || /(^|\/)kernel\/module(\.(js|ts))?$/.test(spec)) return `${lead}${q}${api}${q}`;
-    return whole;
+    const dep = deps.get(spec);
+    return dep ? `${lead}${q}${dep}${q}` : whole;
   });
 }

@@ -156,6 +156,7 @@ export class Updater {
   private *body(p: Plan, r: UpdateRecord, syscallsAtStart: number): KGen<void> {
     const self = this.k.sched.self();
     const group = new Map<string, null>(p.modules.map((m) => [m.name, null]));
+    const sources = new Map(p.modules.map((m) => [m.name, this.k.loader.require(m.name).source]));
     try {
       let w0 = wallNow();
       const prepared = this.prepare(p);
@@ -169,7 +170,7 @@ export class Updater {
       for (const m of p.modules) {
         const stack = this.previous.get(m.name) ?? [];
         if (r.kind === 'revert') stack.pop();
-        else stack.push({ def: m.oldDef, source: this.sourceBefore(m) });
+        else stack.push({ def: m.oldDef, source: sources.get(m.name)! });
         this.previous.set(m.name, stack);
       }
       this.event(r, 'commit', 0, 0, `${r.modules.map((m) => `${m.name} ${m.to}`).join(', ')} running`);
@@ -185,11 +186,6 @@ export class Updater {
       r.syscallsDuring = this.k.stats.syscalls - syscallsAtStart;
       this.running = null;
     }
-  }
-
-  private sourceBefore(m: ModulePlan): string {
-    const stack = this.previous.get(m.name);
-    return stack?.find((v) => v.def === m.oldDef)?.source ?? `catalog:${m.name}@${m.from}`;
   }
 
   /** Load and link every new version, visible to no one yet. */
