@@ -3,7 +3,7 @@
 // check their arguments before they act, so a wrong argument changes
 // nothing; failures are KernelErrors that name the errno.
 
-import { catalog, loadModuleDef } from '../kernel/catalog.js';
+import { catalog, catalogDefs, loadModuleDef } from '../kernel/catalog.js';
 import { err } from '../kernel/errno.js';
 import { describePlan, STRATEGIES, type Strategy, type UpdateOptions } from '../updater/plan.js';
 import type { UpdateRecord } from '../updater/updater.js';
@@ -80,8 +80,15 @@ const lsmod = define({
   summary: 'list the loaded modules, who uses them and what pins them',
   run(s, args) {
     arity(lsmod, args, 0);
-    const rows = s.k.loader.list().map((m) => [m.name, m.def.version, [...m.holders].sort().join(',') || '-', m.pins, m.source]);
-    for (const l of table(['module', 'version', 'used by', 'pins', 'source'], rows)) s.print(l);
+    const rows = s.k.loader.list().map((m) => [
+      m.name,
+      m.def.version,
+      [...m.holders].sort().join(',') || '-',
+      m.pins,
+      [...m.imports].filter(([, slot]) => slot.adaptor).map(([key]) => key).join(',') || '-',
+      m.source,
+    ]);
+    for (const l of table(['module', 'version', 'used by', 'pins', 'via adaptor', 'source'], rows)) s.print(l);
   },
 });
 
@@ -108,8 +115,12 @@ const modinfo = define({
     s.print(`source:      ${mod.source}`);
     if (versions) s.print(`versions:    ${versions.join(', ')}`);
     for (const [p, pd] of Object.entries(d.params ?? {})) s.print(`parm:        ${p}=${String(mod.params[p])} (${pd.type}, default ${String(pd.default)}): ${pd.description}`);
-    for (const [key, slot] of mod.imports) s.print(`requires:    ${key} from ${slot.target.module}`);
-    for (const [key, slot] of mod.exports) s.print(`exports:     ${key} (${slot.generator ? 'may block' : 'plain'}, ${slot.calls} calls)`);
+    for (const [key, slot] of mod.imports) s.print(`requires:    ${key} from ${slot.target.module}${slot.adaptor ? ' (through its adaptor)' : ''}`);
+    for (const [key, slot] of mod.exports) {
+      const how = slot.adaptor ? `adaptor for ${s.k.loader.importersOf(slot).join(', ')}` : slot.generator ? 'may block' : 'plain';
+      s.print(`exports:     ${key} (${how}, ${slot.calls} calls)`);
+    }
+    for (const key of Object.keys(d.compat ?? {})) if (!mod.exports.has(key)) s.print(`compat:      ${key} (adaptor, made when a module imports it)`);
     for (const t of mod.opsTables) s.print(`ops:         ${t}`);
     if (d.state) s.print(`state:       schema ${d.state.schema}`);
     for (const [t, v] of Object.entries(d.records ?? {})) s.print(`records:     ${t} (schema ${v}, ${s.k.store.table(d.name, t).size} records)`);
@@ -419,11 +430,12 @@ const update = define({
     if (words.length === 0) throw err('EINVAL', 'update needs at least one NAME@VERSION or file', `usage: ${update.usage}`);
     const versions = [];
     for (const w of words) versions.push(await loadModuleDef(w));
+    const withCandidates = { ...opts, candidates: await catalogDefs() };
     if (dryRun) {
-      for (const l of describePlan(s.updater.plan(versions, opts))) s.print(l);
+      for (const l of describePlan(s.updater.plan(versions, withCandidates))) s.print(l);
       return;
     }
-    const { record, thread } = s.updater.start(versions, opts);
+    const { record, thread } = s.updater.start(versions, withCandidates);
     s.k.runThread(thread, Number.MAX_SAFE_INTEGER);
     if (record.error) throw record.error;
     s.print(summary(record));

@@ -83,7 +83,7 @@ umount /mnt`);
     expect(await run('insmod kmsg\nlsmod')).toBe(true);
     const before = lines.slice(-2);
     const beforeState = fingerprint(s);
-    await expect(s.exec('insmod simplefs')).rejects.toThrow(/unresolved symbol blk_submit@1/);
+    await expect(s.exec('insmod simplefs')).rejects.toThrow(/unresolved symbol blk_submit@2/);
     const wants7 = file(
       'wants7.ts',
       `import { defineModule } from 'livemod/module';
@@ -233,7 +233,7 @@ describe('updates from the console', () => {
     expect(await run('revert counter\nlsmod\nhistory')).toBe(true);
     expect(errors).toEqual([]);
     expect(s.k.store.state('counter')).toEqual({ hits: 2 });
-    expect(lines.find((l) => /^counter\s+1\.0\.0\s+-/.test(l))).toMatch(new RegExp(`^counter\\s+1\\.0\\.0\\s+-\\s+0\\s+${dir}/1\\.0\\.0\\.ts$`));
+    expect(lines.find((l) => /^counter\s+1\.0\.0\s+-/.test(l))).toMatch(new RegExp(`^counter\\s+1\\.0\\.0\\s+-\\s+0\\s+-\\s+${dir}/1\\.0\\.0\\.ts$`));
     expect(lines).toContain('update 1: counter 1.0.0 -> 1.1.0  strategy module  committed');
     expect(lines).toContain('revert 2: counter 1.1.0 -> 1.0.0  strategy module  committed');
   });

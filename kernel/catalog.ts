@@ -68,6 +68,17 @@ export async function loadFromCatalog(spec: string): Promise<LoadedDef> {
   return { def: validateModuleDef(mod.default, `${name}@${version}`), source: `catalog:${name}@${version}` };
 }
 
+/** Every version of every module in the histories, oldest first (what an update could move to). */
+export async function catalogDefs(): Promise<Map<string, ModuleDef[]>> {
+  const out = new Map<string, ModuleDef[]>();
+  for (const [name, versions] of catalog()) {
+    const defs: ModuleDef[] = [];
+    for (const v of versions) defs.push((await loadFromCatalog(`${name}@${v}`)).def);
+    out.set(name, defs);
+  }
+  return out;
+}
+
 export async function loadFromPath(path: string): Promise<LoadedDef> {
   const file = resolve(path);
   if (!existsSync(file)) throw err('ENOENT', `no such file: ${path}`, 'check the path');

@@ -78,7 +78,6 @@ export class Loader {
       throw err('EEXIST', `module ${def.name} is already loaded (version ${this.modules.get(def.name)!.def.version})`, `rmmod ${def.name} first, or use update`);
     }
     const params = parseParams(def, given);
-    const imports = this.resolveImports(def);
     for (const [sym, e] of Object.entries(def.exports ?? {})) {
       const key = symbolKey(sym, e.version);
       const owner = this.exporterOf(key);
@@ -90,7 +89,21 @@ export class Loader {
       if (t) throw err('EEXIST', `module ${def.name} registers ${key}, which ${t.owner} already registered`, `rmmod ${t.owner} first`);
     }
 
-    const undo: (() => void)[] = [];
+    const adaptors: Slot[] = [];
+    const dropAdaptors = () => {
+      for (const a of adaptors) {
+        this.env.symbols.remove(a.key);
+        this.modules.get(a.target.module)?.exports.delete(a.key);
+      }
+    };
+    let imports: Map<string, Slot>;
+    try {
+      imports = this.resolveImports(def, adaptors);
+    } catch (e) {
+      dropAdaptors();
+      throw e;
+    }
+    const undo: (() => void)[] = [dropAdaptors];
     try {
       this.env.store.create(def.name, def.state ? def.state.initial(params) : {}, { ...(def.records ?? {}) });
       undo.push(() => this.env.store.remove(def.name));
@@ -170,6 +183,7 @@ export class Loader {
     this.env.store.remove(name);
     this.modules.delete(name);
     this.env.printk(`${name}: unloaded`);
+    this.dropUnusedAdaptors();
   }
 
   /** Pin / unpin a module while a mount or an open file uses its ops. */
@@ -182,12 +196,17 @@ export class Loader {
     if (m && m.pins > 0) m.pins--;
   }
 
-  /** Resolve each required `name@N` to its slot; ENOENT names the first that is missing. */
-  resolveImports(def: ModuleDef): Map<string, Slot> {
+  /**
+   * Resolve each required `name@N` to its slot, creating an adaptor slot when
+   * a loaded module offers that interface only through `compat`; ENOENT
+   * names the first that cannot be resolved. The adaptors it created are
+   * listed in `created` so a failed load can take them back.
+   */
+  resolveImports(def: ModuleDef, created: Slot[] = []): Map<string, Slot> {
     const out = new Map<string, Slot>();
     for (const [sym, iface] of Object.entries(def.requires ?? {})) {
       const key = symbolKey(sym, iface);
-      const slot = this.env.symbols.get(key);
+      const slot = this.env.symbols.get(key) ?? this.makeAdaptor(key, created);
       if (!slot) {
         const other = this.env.symbols.all().filter((s) => s.key.startsWith(`${sym}@`)).map((s) => s.key);
         throw err(
@@ -199,6 +218,46 @@ export class Loader {
       out.set(key, slot);
     }
     return out;
+  }
+
+  /** The adaptor slot for `key` from a loaded module's compat, if one offers it. */
+  private makeAdaptor(key: string, created: Slot[]): Slot | undefined {
+    for (const mod of this.modules.values()) {
+      const fn = mod.def.compat?.[key];
+      if (!fn) continue;
+      const slot = this.env.symbols.define(key, makeTarget(mod.name, mod.def.version, key, fn.bind(null, mod.ctx)), isGeneratorFunction(fn));
+      slot.adaptor = true;
+      mod.exports.set(key, slot);
+      created.push(slot);
+      this.env.printk(`${mod.name}: adaptor for ${key} created`);
+      return slot;
+    }
+    return undefined;
+  }
+
+  /** Modules that import `slot`. */
+  importersOf(slot: Slot): string[] {
+    return this.list().filter((m) => [...m.imports.values()].includes(slot)).map((m) => m.name);
+  }
+
+  /** Adaptor slots no module imports any more (they go away). */
+  unusedAdaptors(): { owner: LoadedModule; key: string; slot: Slot }[] {
+    const out: { owner: LoadedModule; key: string; slot: Slot }[] = [];
+    for (const m of this.modules.values()) {
+      for (const [key, slot] of m.exports) if (slot.adaptor && this.importersOf(slot).length === 0) out.push({ owner: m, key, slot });
+    }
+    return out;
+  }
+
+  /** Remove adaptors nobody imports; returns what was removed, so it can be put back. */
+  dropUnusedAdaptors(): { owner: LoadedModule; key: string; slot: Slot }[] {
+    const gone = this.unusedAdaptors();
+    for (const { owner, key } of gone) {
+      this.env.symbols.remove(key);
+      owner.exports.delete(key);
+      this.env.printk(`${owner.name}: adaptor for ${key} removed (no importer left)`);
+    }
+    return gone;
   }
 
   /** The context `m` handed to every function of a module version. */
@@ -253,11 +312,18 @@ export interface BuiltTarget {
   readonly generator: boolean;
 }
 
-/** The targets of a module version bound to `ctx`: exports by `name@N`, ops by table then operation. */
-export function buildTargets(def: ModuleDef, ctx: ModuleContext): { exports: Map<string, BuiltTarget>; ops: Map<string, Map<string, BuiltTarget>> } {
+/** The targets of a module version bound to `ctx`: exports and compat adaptors by `name@N`, ops by table then operation. */
+export function buildTargets(
+  def: ModuleDef,
+  ctx: ModuleContext,
+): { exports: Map<string, BuiltTarget>; compat: Map<string, BuiltTarget>; ops: Map<string, Map<string, BuiltTarget>> } {
   const exports = new Map<string, BuiltTarget>();
   for (const [sym, e] of Object.entries(def.exports ?? {})) {
     exports.set(symbolKey(sym, e.version), { target: makeTarget(def.name, def.version, sym, e.fn.bind(null, ctx)), generator: isGeneratorFunction(e.fn) });
+  }
+  const compat = new Map<string, BuiltTarget>();
+  for (const [key, fn] of Object.entries(def.compat ?? {})) {
+    compat.set(key, { target: makeTarget(def.name, def.version, key, fn.bind(null, ctx)), generator: isGeneratorFunction(fn) });
   }
   const ops = new Map<string, Map<string, BuiltTarget>>();
   for (const [key, table] of Object.entries(def.ops ?? {})) {
@@ -265,5 +331,5 @@ export function buildTargets(def: ModuleDef, ctx: ModuleContext): { exports: Map
     for (const [op, fn] of Object.entries(table)) t.set(op, { target: makeTarget(def.name, def.version, `${key}.${op}`, fn.bind(null, ctx)), generator: isGeneratorFunction(fn) });
     ops.set(key, t);
   }
-  return { exports, ops };
+  return { exports, compat, ops };
 }

@@ -63,6 +63,12 @@ export function validateModuleDef(value: unknown, where: string): ModuleDef {
   for (const [t, v] of Object.entries(def.records ?? {})) {
     if (!Number.isInteger(v) || v < 1) bad(`record table ${t} needs a schema version >= 1`);
   }
+  for (const [key, fn] of Object.entries(def.compat ?? {})) {
+    const m = /^([a-z_][a-z0-9_]*)@(\d+)$/.exec(key);
+    if (!m || typeof fn !== 'function') bad(`compat entry '${key}' must be name@N mapped to a function`);
+    const current = def.exports?.[m![1]!];
+    if (current && current.version === Number(m![2])) bad(`compat ${key} adapts the interface the module exports itself`);
+  }
   for (const [which, t] of [['upgrade', def.upgrade], ['downgrade', def.downgrade]] as const) {
     if (t === undefined) continue;
     const versions = which === 'upgrade' ? (t as { from?: unknown }).from : (t as { to?: unknown }).to;

@@ -127,6 +127,12 @@ export interface ModuleDef<S = any> {
   readonly exit?: (m: ModuleContext<S, any>) => void;
   readonly upgrade?: UpgradeDef;
   readonly downgrade?: DowngradeDef;
+  /**
+   * Adaptors: older interface versions of this module's exports, written in
+   * terms of the new ones, keyed `name@N`. An adaptor's slot exists only
+   * while some module imports that interface.
+   */
+  readonly compat?: Readonly<Record<string, AnyFn>>;
 }
 
 /** Identity with types: the default export of a module file. */

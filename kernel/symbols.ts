@@ -43,6 +43,8 @@ export type Binding = 'stubs' | 'direct';
 
 export class Slot {
   gate: Gate | null = null;
+  /** True when the target is a compat adaptor for an older interface. */
+  adaptor = false;
   /** Generator calls of this slot that are active right now. */
   active = 0;
   /** Calls that entered the stub (both kinds), for `modinfo`. */

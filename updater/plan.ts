@@ -21,6 +21,8 @@ export interface UpdateOptions {
   readonly timeout?: number;
   /** `revert` plans go backwards through the running version's `downgrade`. */
   readonly direction?: 'upgrade' | 'downgrade';
+  /** Known versions of each module (the histories), to suggest a group that would work. */
+  readonly candidates?: ReadonlyMap<string, readonly ModuleDef[]>;
 }
 
 export interface NewVersion {
@@ -33,6 +35,8 @@ export interface FunctionDiff {
   readonly changed: string[];
   readonly added: string[];
   readonly removed: string[];
+  /** Exports the new version keeps only through a compat adaptor. */
+  readonly adapted: string[];
   readonly unchanged: number;
 }
 
@@ -79,12 +83,16 @@ function exportSources(def: ModuleDef): Map<string, { src: string; generator: bo
   return out;
 }
 
-function diffFunctions(oldDef: ModuleDef, newDef: ModuleDef): FunctionDiff {
-  const a = exportSources(oldDef);
+/** Diff against what the running module really exports (its adaptors included). */
+function diffFunctions(mod: LoadedModule, newDef: ModuleDef): FunctionDiff {
+  const a = exportSources(mod.def);
+  for (const [key, slot] of mod.exports) if (slot.adaptor) a.set(key, { src: src(mod.def.compat?.[key]), generator: slot.generator });
   const b = exportSources(newDef);
+  const compat = new Map(Object.entries(newDef.compat ?? {}));
   const changed: string[] = [];
   const added: string[] = [];
   const removed: string[] = [];
+  const adapted: string[] = [];
   let unchanged = 0;
   for (const [k, v] of b) {
     const old = a.get(k);
@@ -92,8 +100,12 @@ function diffFunctions(oldDef: ModuleDef, newDef: ModuleDef): FunctionDiff {
     else if (old.src !== v.src) changed.push(k);
     else unchanged++;
   }
-  for (const k of a.keys()) if (!b.has(k)) removed.push(k);
-  return { changed, added, removed, unchanged };
+  for (const k of a.keys()) {
+    if (b.has(k)) continue;
+    if (compat.has(k)) adapted.push(k);
+    else removed.push(k);
+  }
+  return { changed, added, removed, adapted, unchanged };
 }
 
 /** Plan an update of one or more modules (a group: one quiescence, one switch, one commit or rollback). */
@@ -142,8 +154,8 @@ export function plan(k: Kernel, versions: readonly NewVersion[], opts: UpdateOpt
       const owner = plans.find((p) => p.functions.removed.includes(key))!;
       throw err(
         'EBUSY',
-        `${owner.name} ${owner.to} removes ${key}, which ${users.join(', ')} still import${users.length === 1 ? 's' : ''}`,
-        `update ${[owner.name, ...users].map((n) => `${n}@NEWVERSION`).join(' ')} together, with versions that no longer import ${key}`,
+        `${owner.name} ${owner.to} removes ${key} and has no adaptor for it, but ${users.join(', ')} still import${users.length === 1 ? 's' : ''} it`,
+        suggestGroup(k, plans, users, key, opts.candidates),
       );
     }
   }
@@ -163,6 +175,23 @@ export function plan(k: Kernel, versions: readonly NewVersion[], opts: UpdateOpt
     strategyReason = codeOnly ? 'default for code-only updates' : 'default when state changes';
   }
   return { direction, modules: plans, strategy, strategyReason, codeOnly, timeout };
+}
+
+/** "update A@x B@y": the group that would work, from the known versions of each importer. */
+function suggestGroup(k: Kernel, plans: readonly ModulePlan[], users: readonly string[], key: string, candidates?: ReadonlyMap<string, readonly ModuleDef[]>): string {
+  const specs = plans.filter((p) => !users.includes(p.name)).map((p) => `${p.name}@${p.to}`);
+  const unknown: string[] = [];
+  for (const user of users) {
+    const running = k.loader.require(user).def.version;
+    const fits = (candidates?.get(user) ?? []).filter(
+      (d) => d.upgrade?.from.includes(running) && !Object.entries(d.requires ?? {}).some(([s, i]) => symbolKey(s, i) === key),
+    );
+    const best = fits.sort((a, b) => compareSemver(a.version, b.version)).at(-1);
+    if (best) specs.push(`${user}@${best.version}`);
+    else unknown.push(user);
+  }
+  if (unknown.length === 0) return `update ${specs.join(' ')} as one group, or give the new version an adaptor (compat['${key}'])`;
+  return `update ${[...specs, ...unknown.map((u) => `${u}@VERSION`)].join(' ')} as one group, with versions of ${unknown.join(', ')} that no longer import ${key}, or give the new version an adaptor (compat['${key}'])`;
 }
 
 function planModule(k: Kernel, mod: LoadedModule, v: NewVersion, direction: 'upgrade' | 'downgrade'): ModulePlan {
@@ -191,9 +220,15 @@ function planModule(k: Kernel, mod: LoadedModule, v: NewVersion, direction: 'upg
     transfer = oldDef.downgrade;
   }
 
-  const functions = diffFunctions(oldDef, newDef);
+  const functions = diffFunctions(mod, newDef);
   const before = exportSources(oldDef);
   const after = exportSources(newDef);
+  for (const key of functions.adapted) {
+    const slot = mod.exports.get(key)!;
+    if (slot.generator !== isGeneratorFunction(newDef.compat![key])) {
+      throw err('EINVAL', `${name} ${newDef.version}: the adaptor for ${key} must ${slot.generator ? '' : 'not '}block, as ${key} does`);
+    }
+  }
   for (const key of functions.changed) {
     if (before.get(key)!.generator !== after.get(key)!.generator) {
       throw err('EINVAL', `${name} ${newDef.version} changes ${key} between blocking and non-blocking`, 'that is an interface change: export it under a new interface version');
@@ -263,6 +298,7 @@ export function describePlan(p: Plan): string[] {
   for (const m of p.modules) {
     const f = m.functions;
     out.push(`  ${m.name}: functions changed ${f.changed.length ? f.changed.join(', ') : '-'}; added ${f.added.join(', ') || '-'}; removed ${f.removed.join(', ') || '-'}; ${f.unchanged} unchanged`);
+    if (f.adapted.length) out.push(`  ${m.name}: through an adaptor from now on: ${f.adapted.join(', ')}`);
     out.push(`  ${m.name}: state schema ${m.stateSchema.from} -> ${m.stateSchema.to}${m.stateTransfer ? ', transferred' : ', kept'}${m.recordTransfers.length ? `; records migrated: ${m.recordTransfers.join(', ')}` : ''}`);
     if (m.importsAdded.length || m.importsRemoved.length) out.push(`  ${m.name}: imports added ${m.importsAdded.join(', ') || '-'}; removed ${m.importsRemoved.join(', ') || '-'}`);
     for (const n of m.notes) out.push(`  ${m.name}: note: ${n}`);

@@ -18,6 +18,8 @@ export interface Prepared {
   /** What each import of the new version is bound to. */
   readonly imports: Map<string, Slot>;
   readonly exports: Map<string, BuiltTarget>;
+  /** Adaptors of the new version, by the interface they implement. */
+  readonly compat: Map<string, BuiltTarget>;
   readonly ops: Map<string, Map<string, BuiltTarget>>;
   /** Slots for exports the group adds, created at prepare so importers in the group can link to them. */
   readonly newSlots: Map<string, Slot>;
@@ -28,6 +30,13 @@ export function applySwitch(k: Kernel, prepared: readonly Prepared[], results: r
   const undo: (() => void)[] = [];
   try {
     prepared.forEach((p, i) => switchModule(k, p, results[i] ?? null, undo));
+    // An importer that moved to the new interface may have left an adaptor unused: it goes, with its indirection.
+    for (const { owner, key, slot } of k.loader.dropUnusedAdaptors()) {
+      undo.push(() => {
+        k.symbols.adopt(slot);
+        owner.exports.set(key, slot);
+      });
+    }
   } catch (e) {
     for (const step of undo.reverse()) step();
     throw e;
@@ -56,6 +65,18 @@ function switchModule(k: Kernel, p: Prepared, result: TransferResult | null, und
   }
   for (const [key, slot] of [...mod.exports]) {
     if (p.exports.has(key)) continue;
+    const adaptor = p.compat.get(key);
+    if (adaptor) {
+      // The old interface lives on through the new version's adaptor.
+      const old = { target: slot.target, adaptor: slot.adaptor };
+      slot.target = adaptor.target;
+      slot.adaptor = true;
+      undo.push(() => {
+        slot.target = old.target;
+        slot.adaptor = old.adaptor;
+      });
+      continue;
+    }
     k.symbols.remove(key);
     mod.exports.delete(key);
     undo.push(() => {

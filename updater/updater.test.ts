@@ -262,7 +262,7 @@ describe('bad requests are refused and change nothing', () => {
         const { def } = await version('blkdev@1.1.0');
         return u.run([{ def: { ...def, version: '1.2.0', exports: { blk_submit: def.exports!.blk_submit! }, upgrade: { from: ['1.1.0'] } }, source: 'test' }]);
       },
-      /^blkdev 1\.2\.0 removes blk_capacity@1, which simplefs still imports/,
+      /^blkdev 1\.2\.0 removes blk_capacity@1 and has no adaptor for it, but simplefs still imports it/,
     ],
   ];
   for (const [what, boot, attempt, expected] of cases) {

@@ -220,7 +220,7 @@ export class Updater {
           own.set(key, slot);
         }
       }
-      return { plan: m, ctx, imports, exports: built.exports, ops: built.ops, newSlots: own };
+      return { plan: m, ctx, imports, exports: built.exports, compat: built.compat, ops: built.ops, newSlots: own };
     });
   }
 
@@ -310,6 +310,7 @@ export class Updater {
     const old = new Map<string, string>(p.modules.map((m) => [m.name, m.from]));
     const next = new Map<string, Target>();
     for (const x of prepared) {
+      for (const [key, bt] of x.compat) next.set(key, bt.target);
       for (const [key, bt] of x.exports) next.set(key, bt.target);
       for (const [table, ops] of x.ops) for (const [op, bt] of ops) next.set(`${table}.${op}`, bt.target);
     }

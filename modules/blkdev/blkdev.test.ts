@@ -12,7 +12,7 @@ type Submit = (dev: string, op: 'read' | 'write', sector: number, buf: Uint8Arra
 
 describe('blkdev', () => {
   it('turns a disk error into EIO for the caller', async () => {
-    const k = await bootWithModules(['blkdev'], { seed: 1 });
+    const k = await bootWithModules(['blkdev@1.0.0'], { seed: 1 });
     const submit = k.symbols.bind(k.symbols.get('blk_submit@1')!) as Submit;
     k.machine.disks[0]!.injectError(9);
     const t = k.spawnKernel('io', submit('disk0', 'read', 9, new Uint8Array(512)));
@@ -22,7 +22,7 @@ describe('blkdev', () => {
 
   it('keeps at most queue_depth requests in flight', async () => {
     const k = bootKernel({ seed: 1 });
-    const { def } = await loadModuleDef('blkdev');
+    const { def } = await loadModuleDef('blkdev@1.0.0');
     k.loader.insmod(def, { queue_depth: '2' });
     const submit = k.symbols.bind(k.symbols.get('blk_submit@1')!) as Submit;
     let peak = 0;
@@ -36,7 +36,7 @@ describe('blkdev', () => {
   });
 
   it('leaves a caller blocked in blk_submit when the disk never answers', async () => {
-    const k = await bootWithModules(['blkdev'], { seed: 1 });
+    const k = await bootWithModules(['blkdev@1.0.0'], { seed: 1 });
     const submit = k.symbols.bind(k.symbols.get('blk_submit@1')!) as Submit;
     k.machine.disks[0]!.injectHang(1);
     const t = k.spawnKernel('io', submit('disk0', 'read', 0, new Uint8Array(512)));

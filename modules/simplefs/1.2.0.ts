@@ -138,7 +138,8 @@ function checkState(s: SfsState): string | undefined {
   return undefined;
 }
 
-export { type SfsState };
+/** Shared with later versions (the same module). */
+export { type SfsState, checkState, create, lookup, mount, readdir, rmdir, toLists, toMaps, unlink };
 
 export default defineModule<SfsState>({
   name: 'simplefs',

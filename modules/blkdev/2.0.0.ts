@@ -1,0 +1,71 @@
+// blkdev 2.0.0: an interface change. Requests may span several sectors:
+// `blk_submit@2(dev, op, sector, count, buf)`. Modules still written against
+// `blk_submit@1(dev, op, sector, buf)` keep working through the adaptor in
+// `compat`, which exists only while some module imports @1. The state is
+// 1.x's: a request is a request, whatever its length.
+
+import { type Ctx, defineModule, type DiskCompletion, type DiskOp, err, type KGen, SECTOR_SIZE } from '../../kernel/module.js';
+import v10, { type BlkState } from './1.0.0.js';
+
+type M = Ctx<BlkState>;
+
+const DEV = 'disk0';
+/** Most sectors in one request. */
+const MAX_SECTORS = 64;
+
+function* blkSubmit(m: M, dev: string, op: DiskOp, sector: number, count: number, buf: Uint8Array): KGen<void> {
+  const disk = m.k.disk(dev);
+  if (!disk) throw err('ENODEV', `blkdev: no disk '${dev}'`);
+  if (op !== 'read' && op !== 'write') throw err('EINVAL', `blkdev: bad operation '${String(op)}'`);
+  if (!Number.isInteger(count) || count < 1 || count > MAX_SECTORS) throw err('EINVAL', `blkdev: ${count} sectors in one request (1..${MAX_SECTORS})`);
+  if (!Number.isInteger(sector) || sector < 0 || sector + count > disk.sectors) throw err('EINVAL', `blkdev: sectors ${sector}+${count} outside 0..${disk.sectors - 1}`);
+  if (!(buf instanceof Uint8Array) || buf.length !== count * SECTOR_SIZE) throw err('EINVAL', `blkdev: buffer must be ${count} x ${SECTOR_SIZE} bytes`);
+  while (m.state().inflight >= (m.params.queue_depth as number)) yield* m.k.wait(`${dev}:slot`, 'blkdev queue full');
+  m.k.work(120 + 10 * count);
+  const id = disk.submit(op, sector, count, buf);
+  m.commit((s) => {
+    s.inflight++;
+    if (op === 'read') s.stats.reads++;
+    else s.stats.writes++;
+  });
+  while (m.state().done[id] === undefined) yield* m.k.wait(`${dev}:req${id}`, `disk I/O (${op} sectors ${sector}+${count})`);
+  const status = m.state().done[id];
+  m.commit((s) => {
+    delete s.done[id];
+    if (status === 'EIO') s.stats.errors++;
+  });
+  if (status === 'EIO') throw err('EIO', `blkdev: I/O error on ${dev} sectors ${sector}+${count}`);
+}
+
+/** blk_submit@1 in terms of @2: one sector. */
+function* blkSubmitV1(m: M, dev: string, op: DiskOp, sector: number, buf: Uint8Array): KGen<void> {
+  yield* blkSubmit(m, dev, op, sector, 1, buf);
+}
+
+function diskInterrupt(m: M, _line: number, c: DiskCompletion): void {
+  const wasFull = m.state().inflight >= (m.params.queue_depth as number);
+  m.commit((s) => {
+    s.done[c.id] = c.status;
+    s.inflight--;
+  });
+  m.k.wakeOne(`${DEV}:req${c.id}`);
+  if (wasFull) m.k.wakeOne(`${DEV}:slot`);
+}
+
+function* submitDisk0(m: M, op: DiskOp, sector: number, buf: Uint8Array): KGen<void> {
+  yield* blkSubmit(m, DEV, op, sector, buf.length / SECTOR_SIZE, buf);
+}
+
+export default defineModule<BlkState>({
+  ...v10,
+  version: '2.0.0',
+  description: 'block driver for the simulated disk: multi-sector requests (blk_submit@2)',
+  exports: { blk_submit: { version: 2, fn: blkSubmit }, blk_capacity: v10.exports!.blk_capacity! },
+  compat: { 'blk_submit@1': blkSubmitV1 },
+  ops: {
+    'irq:disk0': { handler: diskInterrupt },
+    'blkdev:disk0': { ...v10.ops!['blkdev:disk0']!, submit: submitDisk0 },
+  },
+  upgrade: { from: ['1.0.0', '1.1.0'] },
+  downgrade: { to: ['1.1.0'] },
+});

@@ -1,0 +1,132 @@
+// simplefs 2.0.0: moves to blkdev's multi-sector interface (`blk_submit@2`).
+// A read or write of many blocks now issues one request per run of
+// contiguous blocks instead of one per block. It can be applied alone once
+// blkdev 2.0 runs (simplefs 1.x reaches @2 through blkdev's adaptor until
+// then, and the adaptor goes away when this version takes over), or grouped
+// with blkdev 2.0 in one update. The state is 1.2's; directories are 1.2's
+// code. Only the I/O paths are new.
+
+import { type Ctx, defineModule, err, type KGen, SECTOR_SIZE } from '../../kernel/module.js';
+import { freeBlocks as freeBlocks10, getattr, inode as inode10, type Inode, umount, allocBlocks as allocBlocks10 } from './1.0.0.js';
+import v12, { type SfsState } from './1.2.0.js';
+
+const BS = SECTOR_SIZE;
+
+interface Imports {
+  blk_submit(dev: string, op: 'read' | 'write', sector: number, count: number, buf: Uint8Array): KGen<void>;
+  blk_capacity(dev: string): number;
+}
+
+type M = Ctx<SfsState, Imports>;
+
+// 1.0's helpers touch volumes, blocks and inodes only.
+const inode = (m: M, dev: string, ino: number) => inode10(m as never, dev, ino);
+const allocBlocks = (m: M, dev: string, n: number) => allocBlocks10(m as never, dev, n);
+const freeBlocks = (m: M, dev: string, blocks: readonly number[]) => freeBlocks10(m as never, dev, blocks);
+
+/** Runs of consecutive block numbers: where each starts, how long, and its place in `blocks`. */
+function runs(blocks: readonly number[]): { start: number; count: number; at: number }[] {
+  const out: { start: number; count: number; at: number }[] = [];
+  blocks.forEach((b, i) => {
+    const last = out[out.length - 1];
+    if (last && last.start + last.count === b && last.count < 64) last.count++;
+    else out.push({ start: b, count: 1, at: i });
+  });
+  return out;
+}
+
+function* readBlocks(m: M, dev: string, blocks: readonly number[]): KGen<Uint8Array> {
+  const out = new Uint8Array(blocks.length * BS);
+  for (const r of runs(blocks)) {
+    const buf = new Uint8Array(r.count * BS);
+    yield* m.imports.blk_submit(dev, 'read', r.start, r.count, buf);
+    out.set(buf, r.at * BS);
+  }
+  return out;
+}
+
+function* writeBlocks(m: M, dev: string, blocks: readonly number[], data: Uint8Array): KGen<void> {
+  for (const r of runs(blocks)) yield* m.imports.blk_submit(dev, 'write', r.start, r.count, data.subarray(r.at * BS, (r.at + r.count) * BS));
+}
+
+function* read(m: M, dev: string, ino: number, off: number, len: number): KGen<Uint8Array> {
+  const node = inode(m, dev, ino);
+  if (node.type === 'dir') throw err('EISDIR', `inode ${ino} is a directory`);
+  const end = Math.min(node.size, off + len);
+  if (off >= end) return new Uint8Array(0);
+  const first = Math.floor(off / BS);
+  const data = yield* readBlocks(m, dev, node.blocks.slice(first, Math.ceil(end / BS)));
+  return data.slice(off - first * BS, end - first * BS);
+}
+
+function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Array): KGen<number> {
+  const node = inode(m, dev, ino);
+  if (node.type === 'dir') throw err('EISDIR', `inode ${ino} is a directory`);
+  if (bytes.length === 0) return 0;
+  let off = offset;
+  let data = bytes;
+  if (off > node.size) {
+    // Writing past the end: the hole reads as zeros, so write them.
+    data = new Uint8Array(off - node.size + bytes.length);
+    data.set(bytes, off - node.size);
+    off = node.size;
+  }
+  const end = off + data.length;
+  const had = node.blocks.length;
+  const need = Math.ceil(end / BS);
+  if (need > had) {
+    const got = allocBlocks(m, dev, need - had);
+    m.records<Inode>('inodes').update(ino, (r) => void r.blocks.push(...got));
+  }
+  try {
+    const first = Math.floor(off / BS);
+    const blocks = inode(m, dev, ino).blocks.slice(first, need);
+    const buf = new Uint8Array(blocks.length * BS);
+    // Partial blocks at either edge that hold data already: read them first.
+    const edges = new Set<number>();
+    if (off % BS !== 0 && first < had) edges.add(0);
+    if (end % BS !== 0 && need - 1 < had) edges.add(blocks.length - 1);
+    for (const i of edges) buf.set(yield* readBlocks(m, dev, [blocks[i]!]), i * BS);
+    buf.set(data, off - first * BS);
+    yield* writeBlocks(m, dev, blocks, buf);
+  } catch (e) {
+    // As in 1.1: a failed write gives back the blocks it added past the end.
+    const now = m.records<Inode>('inodes').get(ino);
+    const keep = now ? Math.max(had, Math.ceil(now.size / BS)) : 0;
+    if (now && now.blocks.length > keep) {
+      freeBlocks(m, dev, now.blocks.slice(keep));
+      m.records<Inode>('inodes').update(ino, (r) => void (r.blocks.length = keep));
+    }
+    throw e;
+  }
+  m.records<Inode>('inodes').update(ino, (r) => void (r.size = Math.max(r.size, end)));
+  return bytes.length;
+}
+
+function* truncate(m: M, dev: string, ino: number, size: number): KGen<void> {
+  const node = inode(m, dev, ino);
+  if (node.type === 'dir') throw err('EISDIR', `inode ${ino} is a directory`);
+  if (!Number.isInteger(size) || size < 0) throw err('EINVAL', `bad size ${size}`);
+  if (size > node.size) {
+    yield* write(m, dev, ino, node.size, new Uint8Array(size - node.size));
+    return;
+  }
+  const keep = Math.ceil(size / BS);
+  freeBlocks(m, dev, node.blocks.slice(keep));
+  m.records<Inode>('inodes').update(ino, (r) => {
+    r.blocks.length = keep;
+    r.size = size;
+  });
+}
+
+export { type Imports, read, readBlocks, truncate, write, writeBlocks };
+
+export default defineModule<SfsState>({
+  ...v12,
+  version: '2.0.0',
+  description: 'simplefs on multi-sector block requests (blk_submit@2)',
+  requires: { blk_submit: 2, blk_capacity: 1 },
+  ops: { 'fs:simplefs': { ...v12.ops!['fs:simplefs']!, read, write, truncate, getattr, umount } },
+  upgrade: { from: ['1.2.0'] },
+  downgrade: { to: ['1.2.0'] },
+});
