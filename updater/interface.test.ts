@@ -1,0 +1,126 @@
+// Interface changes: blkdev 2.0 exports blk_submit@2 and keeps @1 alive
+// through an adaptor while simplefs 1.x imports it; the adaptor goes when the
+// last importer moves on; without an adaptor the change is refused unless
+// the importer is in the same group; a group rolls back as one.
+
+import { describe, expect, it } from 'vitest';
+import { bootWithModules, runProgram } from '../kernel/boot.js';
+import { catalogDefs, loadModuleDef } from '../kernel/catalog.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { ModuleDef } from '../kernel/module.js';
+import type { Sys } from '../kernel/syscalls.js';
+import { Workload } from '../user/workload.js';
+import { Updater } from './updater.js';
+
+async function loaded(modules: string[], seed = 5) {
+  const k = await bootWithModules(modules, { seed });
+  runProgram(k, 'mount', function* (sys: Sys) {
+    yield* sys.mount('simplefs', 'disk0', '/mnt');
+  });
+  return { k, u: new Updater(k) };
+}
+
+const v = (spec: string) => loadModuleDef(spec);
+
+async function withoutAdaptor(): Promise<{ def: ModuleDef; source: string }> {
+  const { def } = await v('blkdev@2.0.0');
+  const { compat: _none, ...rest } = def;
+  return { def: { ...rest, version: '2.0.1' }, source: 'test: blkdev 2.0 without compat' };
+}
+
+/** The group's modules and every slot (the kernel log is left out: it records the abort, as it should). */
+function views(k: Kernel) {
+  return {
+    modules: k.loader.list().map((m) => `${m.name}@${m.def.version}`),
+    images: ['blkdev', 'simplefs'].map((name) => k.store.image(name)),
+    slots: k.symbols.all().map((s) => [s.key, s.target, s.adaptor] as const),
+  };
+}
+
+describe('blkdev 2.0 with an adaptor for blk_submit@1', () => {
+  it('applies under the workload while simplefs 1.x imports @1, which then goes through the adaptor until simplefs 2.0 takes over', async () => {
+    const { k, u } = await loaded(['kmsg@1.0.0', 'blkdev@1.1.0', 'simplefs@1.2.0']);
+    const w = new Workload(k, { threads: 4, seed: 5 });
+    w.start();
+    k.run(200_000);
+    const before = k.symbols.get('blk_submit@1')!;
+    u.run([await v('blkdev@2.0.0')]);
+    // The same slot, now an adaptor; simplefs is bound to it as before.
+    const adaptor = k.symbols.get('blk_submit@1')!;
+    expect(adaptor).toBe(before);
+    expect(adaptor.adaptor).toBe(true);
+    expect(adaptor.target.version).toBe('2.0.0');
+    expect(k.loader.importersOf(adaptor)).toEqual(['simplefs']);
+    const calls = adaptor.calls;
+    k.run(200_000);
+    expect(adaptor.calls).toBeGreaterThan(calls + 10); // simplefs's I/O really goes through it
+    u.run([await v('simplefs@2.0.0')]);
+    expect(k.symbols.get('blk_submit@1')).toBeUndefined();
+    expect(k.loader.require('blkdev').exports.has('blk_submit@1')).toBe(false);
+    // No indirection left: simplefs is bound to the @2 stub, whose target is blkdev's own function.
+    const direct = k.loader.require('simplefs').imports.get('blk_submit@2')!;
+    expect(direct.adaptor).toBe(false);
+    expect(direct.target.fn).toBe('blk_submit');
+    const d0 = direct.calls;
+    k.run(200_000);
+    expect(direct.calls).toBeGreaterThan(d0 + 10);
+    w.stop();
+    expect(w.failures).toEqual([]);
+    expect(w.verify().mismatches).toEqual([]);
+  });
+
+  it('makes the adaptor when a module written for @1 is loaded, and drops it when that module is unloaded', async () => {
+    const k = await bootWithModules(['blkdev@2.0.0'], { seed: 1 });
+    expect(k.symbols.get('blk_submit@1')).toBeUndefined();
+    k.loader.insmod((await v('simplefs@1.0.0')).def);
+    expect(k.symbols.get('blk_submit@1')?.adaptor).toBe(true);
+    k.loader.rmmod('simplefs');
+    expect(k.symbols.get('blk_submit@1')).toBeUndefined();
+    expect(() => k.loader.rmmod('blkdev')).not.toThrow();
+  });
+});
+
+describe('an interface change without an adaptor', () => {
+  it('is refused when simplefs would be left on blk_submit@1, naming it and suggesting the group', async () => {
+    const { k, u } = await loaded(['kmsg@1.0.0', 'blkdev@1.1.0', 'simplefs@1.2.0']);
+    const before = views(k);
+    const bare = await withoutAdaptor();
+    let thrown: { errno?: string; message?: string; hint?: string } = {};
+    try {
+      u.plan([bare], { candidates: await catalogDefs() });
+    } catch (e) {
+      thrown = e as typeof thrown;
+    }
+    expect(thrown.errno).toBe('EBUSY');
+    expect(thrown.message).toBe('blkdev 2.0.1 removes blk_submit@1 and has no adaptor for it, but simplefs still imports it');
+    expect(thrown.hint).toMatch(/^update blkdev@2\.0\.1 simplefs@2\.0\.0 as one group/);
+    expect(views(k)).toEqual(before);
+  });
+
+  it('applies when the importer is in the same group: one plan, one quiescence, one switch', async () => {
+    const { k, u } = await loaded(['kmsg@1.0.0', 'blkdev@1.1.0', 'simplefs@1.2.0']);
+    const w = new Workload(k, { threads: 3, seed: 8 });
+    w.start();
+    k.run(150_000);
+    const r = u.run([await withoutAdaptor(), await v('simplefs@2.0.0')]);
+    expect(r.modules.map((m) => `${m.name} ${m.from}->${m.to}`)).toEqual(['blkdev 1.1.0->2.0.1', 'simplefs 1.2.0->2.0.0']);
+    expect(r.phases.filter((e) => e.phase === 'switch')).toHaveLength(1);
+    expect(k.symbols.get('blk_submit@1')).toBeUndefined();
+    k.run(150_000);
+    w.stop();
+    expect(w.failures).toEqual([]);
+    expect(w.verify().mismatches).toEqual([]);
+  });
+
+  it('rolls back both modules when the second one of a group fails its transfer', async () => {
+    const { k, u } = await loaded(['kmsg@1.0.0', 'blkdev@1.1.0', 'simplefs@1.2.0']);
+    const before = views(k);
+    const { def } = await v('simplefs@2.0.0');
+    const failing = { def: { ...def, version: '2.0.9', upgrade: { from: ['1.2.0'], state: () => { throw new Error('second module fails'); } } }, source: 'test' };
+    const bare = await withoutAdaptor();
+    expect(() => u.run([bare, failing])).toThrow(/simplefs 1\.2\.0 -> 2\.0\.9: state transfer threw: second module fails/);
+    expect(views(k)).toEqual(before);
+    expect(k.symbols.get('blk_submit@2')).toBeUndefined();
+    expect(u.history.at(-1)!.outcome).toBe('aborted');
+  });
+});
