@@ -265,6 +265,18 @@ const write = define({
   },
 });
 
+const df = define({
+  name: 'df',
+  usage: 'df [PATH]',
+  summary: 'space and files of the filesystem holding PATH (default /mnt), through statfs',
+  run(s, args) {
+    arity(df, args, 0, 1);
+    const path = args[0] ?? '/mnt';
+    const st = s.sys('df', (sys) => sys.statfs(path));
+    for (const l of table(['path', 'block size', 'blocks', 'used', 'free', 'files'], [[path, st.blockSize, st.blocks, st.blocks - st.free, st.free, st.files]])) s.print(l);
+  },
+});
+
 const mkdir = define({
   name: 'mkdir',
   usage: 'mkdir PATH',
@@ -385,6 +397,8 @@ function updateFlags(cmd: Command, args: readonly string[], allowed: readonly st
   const words: string[] = [];
   let strategy: Strategy | undefined;
   let timeout: number | undefined;
+  let lazy: boolean | undefined;
+  let sweep = false;
   let dryRun = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -403,13 +417,18 @@ function updateFlags(cmd: Command, args: readonly string[], allowed: readonly st
       timeout = parseCount(v, '--timeout');
     } else if (a === '--dry-run') {
       dryRun = true;
-    } else if (a === '--eager') {
-      // every migration is eager for now
-    } else if (a === '--lazy') {
-      throw err('EOPNOTSUPP', 'lazy migration is not available yet: records are migrated eagerly', 'drop --lazy');
+    } else if (a === '--eager' || a === '--lazy') {
+      if (lazy !== undefined && lazy !== (a === '--lazy')) throw err('EINVAL', '--lazy and --eager exclude each other');
+      lazy = a === '--lazy';
+    } else if (a === '--sweep') {
+      sweep = true;
     }
   }
-  return { words, opts: { ...(strategy ? { strategy } : {}), ...(timeout !== undefined ? { timeout } : {}) }, dryRun };
+  return {
+    words,
+    opts: { ...(strategy ? { strategy } : {}), ...(timeout !== undefined ? { timeout } : {}), ...(lazy !== undefined ? { lazy } : {}), ...(sweep ? { sweep } : {}) },
+    dryRun,
+  };
 }
 
 function summary(r: UpdateRecord): string {
@@ -418,15 +437,17 @@ function summary(r: UpdateRecord): string {
 
 const update = define({
   name: 'update',
-  usage: 'update SPEC... [--strategy module|per-task|stop-machine] [--timeout CYCLES] [--dry-run] [--eager]',
+  usage: 'update SPEC... [--strategy module|per-task|stop-machine] [--timeout CYCLES] [--lazy [--sweep]|--eager] [--dry-run]',
   summary: 'replace running modules by other versions, live; several SPECs update as one group',
   details: [
     'SPEC is NAME@VERSION from the histories or a path to a .ts/.js file.',
     'Default strategy: per-task for code-only updates, module when state changes.',
-    '--dry-run prints the plan and changes nothing. On timeout or a failed transfer the update rolls back.',
+    '--lazy migrates per-instance records on first access (--sweep: and in the background), --eager all at the switch;',
+    'without either, as the version says. --dry-run prints the plan and changes nothing.',
+    'On timeout or a failed transfer the update rolls back.',
   ],
   async run(s, args) {
-    const { words, opts, dryRun } = updateFlags(update, args, ['--strategy', '--timeout', '--dry-run', '--eager', '--lazy']);
+    const { words, opts, dryRun } = updateFlags(update, args, ['--strategy', '--timeout', '--dry-run', '--eager', '--lazy', '--sweep']);
     if (words.length === 0) throw err('EINVAL', 'update needs at least one NAME@VERSION or file', `usage: ${update.usage}`);
     const versions = [];
     for (const w of words) versions.push(await loadModuleDef(w));
@@ -444,10 +465,10 @@ const update = define({
 
 const revert = define({
   name: 'revert',
-  usage: 'revert NAME [--strategy module|per-task|stop-machine] [--timeout CYCLES]',
+  usage: 'revert NAME [--strategy module|per-task|stop-machine] [--timeout CYCLES] [--lazy|--eager]',
   summary: "go back to the version a module ran before its last update, through that update's downgrade",
   async run(s, args) {
-    const { words, opts } = updateFlags(revert, args, ['--strategy', '--timeout']);
+    const { words, opts } = updateFlags(revert, args, ['--strategy', '--timeout', '--lazy', '--eager']);
     arity(revert, words, 1);
     const { record, thread } = s.updater.start([s.updater.revertTarget(words[0]!)], opts, 'revert');
     s.k.runThread(thread, Number.MAX_SAFE_INTEGER);
@@ -483,5 +504,5 @@ const echo = define({
 });
 
 export const COMMANDS: ReadonlyMap<string, Command> = new Map(
-  [help, insmod, rmmod, lsmod, modinfo, update, revert, history, tick, ps, stat, dmesg, mount, umount, ls, cat, write, mkdir, rm, rmdir, workload, fault, echo].map((c) => [c.name, c]),
+  [help, insmod, rmmod, lsmod, modinfo, update, revert, history, tick, ps, stat, dmesg, mount, umount, ls, df, cat, write, mkdir, rm, rmdir, workload, fault, echo].map((c) => [c.name, c]),
 );

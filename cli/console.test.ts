@@ -248,7 +248,8 @@ describe('updates from the console', () => {
       ['update blkdev@1.1.0 --strategy fastest', /^EINVAL: --strategy needs one of module, per-task, stop-machine, got 'fastest'/],
       ['update blkdev@1.1.0 --timeout never', /^EINVAL: --timeout must be a whole number/],
       ['update blkdev@1.1.0 --frobnicate', /^EINVAL: update has no option --frobnicate/],
-      ['update blkdev@1.1.0 --lazy', /^EOPNOTSUPP: lazy migration is not available yet/],
+      ['update blkdev@1.1.0 --lazy --eager', /^EINVAL: --lazy and --eager exclude each other/],
+      ['update blkdev@1.1.0 --sweep', /^EINVAL: --sweep goes with lazy migration \(this update migrates no records\)/],
       ['update simplefs@1.1.0', /^ENOENT: module simplefs is not loaded/],
       ['revert blkdev', /^EINVAL: nothing to revert: blkdev has not been updated/],
     ];

@@ -133,7 +133,7 @@ export class Loader {
         const slots: Record<string, Slot> = {};
         for (const [op, e] of table) slots[op] = this.env.symbols.define(`${key}.${op}`, e.target, e.generator);
         undo.push(() => this.unregisterOps(key));
-        this.env.ops.register(kind, name, def.name, slots);
+        this.env.ops.register(kind, name, def.name, slots, def.opsVersions?.[key] ?? 1);
         mod.opsTables.push(key);
       }
       for (const slot of new Set(imports.values())) this.modules.get(slot.target.module)?.holders.add(def.name);

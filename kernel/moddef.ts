@@ -54,6 +54,10 @@ export function validateModuleDef(value: unknown, where: string): ModuleDef {
       bad(`ops ${key} needs a plain (non-blocking) 'handler' function: interrupt handlers cannot block`);
     }
   }
+  for (const [key, v] of Object.entries(def.opsVersions ?? {})) {
+    if (!(key in (def.ops ?? {}))) bad(`opsVersions names ${key}, which the module does not register`);
+    if (!Number.isInteger(v) || v < 1) bad(`opsVersions.${key} must be an integer >= 1`);
+  }
   for (const [p, d] of Object.entries(def.params ?? {})) {
     if (!['int', 'string', 'bool'].includes(d.type)) bad(`parameter ${p} has unknown type '${String(d.type)}'`);
   }
@@ -76,6 +80,7 @@ export function validateModuleDef(value: unknown, where: string): ModuleDef {
     if (!Array.isArray(versions) || versions.some((v) => typeof v !== 'string' || !parseSemver(v))) bad(`${which}.${field} must list versions (MAJOR.MINOR.PATCH)`);
     if (t.state !== undefined && typeof t.state !== 'function') bad(`${which}.state must be a function (old snapshot) => new snapshot`);
     if (t.check !== undefined && typeof t.check !== 'function') bad(`${which}.check must be a function`);
+    if (t.init !== undefined && (typeof t.init !== 'function' || isGeneratorFunction(t.init))) bad(`${which}.init must be a plain function (it cannot block)`);
     for (const [table, fn] of Object.entries(t.instance ?? {})) if (typeof fn !== 'function') bad(`${which}.instance.${table} must be a function (old record) => new record`);
   }
   for (const hook of ['init', 'exit'] as const) {

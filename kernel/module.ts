@@ -93,6 +93,12 @@ export interface TransferDef {
   readonly check?: (next: any) => string | undefined | void;
   /** Records may migrate on first access instead of all at once. */
   readonly lazy?: boolean;
+  /**
+   * What to do to the running instance in place of the new version's `init`
+   * (an update never re-runs init). Required when `init` changes. Runs in the
+   * switch, with the new version's context; a throw rolls the update back.
+   */
+  readonly init?: (m: ModuleContext<any, any>) => void;
 }
 
 export interface UpgradeDef extends TransferDef {
@@ -119,6 +125,8 @@ export interface ModuleDef<S = any> {
    * (kinds: fs, blkdev, chrdev, irq), each a record of operations.
    */
   readonly ops?: Readonly<Record<string, Readonly<Record<string, AnyFn>>>>;
+  /** Version of each ops table's interface, when above 1 (a table that gained operations). */
+  readonly opsVersions?: Readonly<Record<string, number>>;
   readonly params?: Readonly<Record<string, ParamDef>>;
   readonly state?: StateDef<S>;
   /** Per-instance record tables and the schema version of their records. */

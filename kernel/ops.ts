@@ -19,6 +19,8 @@ export interface OpsTable {
   readonly name: string;
   /** The module that registered it ('kernel' for the syscall table). */
   readonly owner: string;
+  /** Interface version of the table: callers written for a newer one get ENOSYS. */
+  version: number;
   slots: Readonly<Record<string, Slot>>;
   /** What callers use: stubs (or raw targets in direct-binding mode). */
   entries: Readonly<Record<string, AnyFn>>;
@@ -46,12 +48,12 @@ export class OpsRegistry {
 
   constructor(private readonly symbols: SymbolTable) {}
 
-  register(kind: OpsKind, name: string, owner: string, slots: Record<string, Slot>): OpsTable {
+  register(kind: OpsKind, name: string, owner: string, slots: Record<string, Slot>, version = 1): OpsTable {
     const key = opsKey(kind, name);
     if (this.tables.has(key)) {
       throw err('EEXIST', `${key} is already registered by ${this.tables.get(key)!.owner}`, 'rmmod the module that owns it first');
     }
-    const table: OpsTable = Object.seal({ kind, name, owner, slots: {}, entries: {} });
+    const table: OpsTable = Object.seal({ kind, name, owner, version, slots: {}, entries: {} });
     this.setSlots(table, slots);
     this.tables.set(key, table);
     this.onRegister?.(table);
@@ -79,6 +81,13 @@ export class OpsRegistry {
 
   list(kind?: OpsKind): OpsTable[] {
     return [...this.tables.values()].filter((t) => kind === undefined || t.kind === kind);
+  }
+}
+
+/** ENOSYS unless `table` implements at least interface `version` (callers written for a newer table). */
+export function requireVersion(table: OpsTable, version: number, op: string): void {
+  if (table.version < version) {
+    throw err('ENOSYS', `${table.owner} implements ${table.kind} operations version ${table.version}; '${op}' needs version ${version}`, `update ${table.owner} to a version that has it`);
   }
 }
 

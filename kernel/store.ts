@@ -155,8 +155,11 @@ export class RecordTable<T extends object> {
     return this.store.table(this.module, this.name).size;
   }
 
-  /** Raw entries in key order (not migrated). */
-  entries(): IterableIterator<[number, Rec]> {
-    return this.store.table(this.module, this.name).entries();
+  /** Entries in key order, each migrated first if its schema is behind. */
+  *entries(): IterableIterator<[number, Rec<T>]> {
+    for (const [key] of this.store.table(this.module, this.name).entries()) {
+      const rec = this.get(key);
+      if (rec !== undefined) yield [key, rec];
+    }
   }
 }

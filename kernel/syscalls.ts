@@ -5,11 +5,11 @@
 // syscall; the return from a syscall is a preemption point and a moment when
 // the thread holds no kernel frames.
 
-import type { Attr } from './vfs.js';
+import type { Attr, StatFs } from './vfs.js';
 import type { KGen } from './thread.js';
 
 export const SYSCALLS = [
-  'mount', 'umount', 'open', 'close', 'read', 'write', 'lseek', 'stat', 'mkdir', 'unlink', 'rmdir', 'readdir',
+  'mount', 'umount', 'open', 'close', 'read', 'write', 'lseek', 'stat', 'mkdir', 'unlink', 'rmdir', 'readdir', 'statfs',
 ] as const;
 export type SyscallName = (typeof SYSCALLS)[number];
 
@@ -61,6 +61,9 @@ export class Sys {
   }
   *readdir(path: string): KGen<string[]> {
     return (yield* this.k.syscall('readdir', [path])) as string[];
+  }
+  *statfs(path: string): KGen<StatFs> {
+    return (yield* this.k.syscall('statfs', [path])) as StatFs;
   }
 
   /** User-space computation of `cycles` (not a syscall: it never enters the kernel). */

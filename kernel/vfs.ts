@@ -11,11 +11,12 @@
 //   getattr(dev, ino) -> Attr     readdir(dev, ino) -> names
 //   read(dev, ino, off, len) -> bytes   write(dev, ino, off, bytes) -> count
 //   truncate(dev, ino, size)
+//   statfs(dev) -> StatFs          (fs interface version 2 and later)
 // A chrdev table has read(pos, len) -> { data, pos } and write(bytes) -> count.
 
 import { err } from './errno.js';
 import type { Loader } from './loader.js';
-import { callOp, type OpsRegistry, type OpsTable } from './ops.js';
+import { callOp, type OpsRegistry, type OpsTable, requireVersion } from './ops.js';
 import type { Scheduler } from './sched.js';
 import type { KGen, Thread } from './thread.js';
 
@@ -36,7 +37,19 @@ export interface Attr {
   readonly type: 'file' | 'dir' | 'chr' | 'blk';
   readonly size: number;
   readonly nlink: number;
+  /** Cycles of the last change of the data, where the filesystem keeps it. */
+  readonly mtime?: number;
 }
+
+export interface StatFs {
+  readonly blockSize: number;
+  readonly blocks: number;
+  readonly free: number;
+  readonly files: number;
+}
+
+/** The fs interface version each operation first appeared in (the kernel's callers are written against these). */
+const FS_OP_VERSION: Readonly<Record<string, number>> = { statfs: 2 };
 
 interface Mount {
   readonly path: string;
@@ -269,6 +282,13 @@ export class Vfs {
     if (p === '/dev' || p === '/mnt') throw err('EPERM', `${p} is part of the root filesystem`);
     if ([...this.rootDirs].some((d) => d.startsWith(p + '/'))) throw err('ENOTEMPTY', `${p} is not empty`);
     this.rootDirs.delete(p);
+  }
+
+  *statfs(path: string): KGen<StatFs> {
+    const n = yield* this.resolve(path);
+    if (n.kind !== 'fs') throw err('ENOSYS', `${path} is not on a mounted filesystem`);
+    requireVersion(n.mount.fs, FS_OP_VERSION.statfs!, 'statfs');
+    return (yield* callOp(n.mount.fs, 'statfs', n.mount.dev)) as StatFs;
   }
 
   *readdir(path: string): KGen<string[]> {

@@ -23,6 +23,10 @@ export interface UpdateOptions {
   readonly direction?: 'upgrade' | 'downgrade';
   /** Known versions of each module (the histories), to suggest a group that would work. */
   readonly candidates?: ReadonlyMap<string, readonly ModuleDef[]>;
+  /** Migrate records on first access (true), all at once (false), or as each version says (undefined). */
+  readonly lazy?: boolean;
+  /** With lazy migration: also migrate the rest in the background. */
+  readonly sweep?: boolean;
 }
 
 export interface NewVersion {
@@ -70,6 +74,9 @@ export interface Plan {
   /** No state or record changes: only code. */
   readonly codeOnly: boolean;
   readonly timeout: number;
+  /** Records are migrated on first access. */
+  readonly lazy: boolean;
+  readonly sweep: boolean;
 }
 
 const src = (fn: unknown) => (typeof fn === 'function' ? fn.toString() : '');
@@ -174,7 +181,10 @@ export function plan(k: Kernel, versions: readonly NewVersion[], opts: UpdateOpt
     strategy = codeOnly ? 'per-task' : 'module';
     strategyReason = codeOnly ? 'default for code-only updates' : 'default when state changes';
   }
-  return { direction, modules: plans, strategy, strategyReason, codeOnly, timeout };
+  const migrates = plans.some((p) => p.recordTransfers.length > 0);
+  const lazy = migrates && (opts.lazy ?? plans.some((p) => p.transfer?.lazy === true));
+  if (opts.sweep && !lazy) throw err('EINVAL', '--sweep goes with lazy migration', migrates ? 'add --lazy' : 'this update migrates no records');
+  return { direction, modules: plans, strategy, strategyReason, codeOnly, timeout, lazy, sweep: opts.sweep === true };
 }
 
 /** "update A@x B@y": the group that would work, from the known versions of each importer. */
@@ -261,7 +271,16 @@ function planModule(k: Kernel, mod: LoadedModule, v: NewVersion, direction: 'upg
     }
   }
   for (const table of Object.keys(oldDef.records ?? {})) if (!(table in (newDef.records ?? {}))) notes.push(`record table ${table} is dropped`);
-  if (src(oldDef.init) !== src(newDef.init)) notes.push('init differs; it is not re-run by an update');
+  if (src(oldDef.init) !== src(newDef.init)) {
+    if (!transfer?.init) {
+      throw err(
+        'EINVAL',
+        `${name} ${newDef.version} changes what init does, and an update does not re-run init: ${newDef.version} declares no ${direction}.init to do that work on the running ${name} (set up by ${oldDef.version}), so it cannot be applied live`,
+        `rmmod ${name} and insmod ${name}@${newDef.version} (on a fresh disk if init set up the disk), or give ${newDef.version} an ${direction}.init`,
+      );
+    }
+    notes.push(`init differs; ${direction}.init brings the running instance there`);
+  }
 
   const tablesChanged = Object.keys(oldDef.records ?? {}).sort().join() !== Object.keys(newDef.records ?? {}).sort().join();
   const oldImports = new Set(Object.entries(oldDef.requires ?? {}).map(([s, i]) => symbolKey(s, i)));
@@ -295,6 +314,7 @@ export function describePlan(p: Plan): string[] {
   const out: string[] = [];
   out.push(`plan: ${p.modules.map((m) => `${m.name} ${m.from} -> ${m.to}`).join(', ')} (${p.direction})`);
   out.push(`  strategy: ${p.strategy} (${p.strategyReason}); timeout ${p.timeout} cycles; ${p.codeOnly ? 'code only' : 'state changes'}`);
+  if (p.modules.some((m) => m.recordTransfers.length > 0)) out.push(`  records: migrated ${p.lazy ? `lazily, on first access${p.sweep ? ', and by a background sweep' : ''}` : 'eagerly, during the switch'}`);
   for (const m of p.modules) {
     const f = m.functions;
     out.push(`  ${m.name}: functions changed ${f.changed.length ? f.changed.join(', ') : '-'}; added ${f.added.join(', ') || '-'}; removed ${f.removed.join(', ') || '-'}; ${f.unchanged} unchanged`);

@@ -3,6 +3,7 @@
 // half-switched group. Every change is logged with its inverse; if any step
 // fails, the log is replayed backwards and the machine is exactly as before.
 
+import { err } from '../kernel/errno.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { BuiltTarget } from '../kernel/loader.js';
 import type { ModuleContext } from '../kernel/module.js';
@@ -92,7 +93,7 @@ function switchModule(k: Kernel, p: Prepared, result: TransferResult | null, und
       const slots: Record<string, Slot> = {};
       for (const [op, bt] of ops) slots[op] = k.symbols.define(`${tableKey}.${op}`, bt.target, bt.generator);
       undo.push(() => k.loader.unregisterOps(tableKey));
-      k.ops.register(kind, tname, name, slots);
+      k.ops.register(kind, tname, name, slots, p.plan.newDef.opsVersions?.[tableKey] ?? 1);
       mod.opsTables.push(tableKey);
       undo.push(() => void mod.opsTables.splice(mod.opsTables.indexOf(tableKey), 1));
       continue;
@@ -119,6 +120,9 @@ function switchModule(k: Kernel, p: Prepared, result: TransferResult | null, und
     }
     k.ops.setSlots(table, slots);
     undo.push(() => k.ops.setSlots(table, { ...oldSlots }));
+    const oldVersion = table.version;
+    table.version = p.plan.newDef.opsVersions?.[tableKey] ?? 1;
+    undo.push(() => (table.version = oldVersion));
   }
 
   if (result) {
@@ -131,4 +135,15 @@ function switchModule(k: Kernel, p: Prepared, result: TransferResult | null, und
   const old = { def: mod.def, ctx: mod.ctx, imports: new Map(mod.imports), source: mod.source, params: mod.params };
   k.loader.install(name, p.plan.newDef, p.ctx, p.imports, p.plan.source, p.ctx.params);
   undo.push(() => k.loader.install(name, old.def, old.ctx, old.imports, old.source, old.params));
+
+  // In place of init, which an update does not re-run: what the version says to do to the running instance.
+  if (p.plan.transfer?.init) {
+    const image = k.store.image(name);
+    undo.push(() => k.store.restore(name, image));
+    try {
+      p.plan.transfer.init(p.ctx);
+    } catch (e) {
+      throw err('ECANCELED', `${name} ${p.plan.to}: upgrade.init failed: ${e instanceof Error ? e.message : String(e)}`, 'the update was rolled back');
+    }
+  }
 }

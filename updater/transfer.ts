@@ -8,14 +8,28 @@ import { freeze } from 'immer';
 import { err } from '../kernel/errno.js';
 import { PTable } from '../kernel/ptable.js';
 import type { ModuleImage, Rec } from '../kernel/store.js';
+import type { LazyMigrations, LazyStep } from './lazy.js';
 import type { ModulePlan } from './plan.js';
 
 export interface TransferResult {
   readonly image: ModuleImage;
   /** Schema version of each record table after the transfer. */
   readonly schemas: Record<string, number>;
-  /** Records migrated. */
+  /** Records migrated now. */
   readonly records: number;
+  /** Tables left to migrate on access, with the step to register at the switch. */
+  readonly lazy: { readonly table: string; readonly step: LazyStep }[];
+  /** Tables migrated eagerly: every record is at the new schema, pending steps can go. */
+  readonly eager: string[];
+}
+
+export interface TransferOptions {
+  /** Leave records to migrate on first access. */
+  readonly lazy: boolean;
+  /** Steps of earlier lazy updates, to bring old records up to date first. */
+  readonly pending: LazyMigrations;
+  /** The update's id (recorded with the steps it registers). */
+  readonly update: number;
 }
 
 /** Simulated cycles a transfer costs: a base, plus per migrated record. */
@@ -46,7 +60,7 @@ export function checkPlainData(value: unknown, where: string, seen = new Set<obj
  * The new image of one module. Throws ECANCELED naming the module when the
  * transfer throws or its result fails a check; nothing has changed then.
  */
-export function transferImage(old: ModuleImage, oldSchemas: Readonly<Record<string, number>>, p: ModulePlan): TransferResult {
+export function transferImage(old: ModuleImage, oldSchemas: Readonly<Record<string, number>>, p: ModulePlan, opts: TransferOptions): TransferResult {
   const fail = (what: string, e: unknown): never => {
     throw err('ECANCELED', `${p.name} ${p.from} -> ${p.to}: ${what}: ${e instanceof Error ? e.message : String(e)}`, 'the update was rolled back; fix the transfer and try again');
   };
@@ -68,32 +82,55 @@ export function transferImage(old: ModuleImage, oldSchemas: Readonly<Record<stri
 
   const tables: Record<string, PTable<Rec>> = {};
   const schemas: Record<string, number> = {};
+  const lazy: { table: string; step: LazyStep }[] = [];
+  const eager: string[] = [];
   let records = 0;
+  /** One record through `fn`, after any pending lazy steps brought it to the running schema. */
+  const migrate = (table: string, key: number, rec: Rec, current: number, schema: number, fn: (old: any) => any): Rec => {
+    let out: unknown;
+    try {
+      const upToDate = rec.v === current ? rec : opts.pending.upgradeData(p.name, table, rec, current);
+      const { v: _v, ...data } = upToDate;
+      out = fn(data);
+      checkPlainData(out, `${table}[${key}]`);
+    } catch (e) {
+      fail(`transfer of ${table} record ${key}`, e);
+    }
+    if (typeof out !== 'object' || out === null || Array.isArray(out)) fail(`transfer of ${table} record ${key}`, new Error('did not return an object'));
+    return freeze({ ...(out as object), v: schema }, true) as Rec;
+  };
   for (const [table, schema] of Object.entries(p.newDef.records ?? {})) {
     schemas[table] = schema;
     const before = old.tables[table];
     const fn = t?.instance?.[table];
+    const current = oldSchemas[table]!;
     if (!before) {
       tables[table] = PTable.empty();
     } else if (!fn) {
-      if (oldSchemas[table] !== schema) fail(`records of ${table}`, new Error(`schema ${oldSchemas[table]} -> ${schema} with no transfer`));
+      if (current !== schema) fail(`records of ${table}`, new Error(`schema ${current} -> ${schema} with no transfer`));
       tables[table] = before;
+    } else if (opts.lazy) {
+      // Keep the records where they are (O(1)); try the transfer on one, so a broken one aborts now.
+      const first = before.entries().next();
+      if (!first.done) {
+        const [key, rec] = first.value;
+        if (rec.v !== schema) migrate(table, key, rec, current, schema, fn);
+      }
+      tables[table] = before;
+      lazy.push({ table, step: { from: current, to: schema, fn, update: opts.update } });
     } else {
       let next = PTable.empty<Rec>();
       for (const [key, rec] of before.entries()) {
-        const { v: _v, ...data } = rec;
-        let out: unknown;
-        try {
-          out = fn(data);
-          checkPlainData(out, `${table}[${key}]`);
-        } catch (e) {
-          fail(`transfer of ${table} record ${key}`, e);
+        // A record already at the target schema (a revert of a record never migrated) stays as it is.
+        if (rec.v === schema) {
+          next = next.set(key, rec);
+        } else {
+          next = next.set(key, migrate(table, key, rec, current, schema, fn));
+          records++;
         }
-        if (typeof out !== 'object' || out === null || Array.isArray(out)) fail(`transfer of ${table} record ${key}`, new Error('did not return an object'));
-        next = next.set(key, freeze({ ...(out as object), v: schema }, true) as Rec);
-        records++;
       }
       tables[table] = next;
+      eager.push(table);
     }
   }
 
@@ -106,5 +143,5 @@ export function transferImage(old: ModuleImage, oldSchemas: Readonly<Record<stri
     }
     if (typeof problem === 'string' && problem.length > 0) fail('check failed', new Error(problem));
   }
-  return { image: Object.freeze({ state, tables: Object.freeze(tables) }), schemas, records };
+  return { image: Object.freeze({ state, tables: Object.freeze(tables) }), schemas, records, lazy, eager };
 }

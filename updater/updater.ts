@@ -18,6 +18,7 @@ import type { ParamValue } from '../kernel/module.js';
 import { isGeneratorFunction, type Slot, type Target } from '../kernel/symbols.js';
 import type { KGen, Thread } from '../kernel/thread.js';
 import { hasFrameIn, ModuleGate, TransitionGate } from './gates.js';
+import { LazyMigrations } from './lazy.js';
 import { describePlan, type ModulePlan, needsTransfer, type NewVersion, type Plan, plan, type Strategy, type UpdateOptions } from './plan.js';
 import { applySwitch, type Prepared } from './switch.js';
 import { transferCycles, transferImage, type TransferResult } from './transfer.js';
@@ -78,11 +79,15 @@ export class Updater {
   private running: UpdateRecord | null = null;
   /** Called for every phase event (the CLI prints progress from it). */
   onEvent: ((r: UpdateRecord, e: PhaseEvent) => void) | null = null;
+  /** Record migrations left to first access. */
+  readonly lazy: LazyMigrations;
 
   constructor(
     readonly k: Kernel,
     readonly tuning: UpdaterTuning = DEFAULT_TUNING,
-  ) {}
+  ) {
+    this.lazy = new LazyMigrations(k);
+  }
 
   get busy(): boolean {
     return this.running !== null;
@@ -256,14 +261,25 @@ export class Updater {
       if (!needsTransfer(x.plan)) return null;
       const name = x.plan.name;
       const schemas = Object.fromEntries(Object.keys(x.plan.oldDef.records ?? {}).map((t) => [t, this.k.store.schemaOf(name, t)]));
-      return transferImage(this.k.store.image(name), schemas, x.plan);
+      return transferImage(this.k.store.image(name), schemas, x.plan, { lazy: r.plan.lazy, pending: this.lazy, update: r.id });
     });
     const records = results.reduce((n, x) => n + (x?.records ?? 0), 0);
+    const lazyTables = results.flatMap((x, i) => (x?.lazy ?? []).map((l) => `${prepared[i]!.plan.name}/${l.table}`));
     const cycles = results.some((x) => x) ? transferCycles(records, prepared.some((x) => x.plan.stateTransfer)) : 0;
     const w1 = wallNow();
     r.recordsMigrated = records;
-    this.event(r, 'transfer', cycles, w1 - w0, results.some((x) => x) ? `${records} records migrated` : 'code only: nothing to transfer');
+    const what = !results.some((x) => x) ? 'code only: nothing to transfer' : `${records} records migrated${lazyTables.length ? `; left to migrate on access: ${lazyTables.join(', ')}` : ''}`;
+    this.event(r, 'transfer', cycles, w1 - w0, what);
     applySwitch(this.k, prepared, results);
+    // Committed from here on: the lazy steps take effect with the new schemas.
+    results.forEach((x, i) => {
+      const name = prepared[i]!.plan.name;
+      for (const t of x?.eager ?? []) this.lazy.clear(name, t);
+      for (const l of x?.lazy ?? []) {
+        this.lazy.add(name, l.table, l.step);
+        if (r.plan.sweep) this.k.spawnKernel(`ksweep/${name}/${l.table}`, this.lazy.sweep(name, l.table, this.k.store.table(name, l.table)));
+      }
+    });
     const w2 = wallNow();
     this.event(r, 'switch', 100, w2 - w1, `${this.slotsOf(prepared.map((x) => x.plan.name)).length} slots retargeted`);
     r.pauseWallUs = w2 - w0;

@@ -1,0 +1,80 @@
+// simplefs 2.1.0: a change to per-instance records. Inodes gain `ctime` and
+// `mtime` (simulated cycles of creation and of the last change of the data),
+// which `getattr` reports. Inode records go from schema 1 to 2 through
+// `upgrade.instance.inodes`, lazily by default: an inode is migrated the
+// first time it is read after the update, so the update's pause does not
+// grow with the number of files. Inodes that existed before the update get
+// times of 0 ("unknown"). The fs table also gains an operation, `statfs`
+// (fs interface version 2), which the kernel's statfs syscall needs.
+
+import { type Ctx, defineModule, type KGen } from '../../kernel/module.js';
+import { getattr as getattr10, inode as inode10, type Inode as Inode1 } from './1.0.0.js';
+import { create as create12, mount as mount12, type SfsState } from './1.2.0.js';
+import v20, { type Imports, truncate as truncate20, write as write20 } from './2.0.0.js';
+
+interface Inode extends Inode1 {
+  readonly ctime: number;
+  readonly mtime: number;
+}
+
+type M = Ctx<SfsState, Imports>;
+
+const stamp = (m: M, ino: number, fields: Partial<Pick<Inode, 'ctime' | 'mtime'>>) =>
+  m.records<Inode>('inodes').update(ino, (r) => void Object.assign(r, fields));
+
+function mount(m: M, dev: string): number {
+  const root = mount12(m as never, dev);
+  const rec = m.records<Inode>('inodes').get(root)!;
+  if (rec.ctime === undefined) stamp(m, root, { ctime: m.k.now(), mtime: m.k.now() }); // just formatted
+  return root;
+}
+
+function create(m: M, dev: string, dir: number, name: string, type: 'file' | 'dir'): number {
+  const ino = create12(m as never, dev, dir, name, type);
+  stamp(m, ino, { ctime: m.k.now(), mtime: m.k.now() });
+  return ino;
+}
+
+function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Array): KGen<number> {
+  const n = yield* write20(m, dev, ino, offset, bytes);
+  stamp(m, ino, { mtime: m.k.now() });
+  return n;
+}
+
+function* truncate(m: M, dev: string, ino: number, size: number): KGen<void> {
+  yield* truncate20(m, dev, ino, size);
+  stamp(m, ino, { mtime: m.k.now() });
+}
+
+function getattr(m: M, dev: string, ino: number) {
+  const { mtime } = inode10(m as never, dev, ino) as Inode;
+  return { ...getattr10(m as never, dev, ino), mtime };
+}
+
+function statfs(m: M, dev: string): { blockSize: number; blocks: number; free: number; files: number } {
+  const vol = m.state().volumes[dev];
+  if (!vol) throw new Error(`simplefs: ${dev} was never mounted`);
+  let files = 0;
+  for (const [, rec] of m.records<Inode>('inodes').entries()) if (rec.dev === dev) files++;
+  return { blockSize: 512, blocks: vol.blocks, free: vol.blocks - vol.used, files };
+}
+
+export { type Inode, create, getattr, mount, statfs, truncate, write };
+
+export default defineModule<SfsState>({
+  ...v20,
+  version: '2.1.0',
+  description: 'simplefs with inode times and statfs',
+  records: { inodes: 2 },
+  ops: { 'fs:simplefs': { ...v20.ops!['fs:simplefs']!, mount, create, write, truncate, getattr, statfs } },
+  opsVersions: { 'fs:simplefs': 2 },
+  upgrade: {
+    from: ['2.0.0'],
+    lazy: true,
+    instance: { inodes: (old: Inode1): Inode => ({ ...old, ctime: 0, mtime: 0 }) },
+  },
+  downgrade: {
+    to: ['2.0.0'],
+    instance: { inodes: ({ ctime: _c, mtime: _m, ...old }: Inode): Inode1 => old },
+  },
+});

@@ -1,0 +1,55 @@
+// simplefs 3.0.0: a change that cannot be applied live. Its init sets the
+// module up to lay out new volumes differently: the first `journal` blocks
+// of every volume it formats are kept for a journal. Volumes formatted by
+// 2.x have file data in those blocks, and an update does not re-run init;
+// 3.0 declares no `upgrade.init` that could move that data, so the updater's
+// plan refuses it, naming the reason. Loaded fresh (rmmod, insmod on a disk
+// it formats itself), it works.
+
+import { type Ctx, defineModule, err } from '../../kernel/module.js';
+import { type SfsState as SfsState2 } from './1.2.0.js';
+import v21, { type Inode, mount as mount21 } from './2.1.0.js';
+import type { Imports } from './2.0.0.js';
+
+interface SfsState extends SfsState2 {
+  /** Blocks kept for the journal at the start of each volume this version formats. */
+  readonly journal: number;
+}
+
+type M = Ctx<SfsState, Imports>;
+
+function mount(m: M, dev: string): number {
+  const fresh = m.state().volumes[dev] === undefined;
+  if (fresh && m.imports.blk_capacity(dev) <= m.state().journal + 1) {
+    throw err('ENOSPC', `${dev} has ${m.imports.blk_capacity(dev)} blocks, too few for a journal of ${m.state().journal}`, 'insmod simplefs with a smaller journal=N');
+  }
+  const root = mount21(m as never, dev);
+  if (fresh) {
+    const journal = m.state().journal;
+    m.commit((s) => {
+      const v = s.volumes[dev]!;
+      for (let b = 1; b <= journal; b++) v.freeMap[b >>> 5] = v.freeMap[b >>> 5]! | (1 << (b & 31));
+      v.used += journal;
+    });
+    m.k.printk(`${dev}: blocks 1..${journal} kept for the journal`);
+  }
+  return root;
+}
+
+export default defineModule<SfsState>({
+  ...v21,
+  version: '3.0.0',
+  description: 'simplefs with a journal area on every volume (a new disk layout)',
+  params: { journal: { type: 'int', default: 64, min: 8, max: 1024, description: 'blocks kept for the journal' } },
+  state: { schema: 3, initial: () => ({ volumes: {}, nextIno: 1, dirs: {}, journal: 0 }) },
+  ops: { 'fs:simplefs': { ...v21.ops!['fs:simplefs']!, mount } },
+  init(m) {
+    m.commit((s) => void (s.journal = m.params.journal as number));
+  },
+  upgrade: {
+    from: ['2.1.0'],
+    state: (old: SfsState2): SfsState => ({ ...old, journal: 0 }),
+  },
+});
+
+export type { Inode };
