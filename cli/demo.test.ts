@@ -13,7 +13,13 @@ describe('livemod demo', () => {
     expect(new Set(committed.map((x) => x.strategy))).toEqual(new Set(['per-task', 'module', 'stop-machine']));
     expect(committed.filter((x) => x.kind === 'revert')).toHaveLength(2);
     const reached = new Set(committed.flatMap((x) => x.modules.map((m) => `${m.name}@${m.to}`)));
-    for (const v of ['blkdev@1.1.0', 'simplefs@1.1.0', 'simplefs@1.2.0', 'kmsg@2.0.0']) expect(reached).toContain(v);
+    for (const v of ['blkdev@1.1.0', 'simplefs@1.1.0', 'simplefs@1.2.0', 'kmsg@2.0.0', 'blkdev@2.0.0', 'simplefs@2.0.0', 'simplefs@2.1.0']) expect(reached).toContain(v);
+    // the interface change went through the adaptor, which went away with its last importer
+    expect(lines).toContain("      simplefs still imports blk_submit@1: the same slot now leads to blkdev 2.0.0's adaptor");
+    expect(lines).toContain('      blk_submit@1 has no importer left: its adaptor is gone, simplefs calls blk_submit@2 directly');
+    // a grouped update with lazy migration, and the change that cannot be applied live
+    expect(committed.some((x) => x.modules.length === 2 && x.plan.lazy)).toBe(true);
+    expect(r.refused).toEqual(['simplefs@3.0.0']);
     // Every update that did not stop the machine let the workload go on.
     for (const x of committed.filter((c) => c.strategy !== 'stop-machine')) expect(x.syscallsDuring, `update ${x.id}`).toBeGreaterThan(0);
     expect(lines).toContain('failed or lost operations: 0');

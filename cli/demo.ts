@@ -1,13 +1,17 @@
 // `livemod demo`, the main job: boot the default machine with the first
 // versions of the modules, start the verifying workload, apply every update
 // in the module histories live (each strategy, a state change, a record
-// layout change, reverts, and a stop-machine attempt under full load, which
-// may have to roll back), then stop the workload, check every byte it wrote,
-// and print a report. It fails if any operation failed or any byte was lost.
+// layout change, reverts, a stop-machine attempt under full load, which may
+// have to roll back, an interface change through an adaptor, a grouped
+// update with lazy migration, and a change the plan must refuse), then stop
+// the workload, check every byte it wrote, and print a report. It fails if
+// any operation failed or any byte was lost.
 
 import type { MachineConfig } from '../hw/machine.js';
 import { bootWithModules, runProgram } from '../kernel/boot.js';
-import { loadModuleDef } from '../kernel/catalog.js';
+import { catalogDefs, loadModuleDef } from '../kernel/catalog.js';
+import { describeError } from './format.js';
+import type { Kernel } from '../kernel/kernel.js';
 import type { Sys } from '../kernel/syscalls.js';
 import type { Strategy } from '../updater/plan.js';
 import { type UpdateRecord, Updater } from '../updater/updater.js';
@@ -16,12 +20,25 @@ import { table } from './format.js';
 
 interface Step {
   readonly what: string;
-  /** `NAME@VERSION` to update to, or `revert NAME`. */
+  /** `NAME@VERSION` (several, space-separated, for a group) to update to, or `revert NAME`. */
   readonly spec: string;
   readonly strategy?: Strategy;
+  readonly lazy?: boolean;
+  readonly sweep?: boolean;
   /** Skip this step when the module already runs this version (after an attempt that committed). */
   readonly unlessRunning?: string;
+  /** The plan must refuse this one. */
+  readonly refused?: boolean;
+  /** What to show after the step. */
+  readonly after?: (k: Kernel, u: Updater) => string;
 }
+
+const adaptorLine = (k: Kernel): string => {
+  const slot = k.symbols.get('blk_submit@1');
+  if (!slot?.adaptor) return '      blk_submit@1 has no importer left: its adaptor is gone, simplefs calls blk_submit@2 directly';
+  const users = k.loader.importersOf(slot);
+  return `      ${users.join(', ')} still import${users.length === 1 ? 's' : ''} blk_submit@1: the same slot now leads to blkdev ${slot.target.version}'s adaptor`;
+};
 
 export const DEMO_STEPS: readonly Step[] = [
   { what: 'code-only performance change', spec: 'blkdev@1.1.0', strategy: 'per-task' },
@@ -32,11 +49,23 @@ export const DEMO_STEPS: readonly Step[] = [
   { what: 'stop-machine under full I/O load', spec: 'simplefs@1.2.0', strategy: 'stop-machine' },
   { what: 'the same with the module gate, which waits', spec: 'simplefs@1.2.0', strategy: 'module', unlessRunning: 'simplefs@1.2.0' },
   { what: 'revert the record layout change', spec: 'revert kmsg' },
+  { what: 'interface change (multi-sector blk_submit@2)', spec: 'blkdev@2.0.0', after: adaptorLine },
+  { what: 'the caller moves to the new interface', spec: 'simplefs@2.0.0', after: adaptorLine },
+  {
+    what: 'a group: inode records gain fields (lazily) and the log layout changes',
+    spec: 'simplefs@2.1.0 kmsg@2.0.0',
+    lazy: true,
+    sweep: true,
+    after: (k, u) => `      inodes left to migrate on first access or by the sweep: ${u.lazy.behind('simplefs', 'inodes')} of ${k.store.table('simplefs', 'inodes').size}`,
+  },
+  { what: 'a new disk layout set up by init', spec: 'simplefs@3.0.0', refused: true },
 ];
 
 export interface DemoResult {
   readonly ok: boolean;
   readonly records: readonly UpdateRecord[];
+  /** Specs the plan refused (the demo expects exactly its `refused` steps). */
+  readonly refused: readonly string[];
 }
 
 export async function demo(config: Partial<MachineConfig>, print: (line: string) => void): Promise<DemoResult> {
@@ -52,6 +81,9 @@ export async function demo(config: Partial<MachineConfig>, print: (line: string)
   k.run(300_000);
 
   const done: UpdateRecord[] = [];
+  const refusals: string[] = [];
+  let unexpected = 0;
+  const candidates = await catalogDefs();
   for (const [i, step] of DEMO_STEPS.entries()) {
     const head = `[${i + 1}/${DEMO_STEPS.length}] ${step.what}:`;
     if (step.unlessRunning) {
@@ -62,8 +94,22 @@ export async function demo(config: Partial<MachineConfig>, print: (line: string)
       }
     }
     const revert = step.spec.startsWith('revert ');
-    const versions = revert ? [u.revertTarget(step.spec.slice(7))] : [await loadModuleDef(step.spec)];
-    const { record, thread } = u.start(versions, step.strategy ? { strategy: step.strategy } : {}, revert ? 'revert' : 'update');
+    const versions = revert ? [u.revertTarget(step.spec.slice(7))] : await Promise.all(step.spec.split(' ').map((x) => loadModuleDef(x)));
+    const opts = { candidates, ...(step.strategy ? { strategy: step.strategy } : {}), ...(step.lazy !== undefined ? { lazy: step.lazy } : {}), ...(step.sweep ? { sweep: true } : {}) };
+    let started: ReturnType<Updater['start']>;
+    try {
+      started = u.start(versions, opts, revert ? 'revert' : 'update');
+    } catch (e) {
+      print(`${head} ${step.spec}: refused by the plan: ${describeError(e)}`);
+      refusals.push(step.spec);
+      if (!step.refused) unexpected++;
+      continue;
+    }
+    if (step.refused) {
+      unexpected++;
+      print(`${head} ${step.spec} was expected to be refused, but the plan accepted it`);
+    }
+    const { record, thread } = started;
     k.runThread(thread, Number.MAX_SAFE_INTEGER);
     done.push(record);
     const mods = record.modules.map((m) => `${m.name} ${m.from} -> ${m.to}`).join(', ');
@@ -72,12 +118,16 @@ export async function demo(config: Partial<MachineConfig>, print: (line: string)
     } else {
       print(`${head} ${mods} (${record.strategy}) aborted and rolled back: ${record.error?.errno}: ${record.error?.message.split(';')[0]}`);
     }
+    if (step.after) print(step.after(k, u));
     k.run(200_000);
   }
 
   k.run(300_000);
   w.stop();
   const report = w.verify();
+  if (u.lazy.pending('simplefs', 'inodes').length > 0 || u.lazy.behind('simplefs', 'inodes') > 0) {
+    print(`inodes still at the old schema at the end: ${u.lazy.behind('simplefs', 'inodes')}`);
+  }
   print('');
   const rows = done.map((r) => [
     r.id,
@@ -90,6 +140,7 @@ export async function demo(config: Partial<MachineConfig>, print: (line: string)
     r.pauseWallUs.toFixed(0),
     r.syscallsDuring,
   ]);
+  for (const spec of refusals) rows.push(['-', spec.replace(/@/g, ' '), '-', 'refused', '-', '-', '-', '-', '-']);
   for (const l of table(['#', 'update', 'strategy', 'outcome', 'wait (cycles)', 'held calls', 'stopped (cycles)', 'pause (us)', 'syscalls during'], rows)) print(l);
   print('');
   print(`workload: ${w.ops} operations, ${w.failed} failed; verified ${report.files} files, ${report.bytes} bytes, ${report.mismatches.length} wrong`);
@@ -97,6 +148,7 @@ export async function demo(config: Partial<MachineConfig>, print: (line: string)
   for (const m of report.mismatches) print(`  wrong: ${m}`);
   const lost = w.failed + report.mismatches.length;
   print(`failed or lost operations: ${lost}`);
+  if (unexpected > 0) print(`steps that did not go as the demo expects: ${unexpected}`);
   print(`running now: ${k.loader.list().map((m) => `${m.name} ${m.def.version}`).join(', ')}; trace ${k.machine.traceHash()}`);
-  return { ok: lost === 0, records: done };
+  return { ok: lost === 0 && unexpected === 0, records: done, refused: refusals };
 }
