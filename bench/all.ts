@@ -1,6 +1,7 @@
 // Every benchmark, one after the other, with their figures and targets.
 // Run with `npm run bench` (it builds first; figures are wall-clock).
 
+import { accessBench, adaptorBench, lazyPauseBench, printLazyBench } from './lazy.js';
 import { printPtableBench, ptableBench } from './ptable.js';
 import { printStubBench, stubBench } from './stubs.js';
 import { afterUpdateBench, pauseBench, printAfterUpdateBench, printPauseBench } from './update.js';
@@ -13,3 +14,5 @@ console.log('');
 printPauseBench(await pauseBench());
 console.log('');
 printAfterUpdateBench(await afterUpdateBench());
+console.log('');
+printLazyBench(await lazyPauseBench(), await accessBench(), adaptorBench());
