@@ -110,6 +110,11 @@ function* readBlock(m: M, dev: string, blk: number): KGen<Uint8Array> {
 // ---- fs:simplefs operations ----------------------------------------------
 
 function mount(m: M, dev: string): number {
+  return mountWith(m, dev, []);
+}
+
+/** Mount `dev`, formatting it on first use with `emptyDir` as the root directory's entries (versions differ in that only). */
+function mountWith<D>(m: Ctx<{ readonly volumes: Readonly<Record<string, Volume>>; readonly nextIno: number; readonly dirs: Readonly<Record<number, D>> }, Imports>, dev: string, emptyDir: D): number {
   const existing = m.state().volumes[dev];
   if (existing) {
     m.commit((s) => {
@@ -126,7 +131,7 @@ function mount(m: M, dev: string): number {
     freeMap[0] = 1; // the superblock
     s.volumes[dev] = { blocks, freeMap, used: 1, root, mounted: true };
     s.nextIno = root + 1;
-    s.dirs[root] = [];
+    (s.dirs as Record<number, unknown>)[root] = emptyDir;
   });
   m.k.printk(`formatted ${dev}: ${blocks} blocks`);
   return root;
@@ -211,18 +216,23 @@ function* read(m: M, dev: string, ino: number, off: number, len: number): KGen<U
   return out;
 }
 
+/**
+ * Where a write really starts and what it really writes: writing past the
+ * end of a file leaves a hole that must read as zeros, so the zeros are
+ * written too, from the old end.
+ */
+function withHole(size: number, offset: number, bytes: Uint8Array): { off: number; data: Uint8Array } {
+  if (offset <= size) return { off: offset, data: bytes };
+  const data = new Uint8Array(offset - size + bytes.length);
+  data.set(bytes, offset - size);
+  return { off: size, data };
+}
+
 function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Array): KGen<number> {
   const node = inode(m, dev, ino);
   if (node.type === 'dir') throw err('EISDIR', `inode ${ino} is a directory`);
   if (bytes.length === 0) return 0;
-  // Writing past the end: the hole reads as zeros, so write them.
-  let off = offset;
-  let data = bytes;
-  if (off > node.size) {
-    data = new Uint8Array(off - node.size + bytes.length);
-    data.set(bytes, off - node.size);
-    off = node.size;
-  }
+  const { off, data } = withHole(node.size, offset, bytes);
   const end = off + data.length;
   const need = Math.ceil(end / BS);
   const fresh = new Set<number>();
@@ -249,11 +259,16 @@ function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Arra
 }
 
 function* truncate(m: M, dev: string, ino: number, size: number): KGen<void> {
+  yield* truncateWith(m, dev, ino, size, write);
+}
+
+/** Truncate, growing the file through `writer` (versions differ in their write path only). */
+function* truncateWith<C extends M>(m: C, dev: string, ino: number, size: number, writer: (m: C, dev: string, ino: number, off: number, bytes: Uint8Array) => KGen<number>): KGen<void> {
   const node = inode(m, dev, ino);
   if (node.type === 'dir') throw err('EISDIR', `inode ${ino} is a directory`);
   if (!Number.isInteger(size) || size < 0) throw err('EINVAL', `bad size ${size}`);
   if (size > node.size) {
-    yield* write(m, dev, ino, node.size, new Uint8Array(size - node.size));
+    yield* writer(m, dev, ino, node.size, new Uint8Array(size - node.size));
     return;
   }
   const keep = Math.ceil(size / BS);
@@ -265,7 +280,7 @@ function* truncate(m: M, dev: string, ino: number, size: number): KGen<void> {
 }
 
 /** Shared with later versions (the same module): what they do not change. */
-export { type Inode, type Imports, type SfsState, type Volume, BS, allocBlocks, freeBlocks, getattr, inode, read, readBlock, truncate, umount, volume, write };
+export { type Inode, type Imports, type SfsState, type Volume, BS, allocBlocks, freeBlocks, getattr, inode, mountWith, withHole, read, readBlock, truncate, truncateWith, umount, volume, write };
 
 export default defineModule<SfsState>({
   name: 'simplefs',

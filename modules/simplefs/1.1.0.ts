@@ -14,18 +14,22 @@ function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Arra
   try {
     return yield* write10(m, dev, ino, offset, bytes);
   } catch (e) {
-    // The fix: hand back the blocks this write added past the end of the file.
-    const now = m.records<Inode>('inodes').get(ino);
-    const keep = now ? Math.max(had, Math.ceil(now.size / BS)) : 0;
-    if (now && now.blocks.length > keep) {
-      freeBlocks(m, dev, now.blocks.slice(keep));
-      m.records<Inode>('inodes').update(ino, (r) => void (r.blocks.length = keep));
-    }
+    releaseUnwritten(m, dev, ino, had);
     throw e;
   }
 }
 
-export { write };
+/** The fix: after a failed write, hand back the blocks it added past the end of the file (it had `had` blocks before). */
+function releaseUnwritten(m: Ctx<{ readonly volumes: SfsState['volumes'] }, unknown & object>, dev: string, ino: number, had: number): void {
+  const now = m.records<Inode>('inodes').get(ino);
+  const keep = now ? Math.max(had, Math.ceil(now.size / BS)) : 0;
+  if (now && now.blocks.length > keep) {
+    freeBlocks(m as never, dev, now.blocks.slice(keep));
+    m.records<Inode>('inodes').update(ino, (r) => void (r.blocks.length = keep));
+  }
+}
+
+export { releaseUnwritten, write };
 
 export default defineModule<SfsState>({
   ...v10,

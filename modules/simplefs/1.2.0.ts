@@ -7,7 +7,7 @@
 // are untouched; the code that reads and writes them is 1.1's.
 
 import { type Ctx, defineModule, err } from '../../kernel/module.js';
-import v10, { freeBlocks as freeBlocks10, getattr, type Imports, inode as inode10, type Inode, read, truncate, umount, type Volume, volume as volume10 } from './1.0.0.js';
+import v10, { freeBlocks as freeBlocks10, getattr, mountWith, type Imports, inode as inode10, type Inode, read, truncate, umount, type Volume, volume as volume10 } from './1.0.0.js';
 import { write } from './1.1.0.js';
 
 interface SfsState {
@@ -44,24 +44,7 @@ function findEntry(m: M, dev: string, dir: number, name: string): number | undef
 }
 
 function mount(m: M, dev: string): number {
-  const existing = m.state().volumes[dev];
-  if (existing) {
-    m.commit((s) => void (s.volumes[dev]!.mounted = true));
-    return existing.root;
-  }
-  const blocks = m.imports.blk_capacity(dev);
-  const root = m.state().nextIno;
-  m.k.work(1000);
-  m.records<Inode>('inodes').put(root, { ino: root, dev, type: 'dir', size: 0, nlink: 2, blocks: [] });
-  m.commit((s) => {
-    const freeMap = new Array<number>(Math.ceil(blocks / 32)).fill(0);
-    freeMap[0] = 1;
-    s.volumes[dev] = { blocks, freeMap, used: 1, root, mounted: true };
-    s.nextIno = root + 1;
-    s.dirs[root] = {};
-  });
-  m.k.printk(`formatted ${dev}: ${blocks} blocks`);
-  return root;
+  return mountWith(m as never, dev, {});
 }
 
 function lookup(m: M, dev: string, dir: number, name: string): number {

@@ -7,7 +7,8 @@
 // code. Only the I/O paths are new.
 
 import { type Ctx, defineModule, err, type KGen, SECTOR_SIZE } from '../../kernel/module.js';
-import { freeBlocks as freeBlocks10, getattr, inode as inode10, type Inode, umount, allocBlocks as allocBlocks10 } from './1.0.0.js';
+import { allocBlocks as allocBlocks10, getattr, inode as inode10, type Inode, truncateWith, umount, withHole } from './1.0.0.js';
+import { releaseUnwritten } from './1.1.0.js';
 import v12, { type SfsState } from './1.2.0.js';
 
 const BS = SECTOR_SIZE;
@@ -22,7 +23,6 @@ type M = Ctx<SfsState, Imports>;
 // 1.0's helpers touch volumes, blocks and inodes only.
 const inode = (m: M, dev: string, ino: number) => inode10(m as never, dev, ino);
 const allocBlocks = (m: M, dev: string, n: number) => allocBlocks10(m as never, dev, n);
-const freeBlocks = (m: M, dev: string, blocks: readonly number[]) => freeBlocks10(m as never, dev, blocks);
 
 /** Runs of consecutive block numbers: where each starts, how long, and its place in `blocks`. */
 function runs(blocks: readonly number[]): { start: number; count: number; at: number }[] {
@@ -63,14 +63,7 @@ function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Arra
   const node = inode(m, dev, ino);
   if (node.type === 'dir') throw err('EISDIR', `inode ${ino} is a directory`);
   if (bytes.length === 0) return 0;
-  let off = offset;
-  let data = bytes;
-  if (off > node.size) {
-    // Writing past the end: the hole reads as zeros, so write them.
-    data = new Uint8Array(off - node.size + bytes.length);
-    data.set(bytes, off - node.size);
-    off = node.size;
-  }
+  const { off, data } = withHole(node.size, offset, bytes);
   const end = off + data.length;
   const had = node.blocks.length;
   const need = Math.ceil(end / BS);
@@ -90,13 +83,7 @@ function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Arra
     buf.set(data, off - first * BS);
     yield* writeBlocks(m, dev, blocks, buf);
   } catch (e) {
-    // As in 1.1: a failed write gives back the blocks it added past the end.
-    const now = m.records<Inode>('inodes').get(ino);
-    const keep = now ? Math.max(had, Math.ceil(now.size / BS)) : 0;
-    if (now && now.blocks.length > keep) {
-      freeBlocks(m, dev, now.blocks.slice(keep));
-      m.records<Inode>('inodes').update(ino, (r) => void (r.blocks.length = keep));
-    }
+    releaseUnwritten(m as never, dev, ino, had); // 1.1's fix
     throw e;
   }
   m.records<Inode>('inodes').update(ino, (r) => void (r.size = Math.max(r.size, end)));
@@ -104,19 +91,7 @@ function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Arra
 }
 
 function* truncate(m: M, dev: string, ino: number, size: number): KGen<void> {
-  const node = inode(m, dev, ino);
-  if (node.type === 'dir') throw err('EISDIR', `inode ${ino} is a directory`);
-  if (!Number.isInteger(size) || size < 0) throw err('EINVAL', `bad size ${size}`);
-  if (size > node.size) {
-    yield* write(m, dev, ino, node.size, new Uint8Array(size - node.size));
-    return;
-  }
-  const keep = Math.ceil(size / BS);
-  freeBlocks(m, dev, node.blocks.slice(keep));
-  m.records<Inode>('inodes').update(ino, (r) => {
-    r.blocks.length = keep;
-    r.size = size;
-  });
+  yield* truncateWith(m as never, dev, ino, size, write as never);
 }
 
 export { type Imports, read, readBlocks, truncate, write, writeBlocks };
