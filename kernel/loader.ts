@@ -9,7 +9,7 @@
 // a thread is executing inside it.
 
 import { err, isKernelError, KernelError } from './errno.js';
-import type { KernelServices, ModuleContext, ModuleDef, ParamValue } from './module.js';
+import { exportCompat, type KernelServices, type ModuleContext, type ModuleDef, type ParamValue, tableCompat } from './module.js';
 import { parseParams, validateModuleDef } from './moddef.js';
 import { type OpsKind, type OpsRegistry, type OpsTable, opsKey, parseOpsKey } from './ops.js';
 import type { Scheduler } from './sched.js';
@@ -128,13 +128,18 @@ export class Loader {
         mod.exports.set(key, this.env.symbols.define(key, e.target, e.generator));
         undo.push(() => this.env.symbols.remove(key));
       }
-      for (const [key, table] of built.ops) {
+      for (const [key, ops] of built.ops) {
         const { kind, name } = parseOpsKey(key)!;
         const slots: Record<string, Slot> = {};
-        for (const [op, e] of table) slots[op] = this.env.symbols.define(`${key}.${op}`, e.target, e.generator);
+        for (const [op, e] of ops) slots[op] = this.env.symbols.define(`${key}.${op}`, e.target, e.generator);
         undo.push(() => this.unregisterOps(key));
-        this.env.ops.register(kind, name, def.name, slots, def.opsVersions?.[key] ?? 1);
+        const table = this.env.ops.register(kind, name, def.name, slots, def.opsVersions?.[key] ?? 1);
         mod.opsTables.push(key);
+        for (const [version, adapted] of built.views.get(key) ?? []) {
+          const adaptors: Record<string, Slot> = {};
+          for (const [op, e] of adapted) adaptors[op] = this.env.symbols.define(viewSlotKey(key, version, op), e.target, e.generator);
+          this.env.ops.setView(table, version, adaptors);
+        }
       }
       for (const slot of new Set(imports.values())) this.modules.get(slot.target.module)?.holders.add(def.name);
       undo.push(() => {
@@ -223,7 +228,7 @@ export class Loader {
   /** The adaptor slot for `key` from a loaded module's compat, if one offers it. */
   private makeAdaptor(key: string, created: Slot[]): Slot | undefined {
     for (const mod of this.modules.values()) {
-      const fn = mod.def.compat?.[key];
+      const fn = exportCompat(mod.def).get(key);
       if (!fn) continue;
       const slot = this.env.symbols.define(key, makeTarget(mod.name, mod.def.version, key, fn.bind(null, mod.ctx)), isGeneratorFunction(fn));
       slot.adaptor = true;
@@ -304,6 +309,7 @@ export class Loader {
     if (!t) return;
     this.env.ops.unregister(kind as OpsKind, name);
     for (const op of Object.keys(t.slots)) this.env.symbols.remove(`${opsKey(kind, name)}.${op}`);
+    for (const v of t.views.values()) for (const slot of Object.values(v.adaptors)) this.env.symbols.remove(slot.key);
   }
 }
 
@@ -312,18 +318,42 @@ export interface BuiltTarget {
   readonly generator: boolean;
 }
 
-/** The targets of a module version bound to `ctx`: exports and compat adaptors by `name@N`, ops by table then operation. */
+/** Key of the slot of operation `op` in the version-`version` view of table `table`. */
+export function viewSlotKey(table: string, version: number, op: string): string {
+  return `${table}@${version}.${op}`;
+}
+
+/**
+ * The targets of a module version bound to `ctx`: exports and compat
+ * adaptors by `name@N`, ops by table then operation, and the adapted
+ * operations of older table views by table, version, operation.
+ */
 export function buildTargets(
   def: ModuleDef,
   ctx: ModuleContext,
-): { exports: Map<string, BuiltTarget>; compat: Map<string, BuiltTarget>; ops: Map<string, Map<string, BuiltTarget>> } {
+): {
+  exports: Map<string, BuiltTarget>;
+  compat: Map<string, BuiltTarget>;
+  ops: Map<string, Map<string, BuiltTarget>>;
+  views: Map<string, Map<number, Map<string, BuiltTarget>>>;
+} {
   const exports = new Map<string, BuiltTarget>();
   for (const [sym, e] of Object.entries(def.exports ?? {})) {
     exports.set(symbolKey(sym, e.version), { target: makeTarget(def.name, def.version, sym, e.fn.bind(null, ctx)), generator: isGeneratorFunction(e.fn) });
   }
   const compat = new Map<string, BuiltTarget>();
-  for (const [key, fn] of Object.entries(def.compat ?? {})) {
+  for (const [key, fn] of exportCompat(def)) {
     compat.set(key, { target: makeTarget(def.name, def.version, key, fn.bind(null, ctx)), generator: isGeneratorFunction(fn) });
+  }
+  const views = new Map<string, Map<number, Map<string, BuiltTarget>>>();
+  for (const [table, byVersion] of tableCompat(def)) {
+    const t = new Map<number, Map<string, BuiltTarget>>();
+    for (const [version, ops] of byVersion) {
+      const m = new Map<string, BuiltTarget>();
+      for (const [op, fn] of Object.entries(ops)) m.set(op, { target: makeTarget(def.name, def.version, viewSlotKey(table, version, op), fn.bind(null, ctx)), generator: isGeneratorFunction(fn) });
+      t.set(version, m);
+    }
+    views.set(table, t);
   }
   const ops = new Map<string, Map<string, BuiltTarget>>();
   for (const [key, table] of Object.entries(def.ops ?? {})) {
@@ -331,5 +361,5 @@ export function buildTargets(
     for (const [op, fn] of Object.entries(table)) t.set(op, { target: makeTarget(def.name, def.version, `${key}.${op}`, fn.bind(null, ctx)), generator: isGeneratorFunction(fn) });
     ops.set(key, t);
   }
-  return { exports, compat, ops };
+  return { exports, compat, ops, views };
 }

@@ -67,9 +67,18 @@ export function validateModuleDef(value: unknown, where: string): ModuleDef {
   for (const [t, v] of Object.entries(def.records ?? {})) {
     if (!Number.isInteger(v) || v < 1) bad(`record table ${t} needs a schema version >= 1`);
   }
-  for (const [key, fn] of Object.entries(def.compat ?? {})) {
+  for (const [key, value] of Object.entries(def.compat ?? {})) {
+    const table = /^([a-z]+:[a-z0-9_-]+)@(\d+)$/i.exec(key);
+    if (table) {
+      const current = def.opsVersions?.[table[1]!] ?? 1;
+      if (!(table[1]! in (def.ops ?? {}))) bad(`compat ${key} adapts an ops table the module does not register`);
+      if (Number(table[2]) >= current) bad(`compat ${key} must be for an older version than the table's ${current}`);
+      if (typeof value !== 'object' || value === null) bad(`compat ${key} must be a record of operations`);
+      for (const [op, fn] of Object.entries(value)) if (typeof fn !== 'function') bad(`compat ${key}.${op} is not a function`);
+      continue;
+    }
     const m = /^([a-z_][a-z0-9_]*)@(\d+)$/.exec(key);
-    if (!m || typeof fn !== 'function') bad(`compat entry '${key}' must be name@N mapped to a function`);
+    if (!m || typeof value !== 'function') bad(`compat entry '${key}' must be name@N mapped to a function, or kind:name@V mapped to operations`);
     const current = def.exports?.[m![1]!];
     if (current && current.version === Number(m![2])) bad(`compat ${key} adapts the interface the module exports itself`);
   }

@@ -136,11 +136,13 @@ export interface ModuleDef<S = any> {
   readonly upgrade?: UpgradeDef;
   readonly downgrade?: DowngradeDef;
   /**
-   * Adaptors: older interface versions of this module's exports, written in
-   * terms of the new ones, keyed `name@N`. An adaptor's slot exists only
-   * while some module imports that interface.
+   * Adaptors, written in terms of the new interfaces:
+   * - `name@N`: an older interface version of an export; its slot exists
+   *   only while some module imports that interface;
+   * - `kind:name@V`: operations of an ops table as version V had them, for
+   *   the kernel's callers written for V (only the operations that changed).
    */
-  readonly compat?: Readonly<Record<string, AnyFn>>;
+  readonly compat?: Readonly<Record<string, AnyFn | Readonly<Record<string, AnyFn>>>>;
 }
 
 /** Identity with types: the default export of a module file. */
@@ -155,3 +157,23 @@ export function exported(version: number, fn: AnyFn): ExportDef {
 
 /** Builds the typed `draft` recipe helpers' companion: a typed context alias. */
 export type Ctx<S, I extends object = Record<string, AnyFn>> = ModuleContext<S, I>;
+
+/** The compat adaptors of older export interfaces: `name@N` -> function. */
+export function exportCompat(def: ModuleDef): Map<string, AnyFn> {
+  const out = new Map<string, AnyFn>();
+  for (const [key, v] of Object.entries(def.compat ?? {})) if (!key.includes(':') && typeof v === 'function') out.set(key, v);
+  return out;
+}
+
+/** The compat views of ops tables: `kind:name` -> older version -> adapted operations. */
+export function tableCompat(def: ModuleDef): Map<string, Map<number, Readonly<Record<string, AnyFn>>>> {
+  const out = new Map<string, Map<number, Readonly<Record<string, AnyFn>>>>();
+  for (const [key, v] of Object.entries(def.compat ?? {})) {
+    const m = /^(.+:.+)@(\d+)$/.exec(key);
+    if (!m || typeof v !== 'object') continue;
+    let byVersion = out.get(m[1]!);
+    if (!byVersion) out.set(m[1]!, (byVersion = new Map()));
+    byVersion.set(Number(m[2]), v as Readonly<Record<string, AnyFn>>);
+  }
+  return out;
+}

@@ -24,7 +24,21 @@ export interface OpsTable {
   slots: Readonly<Record<string, Slot>>;
   /** What callers use: stubs (or raw targets in direct-binding mode). */
   entries: Readonly<Record<string, AnyFn>>;
+  /** Older versions of the table for callers written for them: the operations whose signature changed, adapted. */
+  views: ReadonlyMap<number, OpsView>;
 }
+
+/** A table as an older version had it: its own slots for the adapted operations, the table's for the rest. */
+export interface OpsView {
+  readonly version: number;
+  /** Adaptor slots, by operation. */
+  readonly adaptors: Readonly<Record<string, Slot>>;
+  readonly slots: Readonly<Record<string, Slot>>;
+  readonly entries: Readonly<Record<string, AnyFn>>;
+}
+
+/** What a caller holds: a table, or an older view of one. */
+export type OpsHandle = Pick<OpsTable, 'kind' | 'name' | 'owner' | 'version' | 'slots' | 'entries'>;
 
 /** `kind:name` */
 export function opsKey(kind: string, name: string): string {
@@ -53,7 +67,7 @@ export class OpsRegistry {
     if (this.tables.has(key)) {
       throw err('EEXIST', `${key} is already registered by ${this.tables.get(key)!.owner}`, 'rmmod the module that owns it first');
     }
-    const table: OpsTable = Object.seal({ kind, name, owner, version, slots: {}, entries: {} });
+    const table: OpsTable = Object.seal({ kind, name, owner, version, slots: {}, entries: {}, views: new Map() });
     this.setSlots(table, slots);
     this.tables.set(key, table);
     this.onRegister?.(table);
@@ -66,6 +80,35 @@ export class OpsRegistry {
     for (const [op, slot] of Object.entries(slots)) entries[op] = this.symbols.bind(slot);
     table.slots = Object.freeze({ ...slots });
     table.entries = Object.freeze(entries);
+    // Views share the table's slots for the operations they do not adapt.
+    for (const v of [...table.views.values()]) this.setView(table, v.version, { ...v.adaptors });
+  }
+
+  /** Give a table a view for callers written for `version`, with these adaptor slots. */
+  setView(table: OpsTable, version: number, adaptors: Record<string, Slot>): void {
+    const slots = { ...table.slots, ...adaptors };
+    const entries: Record<string, AnyFn> = {};
+    for (const [op, slot] of Object.entries(slots)) entries[op] = this.symbols.bind(slot);
+    const views = new Map(table.views);
+    views.set(version, Object.freeze({ version, adaptors: Object.freeze({ ...adaptors }), slots: Object.freeze(slots), entries: Object.freeze(entries) }));
+    table.views = views;
+  }
+
+  dropView(table: OpsTable, version: number): void {
+    const views = new Map(table.views);
+    views.delete(version);
+    table.views = views;
+  }
+
+  /**
+   * The table as a caller written for interface `version` must see it: the
+   * table itself when it is that version or a compatible newer one (no view
+   * adapts it), else the view the module provides for that version.
+   */
+  view(table: OpsTable, version: number): OpsHandle {
+    const v = version < table.version ? table.views.get(version) : undefined;
+    if (!v) return table;
+    return { kind: table.kind, name: table.name, owner: table.owner, version, slots: v.slots, entries: v.entries };
   }
 
   unregister(kind: OpsKind, name: string): void {
@@ -85,7 +128,7 @@ export class OpsRegistry {
 }
 
 /** ENOSYS unless `table` implements at least interface `version` (callers written for a newer table). */
-export function requireVersion(table: OpsTable, version: number, op: string): void {
+export function requireVersion(table: OpsHandle, version: number, op: string): void {
   if (table.version < version) {
     throw err('ENOSYS', `${table.owner} implements ${table.kind} operations version ${table.version}; '${op}' needs version ${version}`, `update ${table.owner} to a version that has it`);
   }
@@ -95,7 +138,7 @@ export function requireVersion(table: OpsTable, version: number, op: string): vo
  * Call operation `op` of a table from a generator, whether the operation
  * blocks or not. Throws ENOSYS when the table lacks it.
  */
-export function* callOp(table: OpsTable, op: string, ...args: unknown[]): KGen<unknown> {
+export function* callOp(table: OpsHandle, op: string, ...args: unknown[]): KGen<unknown> {
   const fn = table.entries[op];
   const slot = table.slots[op];
   if (!fn || !slot) throw err('ENOSYS', `${opsKey(table.kind, table.name)} has no operation '${op}'`);
@@ -103,7 +146,7 @@ export function* callOp(table: OpsTable, op: string, ...args: unknown[]): KGen<u
 }
 
 /** Call a non-blocking operation `op` outside a thread (interrupts, printk). */
-export function callOpPlain(table: OpsTable, op: string, ...args: unknown[]): unknown {
+export function callOpPlain(table: OpsHandle, op: string, ...args: unknown[]): unknown {
   const fn = table.entries[op];
   const slot = table.slots[op];
   if (!fn || !slot) throw err('ENOSYS', `${opsKey(table.kind, table.name)} has no operation '${op}'`);

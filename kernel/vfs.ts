@@ -13,10 +13,18 @@
 //   truncate(dev, ino, size)
 //   statfs(dev) -> StatFs          (fs interface version 2 and later)
 // A chrdev table has read(pos, len) -> { data, pos } and write(bytes) -> count.
+// A blkdev table (version 1) has submit(op, sector, buf) and capacity() -> sectors;
+// /dev/<disk> reads and writes whole sectors through it.
+//
+// The kernel's code here is written for version 1 of every table (and 2 for
+// statfs): it calls each table through the view of the version it was
+// written for, which a module that changed an operation's signature provides
+// in its compat.
 
-import { err } from './errno.js';
+import { err, isKernelError } from './errno.js';
 import type { Loader } from './loader.js';
-import { callOp, type OpsRegistry, type OpsTable, requireVersion } from './ops.js';
+import { SECTOR_SIZE as SECTOR } from '../hw/disk.js';
+import { callOp, callOpPlain, type OpsRegistry, type OpsTable, requireVersion } from './ops.js';
 import type { Scheduler } from './sched.js';
 import type { KGen, Thread } from './thread.js';
 
@@ -50,6 +58,9 @@ export interface StatFs {
 
 /** The fs interface version each operation first appeared in (the kernel's callers are written against these). */
 const FS_OP_VERSION: Readonly<Record<string, number>> = { statfs: 2 };
+/** The blkdev and chrdev interface versions this code is written for. */
+const BLKDEV_VERSION = 1;
+const CHRDEV_VERSION = 1;
 
 interface Mount {
   readonly path: string;
@@ -135,7 +146,7 @@ export class Vfs {
     if (!blk) throw err('ENODEV', `no block device '${dev}'`, 'insmod the block driver first (insmod blkdev)');
     const busy = [...this.mounts.values()].find((m) => m.dev === dev);
     if (busy) throw err('EBUSY', `${dev} is already mounted on ${busy.path}`);
-    const root = (yield* callOp(fs, 'mount', dev)) as number;
+    const root = (yield* callOp(this.ops.view(fs, 1), 'mount', dev)) as number;
     this.loader.pin(fs.owner);
     this.loader.pin(blk.owner);
     this.mounts.set(p, { path: p, fstype, dev, fs, root, devOwner: blk.owner });
@@ -148,7 +159,7 @@ export class Vfs {
     for (const table of this.files.values()) {
       for (const f of table.values()) if (f.node.kind === 'fs' && f.node.mount === m) throw err('EBUSY', `${p} has open files`, 'close them first');
     }
-    yield* callOp(m.fs, 'umount', m.dev);
+    yield* this.fsCall(m, 'umount');
     this.mounts.delete(p);
     this.loader.unpin(m.fs.owner);
     this.loader.unpin(m.devOwner);
@@ -166,12 +177,11 @@ export class Vfs {
     }
     let owner: string | null = null;
     if (node.kind === 'fs') {
-      const attr = (yield* callOp(node.mount.fs, 'getattr', node.mount.dev, node.ino)) as Attr;
+      const attr = (yield* this.fsCall(node.mount, 'getattr', node.ino)) as Attr;
       if (attr.type === 'dir' && acc !== O_RDONLY) throw err('EISDIR', `${path} is a directory`);
-      if (attr.type === 'file' && flags & O_TRUNC && acc !== O_RDONLY) yield* callOp(node.mount.fs, 'truncate', node.mount.dev, node.ino, 0);
+      if (attr.type === 'file' && flags & O_TRUNC && acc !== O_RDONLY) yield* this.fsCall(node.mount, 'truncate', node.ino, 0);
       owner = node.mount.fs.owner;
     } else if (node.kind === 'dev') {
-      if (node.table.kind !== 'chrdev') throw err('EOPNOTSUPP', `${path} is a block device; it is used by mounting it`);
       owner = node.table.owner;
     } else if (acc !== O_RDONLY) {
       throw err('EISDIR', `${path} is a directory`);
@@ -200,12 +210,22 @@ export class Vfs {
     if (!Number.isInteger(len) || len < 0) throw err('EINVAL', `read length ${len}`);
     const n = f.node;
     if (n.kind === 'fs') {
-      const data = (yield* callOp(n.mount.fs, 'read', n.mount.dev, n.ino, f.offset, len)) as Uint8Array;
+      const data = (yield* this.fsCall(n.mount, 'read', n.ino, f.offset, len)) as Uint8Array;
       f.offset += data.length;
       return data;
     }
+    if (n.kind === 'dev' && n.table.kind === 'blkdev') {
+      const size = (callOpPlain(this.ops.view(n.table, BLKDEV_VERSION), 'capacity') as number) * SECTOR;
+      const end = Math.min(size, f.offset + len);
+      if (f.offset >= end) return new Uint8Array(0);
+      const first = Math.floor(f.offset / SECTOR);
+      const data = yield* this.blkRead(n.table, first, Math.ceil(end / SECTOR) - first);
+      const out = data.slice(f.offset - first * SECTOR, end - first * SECTOR);
+      f.offset = end;
+      return out;
+    }
     if (n.kind === 'dev') {
-      const r = (yield* callOp(n.table, 'read', f.offset, len)) as { data: Uint8Array; pos: number };
+      const r = (yield* callOp(this.ops.view(n.table, CHRDEV_VERSION), 'read', f.offset, len)) as { data: Uint8Array; pos: number };
       f.offset = r.pos;
       return r.data;
     }
@@ -218,12 +238,19 @@ export class Vfs {
     if (!(data instanceof Uint8Array)) throw err('EFAULT', 'write needs a byte buffer');
     const n = f.node;
     if (n.kind === 'fs') {
-      if (f.flags & O_APPEND) f.offset = ((yield* callOp(n.mount.fs, 'getattr', n.mount.dev, n.ino)) as Attr).size;
-      const count = (yield* callOp(n.mount.fs, 'write', n.mount.dev, n.ino, f.offset, data)) as number;
+      if (f.flags & O_APPEND) f.offset = ((yield* this.fsCall(n.mount, 'getattr', n.ino)) as Attr).size;
+      const count = (yield* this.fsCall(n.mount, 'write', n.ino, f.offset, data)) as number;
       f.offset += count;
       return count;
     }
-    if (n.kind === 'dev') return (yield* callOp(n.table, 'write', data)) as number;
+    if (n.kind === 'dev' && n.table.kind === 'blkdev') {
+      if (f.offset % SECTOR !== 0 || data.length % SECTOR !== 0) throw err('EINVAL', `a block device is written in whole sectors of ${SECTOR} bytes`, 'seek to a multiple of 512 and write multiples of 512 bytes');
+      const v = this.ops.view(n.table, BLKDEV_VERSION);
+      for (let i = 0; i < data.length / SECTOR; i++) yield* callOp(v, 'submit', 'write', f.offset / SECTOR + i, data.slice(i * SECTOR, (i + 1) * SECTOR));
+      f.offset += data.length;
+      return data.length;
+    }
+    if (n.kind === 'dev') return (yield* callOp(this.ops.view(n.table, CHRDEV_VERSION), 'write', data)) as number;
     throw err('EISDIR', `fd ${fd} is a directory`);
   }
 
@@ -232,7 +259,7 @@ export class Vfs {
     let base: number;
     if (whence === SEEK_SET) base = 0;
     else if (whence === SEEK_CUR) base = f.offset;
-    else if (whence === SEEK_END && f.node.kind === 'fs') base = ((yield* callOp(f.node.mount.fs, 'getattr', f.node.mount.dev, f.node.ino)) as Attr).size;
+    else if (whence === SEEK_END && f.node.kind === 'fs') base = ((yield* this.fsCall(f.node.mount, 'getattr', f.node.ino)) as Attr).size;
     else throw err('EINVAL', `bad whence ${whence}`);
     const pos = base + offset;
     if (!Number.isInteger(pos) || pos < 0) throw err('EINVAL', `seek to ${pos}`);
@@ -242,15 +269,16 @@ export class Vfs {
 
   *stat(path: string): KGen<Attr> {
     const n = yield* this.resolve(path);
-    if (n.kind === 'fs') return (yield* callOp(n.mount.fs, 'getattr', n.mount.dev, n.ino)) as Attr;
-    if (n.kind === 'dev') return { ino: 0, type: n.table.kind === 'chrdev' ? 'chr' : 'blk', size: 0, nlink: 1 };
+    if (n.kind === 'fs') return (yield* this.fsCall(n.mount, 'getattr', n.ino)) as Attr;
+    if (n.kind === 'dev' && n.table.kind === 'blkdev') return { ino: 0, type: 'blk', size: (callOpPlain(this.ops.view(n.table, BLKDEV_VERSION), 'capacity') as number) * SECTOR, nlink: 1 };
+    if (n.kind === 'dev') return { ino: 0, type: 'chr', size: 0, nlink: 1 };
     return { ino: 0, type: 'dir', size: 0, nlink: 2 };
   }
 
   *mkdir(path: string): KGen<void> {
     const { parent, name } = yield* this.resolveParent(path);
     if (parent.kind === 'fs') {
-      yield* callOp(parent.mount.fs, 'create', parent.mount.dev, parent.ino, name, 'dir');
+      yield* this.fsCall(parent.mount, 'create', parent.ino, name, 'dir');
     } else if (parent.kind === 'root') {
       const p = join([...splitPath(parent.path), name]);
       if (this.rootDirs.has(p) || (parent.path === '/dev')) throw err('EEXIST', `${p} exists`);
@@ -267,7 +295,7 @@ export class Vfs {
       if (this.rootDirs.has(p)) throw err('EISDIR', `${p} is a directory`, 'use rmdir');
       throw err(parent.kind === 'root' && parent.path === '/dev' ? 'EPERM' : 'ENOENT', `cannot unlink ${p}`);
     }
-    yield* callOp(parent.mount.fs, 'unlink', parent.mount.dev, parent.ino, name);
+    yield* this.fsCall(parent.mount, 'unlink', parent.ino, name);
   }
 
   *rmdir(path: string): KGen<void> {
@@ -275,7 +303,7 @@ export class Vfs {
     if (this.mounts.has(p)) throw err('EBUSY', `${p} is a mount point`, `umount ${p} first`);
     const { parent, name } = yield* this.resolveParent(path);
     if (parent.kind === 'fs') {
-      yield* callOp(parent.mount.fs, 'rmdir', parent.mount.dev, parent.ino, name);
+      yield* this.fsCall(parent.mount, 'rmdir', parent.ino, name);
       return;
     }
     if (!this.rootDirs.has(p)) throw err('ENOENT', `${p} does not exist`);
@@ -287,18 +315,36 @@ export class Vfs {
   *statfs(path: string): KGen<StatFs> {
     const n = yield* this.resolve(path);
     if (n.kind !== 'fs') throw err('ENOSYS', `${path} is not on a mounted filesystem`);
-    requireVersion(n.mount.fs, FS_OP_VERSION.statfs!, 'statfs');
-    return (yield* callOp(n.mount.fs, 'statfs', n.mount.dev)) as StatFs;
+    return (yield* this.fsCall(n.mount, 'statfs')) as StatFs;
   }
 
   *readdir(path: string): KGen<string[]> {
     const n = yield* this.resolve(path);
-    if (n.kind === 'fs') return (yield* callOp(n.mount.fs, 'readdir', n.mount.dev, n.ino)) as string[];
+    if (n.kind === 'fs') return (yield* this.fsCall(n.mount, 'readdir', n.ino)) as string[];
     if (n.kind === 'dev') throw err('ENOTDIR', `${path} is a device`);
     if (n.path === '/dev') return [...this.ops.list('chrdev'), ...this.ops.list('blkdev')].map((t) => t.name).sort();
     const depth = splitPath(n.path).length;
     const names = [...this.rootDirs].filter((d) => d !== n.path && d.startsWith(n.path === '/' ? '/' : n.path + '/') && splitPath(d).length === depth + 1);
     return names.map((d) => splitPath(d)[depth]!).sort();
+  }
+
+  /** Call a filesystem operation through the table version this code is written for. */
+  private *fsCall(mount: Mount, op: string, ...args: unknown[]): KGen<unknown> {
+    const version = FS_OP_VERSION[op] ?? 1;
+    requireVersion(mount.fs, version, op);
+    return yield* callOp(this.ops.view(mount.fs, version), op, mount.dev, ...args);
+  }
+
+  /** Whole sectors [first, first+count) of a block device, read through its version-1 table. */
+  private *blkRead(table: OpsTable, first: number, count: number): KGen<Uint8Array> {
+    const v = this.ops.view(table, BLKDEV_VERSION);
+    const out = new Uint8Array(count * SECTOR);
+    for (let i = 0; i < count; i++) {
+      const buf = new Uint8Array(SECTOR);
+      yield* callOp(v, 'submit', 'read', first + i, buf);
+      out.set(buf, i * SECTOR);
+    }
+    return out;
   }
 
   // ---- resolution -------------------------------------------------------
@@ -322,7 +368,7 @@ export class Vfs {
     const hit = this.mountOf(parts);
     if (hit) {
       let ino = hit.mount.root;
-      for (const name of hit.rest) ino = (yield* callOp(hit.mount.fs, 'lookup', hit.mount.dev, ino, name)) as number;
+      for (const name of hit.rest) ino = (yield* this.fsCall(hit.mount, 'lookup', ino, name)) as number;
       return { kind: 'fs', mount: hit.mount, ino };
     }
     const p = join(parts);
@@ -349,14 +395,13 @@ export class Vfs {
       if (this.rootDirs.has(p)) return { kind: 'root', path: p };
       throw err('EPERM', `cannot create ${p}: the root filesystem holds only directories`, 'create files under a mounted filesystem, e.g. /mnt');
     }
-    const { fs, dev } = parent.mount;
     try {
-      const ino = (yield* callOp(fs, 'lookup', dev, parent.ino, name)) as number;
+      const ino = (yield* this.fsCall(parent.mount, 'lookup', parent.ino, name)) as number;
       return { kind: 'fs', mount: parent.mount, ino };
     } catch (e) {
-      if (!(e instanceof Error && 'errno' in e && e.errno === 'ENOENT')) throw e;
+      if (!isKernelError(e) || e.errno !== 'ENOENT') throw e;
     }
-    const ino = (yield* callOp(fs, 'create', dev, parent.ino, name, 'file')) as number;
+    const ino = (yield* this.fsCall(parent.mount, 'create', parent.ino, name, 'file')) as number;
     return { kind: 'fs', mount: parent.mount, ino };
   }
 }

@@ -7,7 +7,7 @@ import { err } from '../kernel/errno.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { LoadedModule } from '../kernel/loader.js';
 import { compareSemver } from '../kernel/moddef.js';
-import type { ModuleDef, TransferDef } from '../kernel/module.js';
+import { exportCompat, type ModuleDef, type TransferDef } from '../kernel/module.js';
 import { isGeneratorFunction, symbolKey } from '../kernel/symbols.js';
 
 export const STRATEGIES = ['module', 'per-task', 'stop-machine'] as const;
@@ -93,9 +93,9 @@ function exportSources(def: ModuleDef): Map<string, { src: string; generator: bo
 /** Diff against what the running module really exports (its adaptors included). */
 function diffFunctions(mod: LoadedModule, newDef: ModuleDef): FunctionDiff {
   const a = exportSources(mod.def);
-  for (const [key, slot] of mod.exports) if (slot.adaptor) a.set(key, { src: src(mod.def.compat?.[key]), generator: slot.generator });
+  for (const [key, slot] of mod.exports) if (slot.adaptor) a.set(key, { src: src(exportCompat(mod.def).get(key)), generator: slot.generator });
   const b = exportSources(newDef);
-  const compat = new Map(Object.entries(newDef.compat ?? {}));
+  const compat = exportCompat(newDef);
   const changed: string[] = [];
   const added: string[] = [];
   const removed: string[] = [];
@@ -235,7 +235,7 @@ function planModule(k: Kernel, mod: LoadedModule, v: NewVersion, direction: 'upg
   const after = exportSources(newDef);
   for (const key of functions.adapted) {
     const slot = mod.exports.get(key)!;
-    if (slot.generator !== isGeneratorFunction(newDef.compat![key])) {
+    if (slot.generator !== isGeneratorFunction(exportCompat(newDef).get(key))) {
       throw err('EINVAL', `${name} ${newDef.version}: the adaptor for ${key} must ${slot.generator ? '' : 'not '}block, as ${key} does`);
     }
   }

@@ -5,9 +5,9 @@
 
 import { err } from '../kernel/errno.js';
 import type { Kernel } from '../kernel/kernel.js';
-import type { BuiltTarget } from '../kernel/loader.js';
+import { type BuiltTarget, viewSlotKey } from '../kernel/loader.js';
 import type { ModuleContext } from '../kernel/module.js';
-import { parseOpsKey } from '../kernel/ops.js';
+import { type OpsTable, parseOpsKey } from '../kernel/ops.js';
 import type { Slot } from '../kernel/symbols.js';
 import type { ModulePlan } from './plan.js';
 import type { TransferResult } from './transfer.js';
@@ -22,8 +22,47 @@ export interface Prepared {
   /** Adaptors of the new version, by the interface they implement. */
   readonly compat: Map<string, BuiltTarget>;
   readonly ops: Map<string, Map<string, BuiltTarget>>;
+  /** Adapted operations of older table views, by table, version, operation. */
+  readonly views: Map<string, Map<number, Map<string, BuiltTarget>>>;
   /** Slots for exports the group adds, created at prepare so importers in the group can link to them. */
   readonly newSlots: Map<string, Slot>;
+}
+
+/** Give `table` exactly the older views the new version provides, reusing slots that stay. */
+function switchViews(k: Kernel, table: OpsTable, tableKey: string, views: Map<number, Map<string, BuiltTarget>>, undo: (() => void)[]): void {
+  const before = table.views;
+  for (const [version, ops] of views) {
+    const old = before.get(version)?.adaptors ?? {};
+    const adaptors: Record<string, Slot> = {};
+    for (const [op, bt] of ops) {
+      const existing = old[op];
+      if (existing) {
+        const prev = existing.target;
+        existing.target = bt.target;
+        undo.push(() => (existing.target = prev));
+        adaptors[op] = existing;
+      } else {
+        const key = viewSlotKey(tableKey, version, op);
+        adaptors[op] = k.symbols.define(key, bt.target, bt.generator);
+        undo.push(() => k.symbols.remove(key));
+      }
+    }
+    for (const [op, slot] of Object.entries(old)) {
+      if (ops.has(op)) continue;
+      k.symbols.remove(slot.key);
+      undo.push(() => k.symbols.adopt(slot));
+    }
+    k.ops.setView(table, version, adaptors);
+  }
+  for (const [version, v] of before) {
+    if (views.has(version)) continue;
+    for (const slot of Object.values(v.adaptors)) {
+      k.symbols.remove(slot.key);
+      undo.push(() => k.symbols.adopt(slot));
+    }
+    k.ops.dropView(table, version);
+  }
+  undo.push(() => (table.views = before));
 }
 
 /** Switch every prepared module to its new version; all or nothing. */
@@ -93,7 +132,8 @@ function switchModule(k: Kernel, p: Prepared, result: TransferResult | null, und
       const slots: Record<string, Slot> = {};
       for (const [op, bt] of ops) slots[op] = k.symbols.define(`${tableKey}.${op}`, bt.target, bt.generator);
       undo.push(() => k.loader.unregisterOps(tableKey));
-      k.ops.register(kind, tname, name, slots, p.plan.newDef.opsVersions?.[tableKey] ?? 1);
+      const created = k.ops.register(kind, tname, name, slots, p.plan.newDef.opsVersions?.[tableKey] ?? 1);
+      switchViews(k, created, tableKey, p.views.get(tableKey) ?? new Map(), undo);
       mod.opsTables.push(tableKey);
       undo.push(() => void mod.opsTables.splice(mod.opsTables.indexOf(tableKey), 1));
       continue;
@@ -123,6 +163,7 @@ function switchModule(k: Kernel, p: Prepared, result: TransferResult | null, und
     const oldVersion = table.version;
     table.version = p.plan.newDef.opsVersions?.[tableKey] ?? 1;
     undo.push(() => (table.version = oldVersion));
+    switchViews(k, table, tableKey, p.views.get(tableKey) ?? new Map(), undo);
   }
 
   if (result) {

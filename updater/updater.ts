@@ -13,7 +13,7 @@
 
 import { err, isKernelError, KernelError } from '../kernel/errno.js';
 import type { Kernel } from '../kernel/kernel.js';
-import { buildTargets } from '../kernel/loader.js';
+import { buildTargets, viewSlotKey } from '../kernel/loader.js';
 import type { ParamValue } from '../kernel/module.js';
 import { isGeneratorFunction, type Slot, type Target } from '../kernel/symbols.js';
 import type { KGen, Thread } from '../kernel/thread.js';
@@ -225,7 +225,7 @@ export class Updater {
           own.set(key, slot);
         }
       }
-      return { plan: m, ctx, imports, exports: built.exports, compat: built.compat, ops: built.ops, newSlots: own };
+      return { plan: m, ctx, imports, exports: built.exports, compat: built.compat, ops: built.ops, views: built.views, newSlots: own };
     });
   }
 
@@ -237,7 +237,9 @@ export class Updater {
       out.push(...mod.exports.values());
       for (const key of mod.opsTables) {
         const [kind, tname] = key.split(':') as [never, string];
-        out.push(...Object.values(this.k.ops.get(kind, tname)?.slots ?? {}));
+        const table = this.k.ops.get(kind, tname);
+        out.push(...Object.values(table?.slots ?? {}));
+        for (const v of table?.views.values() ?? []) out.push(...Object.values(v.adaptors));
       }
     }
     return out;
@@ -329,6 +331,7 @@ export class Updater {
       for (const [key, bt] of x.compat) next.set(key, bt.target);
       for (const [key, bt] of x.exports) next.set(key, bt.target);
       for (const [table, ops] of x.ops) for (const [op, bt] of ops) next.set(`${table}.${op}`, bt.target);
+      for (const [table, byVersion] of x.views) for (const [version, ops] of byVersion) for (const [op, bt] of ops) next.set(viewSlotKey(table, version, op), bt.target);
     }
     const gate = new TransitionGate(next, sched.threads().filter((t) => t !== self));
     const slots = this.slotsOf(old.keys());

@@ -1,8 +1,11 @@
 // blkdev 2.0.0: an interface change. Requests may span several sectors:
 // `blk_submit@2(dev, op, sector, count, buf)`. Modules still written against
 // `blk_submit@1(dev, op, sector, buf)` keep working through the adaptor in
-// `compat`, which exists only while some module imports @1. The state is
-// 1.x's: a request is a request, whatever its length.
+// `compat`, which exists only while some module imports @1. The block
+// device table changes the same way (version 2: `submit(op, sector, count,
+// buf)`); the kernel's callers, written for version 1, see the version-1
+// view that `compat['blkdev:disk0@1']` provides. The state is 1.x's: a
+// request is a request, whatever its length.
 
 import { type Ctx, defineModule, type DiskCompletion, type DiskOp, err, type KGen, SECTOR_SIZE } from '../../kernel/module.js';
 import v10, { type BlkState } from './1.0.0.js';
@@ -52,8 +55,13 @@ function diskInterrupt(m: M, _line: number, c: DiskCompletion): void {
   if (wasFull) m.k.wakeOne(`${DEV}:slot`);
 }
 
-function* submitDisk0(m: M, op: DiskOp, sector: number, buf: Uint8Array): KGen<void> {
-  yield* blkSubmit(m, DEV, op, sector, buf.length / SECTOR_SIZE, buf);
+function* submitDisk0(m: M, op: DiskOp, sector: number, count: number, buf: Uint8Array): KGen<void> {
+  yield* blkSubmit(m, DEV, op, sector, count, buf);
+}
+
+/** The table's submit as version 1 had it: one sector. */
+function* submitDisk0V1(m: M, op: DiskOp, sector: number, buf: Uint8Array): KGen<void> {
+  yield* blkSubmit(m, DEV, op, sector, 1, buf);
 }
 
 export default defineModule<BlkState>({
@@ -61,11 +69,12 @@ export default defineModule<BlkState>({
   version: '2.0.0',
   description: 'block driver for the simulated disk: multi-sector requests (blk_submit@2)',
   exports: { blk_submit: { version: 2, fn: blkSubmit }, blk_capacity: v10.exports!.blk_capacity! },
-  compat: { 'blk_submit@1': blkSubmitV1 },
+  compat: { 'blk_submit@1': blkSubmitV1, 'blkdev:disk0@1': { submit: submitDisk0V1 } },
   ops: {
     'irq:disk0': { handler: diskInterrupt },
     'blkdev:disk0': { ...v10.ops!['blkdev:disk0']!, submit: submitDisk0 },
   },
+  opsVersions: { 'blkdev:disk0': 2 },
   upgrade: { from: ['1.0.0', '1.1.0'] },
   downgrade: { to: ['1.1.0'] },
 });
