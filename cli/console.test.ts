@@ -178,7 +178,7 @@ describe('bad input gets one line with the errno and leaves the machine unchange
 
 describe('modules loaded from a path', () => {
   it('loads a user module written in TypeScript that imports a catalog module through the linker', async () => {
-    const { s, lines, errors, run } = session();
+    const { lines, errors, run } = session();
     const p = file(
       'hello.ts',
       `import { defineModule, type Ctx } from 'livemod/module';

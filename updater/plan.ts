@@ -132,7 +132,7 @@ export function plan(k: Kernel, versions: readonly NewVersion[], opts: UpdateOpt
     mods.push([mod, v]);
   }
 
-  const plans = mods.map(([mod, v]) => planModule(k, mod, v, direction));
+  const plans = mods.map(([mod, v]) => planModule(mod, v, direction));
 
   // Every import of every new version must resolve: to a running export the
   // group keeps, or to an export a member of the group adds.
@@ -204,7 +204,7 @@ function suggestGroup(k: Kernel, plans: readonly ModulePlan[], users: readonly s
   return `update ${[...specs, ...unknown.map((u) => `${u}@VERSION`)].join(' ')} as one group, with versions of ${unknown.join(', ')} that no longer import ${key}, or give the new version an adaptor (compat['${key}'])`;
 }
 
-function planModule(k: Kernel, mod: LoadedModule, v: NewVersion, direction: 'upgrade' | 'downgrade'): ModulePlan {
+function planModule(mod: LoadedModule, v: NewVersion, direction: 'upgrade' | 'downgrade'): ModulePlan {
   const oldDef = mod.def;
   const newDef = v.def;
   const name = oldDef.name;

@@ -19,7 +19,7 @@ import { isGeneratorFunction, type Slot, type Target } from '../kernel/symbols.j
 import type { KGen, Thread } from '../kernel/thread.js';
 import { hasFrameIn, ModuleGate, TransitionGate } from './gates.js';
 import { LazyMigrations } from './lazy.js';
-import { describePlan, type ModulePlan, needsTransfer, type NewVersion, type Plan, plan, type Strategy, type UpdateOptions } from './plan.js';
+import { describePlan, needsTransfer, type NewVersion, type Plan, plan, type Strategy, type UpdateOptions } from './plan.js';
 import { applySwitch, type Prepared } from './switch.js';
 import { transferCycles, transferImage, type TransferResult } from './transfer.js';
 
