@@ -28,30 +28,39 @@ export interface Prepared {
   readonly newSlots: Map<string, Slot>;
 }
 
+/**
+ * The slots for a set of operations: an operation's old slot is retargeted,
+ * a new operation gets a new slot (keyed by `keyOf`), and the slots of
+ * operations that are gone are removed; every change is logged in `undo`.
+ */
+function resyncSlots(k: Kernel, old: Readonly<Record<string, Slot>>, ops: Map<string, BuiltTarget>, keyOf: (op: string) => string, undo: (() => void)[]): Record<string, Slot> {
+  const slots: Record<string, Slot> = {};
+  for (const [op, bt] of ops) {
+    const existing = old[op];
+    if (existing) {
+      const prev = existing.target;
+      existing.target = bt.target;
+      undo.push(() => (existing.target = prev));
+      slots[op] = existing;
+    } else {
+      const key = keyOf(op);
+      slots[op] = k.symbols.define(key, bt.target, bt.generator);
+      undo.push(() => k.symbols.remove(key));
+    }
+  }
+  for (const [op, slot] of Object.entries(old)) {
+    if (ops.has(op)) continue;
+    k.symbols.remove(slot.key);
+    undo.push(() => k.symbols.adopt(slot));
+  }
+  return slots;
+}
+
 /** Give `table` exactly the older views the new version provides, reusing slots that stay. */
 function switchViews(k: Kernel, table: OpsTable, tableKey: string, views: Map<number, Map<string, BuiltTarget>>, undo: (() => void)[]): void {
   const before = table.views;
   for (const [version, ops] of views) {
-    const old = before.get(version)?.adaptors ?? {};
-    const adaptors: Record<string, Slot> = {};
-    for (const [op, bt] of ops) {
-      const existing = old[op];
-      if (existing) {
-        const prev = existing.target;
-        existing.target = bt.target;
-        undo.push(() => (existing.target = prev));
-        adaptors[op] = existing;
-      } else {
-        const key = viewSlotKey(tableKey, version, op);
-        adaptors[op] = k.symbols.define(key, bt.target, bt.generator);
-        undo.push(() => k.symbols.remove(key));
-      }
-    }
-    for (const [op, slot] of Object.entries(old)) {
-      if (ops.has(op)) continue;
-      k.symbols.remove(slot.key);
-      undo.push(() => k.symbols.adopt(slot));
-    }
+    const adaptors = resyncSlots(k, before.get(version)?.adaptors ?? {}, ops, (op) => viewSlotKey(tableKey, version, op), undo);
     k.ops.setView(table, version, adaptors);
   }
   for (const [version, v] of before) {
@@ -139,25 +148,7 @@ function switchModule(k: Kernel, p: Prepared, result: TransferResult | null, und
       continue;
     }
     const oldSlots = table.slots;
-    const slots: Record<string, Slot> = {};
-    for (const [op, bt] of ops) {
-      const existing = oldSlots[op];
-      if (existing) {
-        const old = existing.target;
-        existing.target = bt.target;
-        undo.push(() => (existing.target = old));
-        slots[op] = existing;
-      } else {
-        const key = `${tableKey}.${op}`;
-        slots[op] = k.symbols.define(key, bt.target, bt.generator);
-        undo.push(() => k.symbols.remove(key));
-      }
-    }
-    for (const [op, slot] of Object.entries(oldSlots)) {
-      if (ops.has(op)) continue;
-      k.symbols.remove(slot.key);
-      undo.push(() => k.symbols.adopt(slot));
-    }
+    const slots = resyncSlots(k, oldSlots, ops, (op) => `${tableKey}.${op}`, undo);
     k.ops.setSlots(table, slots);
     undo.push(() => k.ops.setSlots(table, { ...oldSlots }));
     const oldVersion = table.version;
