@@ -123,7 +123,10 @@ const modinfo = define({
     for (const key of Object.keys(d.compat ?? {})) if (!mod.exports.has(key)) s.print(`compat:      ${key} (adaptor, made when a module imports it)`);
     for (const t of mod.opsTables) s.print(`ops:         ${t}`);
     if (d.state) s.print(`state:       schema ${d.state.schema}`);
-    for (const [t, v] of Object.entries(d.records ?? {})) s.print(`records:     ${t} (schema ${v}, ${s.k.store.table(d.name, t).size} records)`);
+    for (const [t, v] of Object.entries(d.records ?? {})) {
+      const behind = s.updater.lazy.behind(d.name, t);
+      s.print(`records:     ${t} (schema ${v}, ${s.k.store.table(d.name, t).size} records${behind ? `, ${behind} not yet migrated` : ''})`);
+    }
     s.print(`used by:     ${[...mod.holders].sort().join(', ') || '-'}`);
     s.print(`pins:        ${mod.pins}`);
   },

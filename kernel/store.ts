@@ -30,16 +30,14 @@ export class StateStore {
   /** Commits of module state and record writes, for `stat`. */
   commits = 0;
   migrator: RecordMigrator | null = null;
-  /** Current schema version of each module's tables: `module/table` → version. */
-  private readonly schemas = new Map<string, number>();
+  /** Current schema version of each module's tables: module → table → version (read on every record read). */
+  private readonly schemas = new Map<string, Map<string, number>>();
 
   create(module: string, state: unknown, tables: Record<string, number>): void {
     if (this.images.has(module)) throw new Error(`state of ${module} already exists`);
     const t: Record<string, PTable<Rec>> = {};
-    for (const [name, schema] of Object.entries(tables)) {
-      t[name] = PTable.empty();
-      this.schemas.set(`${module}/${name}`, schema);
-    }
+    for (const name of Object.keys(tables)) t[name] = PTable.empty();
+    this.schemas.set(module, new Map(Object.entries(tables)));
     this.images.set(module, Object.freeze({ state: freeze(state, true), tables: Object.freeze(t) }));
   }
 
@@ -57,16 +55,20 @@ export class StateStore {
   /** Put back an image taken earlier (rollback), or install a new one (transfer). */
   restore(module: string, image: ModuleImage, schemas?: Record<string, number>): void {
     this.images.set(module, image);
-    if (schemas) for (const [name, v] of Object.entries(schemas)) this.schemas.set(`${module}/${name}`, v);
+    if (schemas) {
+      const m = this.schemas.get(module) ?? new Map<string, number>();
+      for (const [name, v] of Object.entries(schemas)) m.set(name, v);
+      this.schemas.set(module, m);
+    }
   }
 
   remove(module: string): void {
     this.images.delete(module);
-    for (const k of [...this.schemas.keys()]) if (k.startsWith(`${module}/`)) this.schemas.delete(k);
+    this.schemas.delete(module);
   }
 
   schemaOf(module: string, table: string): number {
-    const v = this.schemas.get(`${module}/${table}`);
+    const v = this.schemas.get(module)?.get(table);
     if (v === undefined) throw new Error(`module ${module} declares no record table '${table}'`);
     return v;
   }

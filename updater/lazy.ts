@@ -29,8 +29,6 @@ export const LAZY_RECORD_CYCLES = 30;
 export class LazyMigrations {
   /** `module/table` -> steps by source schema. */
   private readonly steps = new Map<string, Map<number, LazyStep>>();
-  /** Records migrated on access or by a sweep, by `module/table`. */
-  readonly migrated = new Map<string, number>();
 
   constructor(private readonly k: Kernel) {
     k.store.migrator = (module, table, key, rec) => this.migrate(module, table, key, rec);
@@ -83,7 +81,6 @@ export class LazyMigrations {
       throw err('EIO', `${module}: record ${key} of ${table} could not be migrated: ${e instanceof Error ? e.message : String(e)}`);
     }
     this.k.store.putRecord(module, table, key, next);
-    this.migrated.set(`${module}/${table}`, (this.migrated.get(`${module}/${table}`) ?? 0) + 1);
     if (this.k.sched.current) this.k.sched.work(LAZY_RECORD_CYCLES);
     return next;
   }
