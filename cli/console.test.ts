@@ -261,6 +261,16 @@ describe('updates from the console', () => {
     expect(s.updater.history).toEqual([]);
   });
 
+  it('shows in modinfo how many records a lazy update has left to migrate', async () => {
+    const { lines, errors, run } = session();
+    expect(await run('insmod blkdev@2.0.0\ninsmod simplefs@2.0.0\nmount simplefs disk0 /mnt\nmkdir /mnt/a\nwrite /mnt/a/x hi\nupdate simplefs@2.1.0 --lazy\nmodinfo simplefs')).toBe(true);
+    expect(lines).toContain('records:     inodes (schema 2, 3 records, 3 not yet migrated)');
+    lines.length = 0;
+    expect(await run('cat /mnt/a/x\nmodinfo simplefs')).toBe(true);
+    expect(lines).toContain('records:     inodes (schema 2, 3 records)');
+    expect(errors).toEqual([]);
+  });
+
   it('prints the plan for --dry-run and changes nothing', async () => {
     const { s, lines, run } = session();
     expect(await run('insmod blkdev@1.0.0\ninsmod simplefs@1.0.0')).toBe(true);

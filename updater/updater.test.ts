@@ -147,6 +147,22 @@ describe('a thread inside old code', () => {
   });
 });
 
+describe('one update at a time', () => {
+  it('refuses a second update while one is in progress, and takes it once the first is over', async () => {
+    const { k, u } = await machine(['kmsg@1.0.0', 'blkdev@1.0.0', 'simplefs@1.1.0']);
+    const reader = stuckReader(k);
+    const { record } = u.start([await version('simplefs@1.2.0')]);
+    k.run(10_000);
+    expect(record.outcome).toBe('running');
+    const blk = await version('blkdev@1.1.0');
+    expect(() => u.start([blk])).toThrow(/^update 1 is still in progress/);
+    k.machine.disks[0]!.release();
+    k.runThread(reader);
+    expect(k.runUntil(() => record.outcome !== 'running', 1_000_000)).toBe(true);
+    expect(u.run([blk]).outcome).toBe('committed');
+  });
+});
+
 describe('aborts leave the machine unchanged and running', () => {
   async function broken(change: (d: ModuleDef) => Partial<ModuleDef>): Promise<{ def: ModuleDef; source: string }> {
     const { def } = await version('simplefs@1.2.0');
