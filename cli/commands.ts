@@ -3,6 +3,7 @@
 // check their arguments before they act, so a wrong argument changes
 // nothing; failures are KernelErrors that name the errno.
 
+import { IRQ_DISK0, IRQ_TIMER } from '../hw/machine.js';
 import { catalog, catalogDefs, loadModuleDef } from '../kernel/catalog.js';
 import { err } from '../kernel/errno.js';
 import { describePlan, STRATEGIES, type Strategy, type UpdateOptions } from '../updater/plan.js';
@@ -179,6 +180,7 @@ const stat = define({
     s.print(`syscalls:     ${k.stats.syscalls} (${k.stats.syscallErrors} returned an error)`);
     const d = k.machine.disks[0]!;
     s.print(`disk0:        ${d.completed} requests done, ${d.errors} errors, ${d.queued} in flight`);
+    s.print(`interrupts:   timer ${k.machine.irq.count(IRQ_TIMER)}, disk0 ${k.machine.irq.count(IRQ_DISK0)}, lost ${k.machine.irq.spurious}`);
     s.print(`store:        ${k.store.commits} commits`);
     s.print(`mounts:       ${k.vfs.mountTable().map((m) => `${m.dev} on ${m.path} (${m.fstype})`).join(', ') || '-'}`);
     s.print(`open files:   ${k.vfs.openFiles()}`);

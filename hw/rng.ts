@@ -40,11 +40,6 @@ export class Rng {
     return lo + Math.floor((this.u32() / 0x1_0000_0000) * (hi - lo + 1));
   }
 
-  /** True with probability p. */
-  chance(p: number): boolean {
-    return this.u32() / 0x1_0000_0000 < p;
-  }
-
   /** An element of a non-empty array. */
   pick<T>(items: readonly T[]): T {
     return items[this.int(0, items.length - 1)] as T;

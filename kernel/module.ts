@@ -150,11 +150,6 @@ export function defineModule<S>(def: ModuleDef<S>): ModuleDef<S> {
   return def;
 }
 
-/** Shorthand for an export entry. */
-export function exported(version: number, fn: AnyFn): ExportDef {
-  return { version, fn };
-}
-
 /** Builds the typed `draft` recipe helpers' companion: a typed context alias. */
 export type Ctx<S, I extends object = Record<string, AnyFn>> = ModuleContext<S, I>;
 

@@ -46,10 +46,6 @@ export class PTable<V> {
     return node[key & MASK] as V | undefined;
   }
 
-  has(key: number): boolean {
-    return this.get(key) !== undefined;
-  }
-
   set(key: number, value: V): PTable<V> {
     checkKey(key);
     if (value === undefined) throw new TypeError('PTable values cannot be undefined');
@@ -75,10 +71,6 @@ export class PTable<V> {
   /** Entries in key order. */
   *entries(): IterableIterator<[number, V]> {
     if (this.root !== null) yield* walk<V>(this.root, this.shift, 0);
-  }
-
-  keys(): number[] {
-    return [...this.entries()].map(([k]) => k);
   }
 
   private capacity(): number {

@@ -51,11 +51,6 @@ export class LazyMigrations {
     this.steps.delete(`${module}/${table}`);
   }
 
-  /** Forget every step of a module (it was unloaded). */
-  forget(module: string): void {
-    for (const id of [...this.steps.keys()]) if (id.startsWith(`${module}/`)) this.steps.delete(id);
-  }
-
   /** Bring one record's data from schema `v` to `target` through the registered steps (pure). */
   upgradeData(module: string, table: string, rec: Rec, target: number): Rec {
     let cur = rec;
