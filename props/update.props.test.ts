@@ -1,6 +1,7 @@
 // Property tests of live update. Random multi-thread filesystem workloads
-// run while updates, reverts and updates built to abort (a transfer that
-// throws) are started at random moments with random strategies; each
+// run while updates (interface changes through adaptors, groups and lazy
+// migrations among them), reverts and updates built to abort (a transfer
+// that throws) are started at random moments with random strategies; each
 // thread's results must still be exactly what the reference model says, as
 // if nothing had been updated. And for any filesystem contents, an update
 // followed by a revert gives back an equal state.
@@ -15,13 +16,18 @@ import { AUDIT, fsOp, threadOps } from './arbitraries.js';
 import { fsMachine, modelResults, startThreads } from './harness.js';
 import { propParams } from './seed.js';
 
-const ACTIONS = ['blkdev@1.1.0', 'simplefs@1.1.0', 'simplefs@1.2.0', 'kmsg@2.0.0', 'revert blkdev', 'revert simplefs', 'revert kmsg', 'abort simplefs'] as const;
+const ACTIONS = [
+  'blkdev@1.1.0', 'simplefs@1.1.0', 'simplefs@1.2.0', 'kmsg@2.0.0',
+  'blkdev@2.0.0', 'simplefs@2.0.0', 'simplefs@2.1.0', 'blkdev@2.0.0 simplefs@2.0.0',
+  'revert blkdev', 'revert simplefs', 'revert kmsg', 'abort simplefs',
+] as const;
 type Action = (typeof ACTIONS)[number];
 
 const injection = fc.record({
   after: fc.integer({ min: 0, max: 15_000 }),
   action: fc.constantFrom(...ACTIONS),
   strategy: fc.constantFrom<Strategy | 'default'>('default', 'module', 'per-task', 'stop-machine'),
+  migration: fc.constantFrom<'default' | 'lazy' | 'eager'>('default', 'lazy', 'eager'),
 });
 
 /** The versions an action asks for; null when it does not apply right now (nothing to revert). */
@@ -38,7 +44,7 @@ async function versionsFor(u: Updater, action: Action): Promise<NewVersion[] | n
     const from = [u.k.loader.require('simplefs').def.version];
     return [{ def: { ...def, version: '9.9.9', upgrade: { from, state: () => { throw new Error('injected transfer failure'); } } }, source: 'props' }];
   }
-  return [await loadModuleDef(action)];
+  return Promise.all(action.split(' ').map((spec) => loadModuleDef(spec)));
 }
 
 /** Outcomes over every run, to check the property exercised what it claims. */
@@ -68,7 +74,8 @@ describe('live update is invisible to the workload', () => {
       if (!versions) continue;
       try {
         const kind = inj.action.startsWith('revert ') ? 'revert' : 'update';
-        const { record, thread } = u.start(versions, inj.strategy === 'default' ? {} : { strategy: inj.strategy }, kind);
+        const opts = { ...(inj.strategy === 'default' ? {} : { strategy: inj.strategy }), ...(inj.migration === 'default' ? {} : { lazy: inj.migration === 'lazy' }) };
+        const { record, thread } = u.start(versions, opts, kind);
         k.runThread(thread, Number.MAX_SAFE_INTEGER);
         outcomes.push(`${inj.action}:${record.outcome}`);
         seen.set(`${inj.action}:${record.outcome}`, (seen.get(`${inj.action}:${record.outcome}`) ?? 0) + 1);

@@ -80,6 +80,35 @@ describe('blkdev 2.0 with an adaptor for blk_submit@1', () => {
   });
 });
 
+describe('reverting an interface change', () => {
+  it('turns the adaptor back into the real export (found by the update property: 1.0 -> 1.1 -> 2.0 -> revert)', async () => {
+    const { k, u } = await loaded(['kmsg@1.0.0', 'blkdev@1.0.0', 'simplefs@1.0.0']);
+    u.run([await v('blkdev@1.1.0')]);
+    u.run([await v('blkdev@2.0.0')]);
+    const slot = k.symbols.get('blk_submit@1')!;
+    expect(slot.adaptor).toBe(true);
+    const r = u.revert('blkdev');
+    expect(r.outcome).toBe('committed');
+    expect(k.symbols.get('blk_submit@1')).toBe(slot); // simplefs stays bound to the same slot
+    expect(slot.adaptor).toBe(false);
+    expect(slot.target.version).toBe('1.1.0');
+    expect(k.symbols.get('blk_submit@2')).toBeUndefined();
+    // The filesystem's I/O goes through it, to the real export.
+    const calls = slot.calls;
+    const text = runProgram<Uint8Array>(k, 'io', function* (sys: Sys) {
+      yield* sys.writeFile('/mnt/after-revert', new TextEncoder().encode('still here'));
+      const back = yield* sys.readFile('/mnt/after-revert');
+      yield* sys.umount('/mnt');
+      return back;
+    });
+    expect(new TextDecoder().decode(text)).toBe('still here');
+    expect(slot.calls).toBeGreaterThan(calls);
+    // A real export is never collected as an unused adaptor.
+    k.loader.rmmod('simplefs');
+    expect(k.symbols.get('blk_submit@1')).toBe(slot);
+  });
+});
+
 describe('an interface change without an adaptor', () => {
   it('is refused when simplefs would be left on blk_submit@1, naming it and suggesting the group', async () => {
     const { k, u } = await loaded(['kmsg@1.0.0', 'blkdev@1.1.0', 'simplefs@1.2.0']);

@@ -90,10 +90,16 @@ function exportSources(def: ModuleDef): Map<string, { src: string; generator: bo
   return out;
 }
 
+/** What the running module really exports: its definition's exports and ops, and the adaptors it has made. */
+function runningSources(mod: LoadedModule): Map<string, { src: string; generator: boolean }> {
+  const out = exportSources(mod.def);
+  for (const [key, slot] of mod.exports) if (slot.adaptor) out.set(key, { src: src(exportCompat(mod.def).get(key)), generator: slot.generator });
+  return out;
+}
+
 /** Diff against what the running module really exports (its adaptors included). */
 function diffFunctions(mod: LoadedModule, newDef: ModuleDef): FunctionDiff {
-  const a = exportSources(mod.def);
-  for (const [key, slot] of mod.exports) if (slot.adaptor) a.set(key, { src: src(exportCompat(mod.def).get(key)), generator: slot.generator });
+  const a = runningSources(mod);
   const b = exportSources(newDef);
   const compat = exportCompat(newDef);
   const changed: string[] = [];
@@ -231,7 +237,7 @@ function planModule(mod: LoadedModule, v: NewVersion, direction: 'upgrade' | 'do
   }
 
   const functions = diffFunctions(mod, newDef);
-  const before = exportSources(oldDef);
+  const before = runningSources(mod);
   const after = exportSources(newDef);
   for (const key of functions.adapted) {
     const slot = mod.exports.get(key)!;

@@ -99,9 +99,14 @@ function switchModule(k: Kernel, p: Prepared, result: TransferResult | null, und
   for (const [key, bt] of p.exports) {
     const slot = mod.exports.get(key);
     if (slot) {
-      const old = slot.target;
+      // Possibly an adaptor until now (a revert to a version that exports the old interface itself).
+      const old = { target: slot.target, adaptor: slot.adaptor };
       slot.target = bt.target;
-      undo.push(() => (slot.target = old));
+      slot.adaptor = false;
+      undo.push(() => {
+        slot.target = old.target;
+        slot.adaptor = old.adaptor;
+      });
     } else {
       const created = p.newSlots.get(key) ?? k.symbols.create(key, bt.target, bt.generator);
       k.symbols.adopt(created);
