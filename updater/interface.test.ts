@@ -109,6 +109,34 @@ describe('reverting an interface change', () => {
   });
 });
 
+describe('an importer that goes back to the old interface', () => {
+  it('gets its adaptor made again by the update, then the pair can move forward as one group', async () => {
+    const { k, u } = await loaded(['kmsg@1.0.0', 'blkdev@1.1.0', 'simplefs@1.2.0']);
+    const w = new Workload(k, { threads: 3, seed: 4 });
+    w.start();
+    k.run(100_000);
+    u.run([await v('blkdev@2.0.0')]);
+    u.run([await v('simplefs@2.0.0')]);
+    expect(k.symbols.get('blk_submit@1')).toBeUndefined();
+    // simplefs 1.2 imports blk_submit@1, which blkdev 2.0 now offers only through compat.
+    expect(u.plan([u.revertTarget('simplefs')], { direction: 'downgrade' }).adaptors).toEqual([{ key: 'blk_submit@1', provider: 'blkdev' }]);
+    u.revert('simplefs');
+    const adaptor = k.symbols.get('blk_submit@1')!;
+    expect(adaptor.adaptor).toBe(true);
+    expect(k.loader.importersOf(adaptor)).toEqual(['simplefs']);
+    k.run(100_000);
+    u.revert('blkdev');
+    expect(adaptor.adaptor).toBe(false);
+    const r = u.run([await v('blkdev@2.0.0'), await v('simplefs@2.0.0')]);
+    expect(r.modules.map((m) => m.to)).toEqual(['2.0.0', '2.0.0']);
+    expect(k.symbols.get('blk_submit@1')).toBeUndefined();
+    k.run(100_000);
+    w.stop();
+    expect(w.failures).toEqual([]);
+    expect(w.verify().mismatches).toEqual([]);
+  });
+});
+
 describe('an interface change without an adaptor', () => {
   it('is refused when simplefs would be left on blk_submit@1, naming it and suggesting the group', async () => {
     const { k, u } = await loaded(['kmsg@1.0.0', 'blkdev@1.1.0', 'simplefs@1.2.0']);

@@ -77,6 +77,8 @@ export interface Plan {
   /** Records are migrated on first access. */
   readonly lazy: boolean;
   readonly sweep: boolean;
+  /** Adaptors the update must make: an import of the new versions that a module offers only through compat. */
+  readonly adaptors: readonly { readonly key: string; readonly provider: string }[];
 }
 
 const src = (fn: unknown) => (typeof fn === 'function' ? fn.toString() : '');
@@ -144,10 +146,21 @@ export function plan(k: Kernel, versions: readonly NewVersion[], opts: UpdateOpt
   // group keeps, or to an export a member of the group adds.
   const removedByGroup = new Set(plans.flatMap((p) => p.functions.removed.filter((x) => x.includes('@'))));
   const addedByGroup = new Set(plans.flatMap((p) => p.functions.added.filter((x) => x.includes('@'))));
+  const adaptors: { key: string; provider: string }[] = [];
+  /** Who offers `key` through compat once the update is done: a member's new version, or a module outside the group. */
+  const compatProvider = (key: string): string | undefined =>
+    plans.find((p) => exportCompat(p.newDef).has(key))?.name ?? k.loader.list().find((m) => !names.has(m.name) && exportCompat(m.def).has(key))?.name;
   for (const p of plans) {
     for (const [sym, iface] of Object.entries(p.newDef.requires ?? {})) {
       const key = symbolKey(sym, iface);
-      const resolvable = (k.symbols.get(key) && !removedByGroup.has(key)) || addedByGroup.has(key);
+      let resolvable = (k.symbols.get(key) && !removedByGroup.has(key)) || addedByGroup.has(key);
+      if (!resolvable) {
+        const provider = compatProvider(key);
+        if (provider) {
+          if (!adaptors.some((a) => a.key === key)) adaptors.push({ key, provider });
+          resolvable = true;
+        }
+      }
       if (!resolvable) {
         throw err('ENOENT', `${p.name} ${p.to}: unresolved symbol ${key}`, `load or update the module that exports ${key} in the same update`);
       }
@@ -190,7 +203,7 @@ export function plan(k: Kernel, versions: readonly NewVersion[], opts: UpdateOpt
   const migrates = plans.some((p) => p.recordTransfers.length > 0);
   const lazy = migrates && (opts.lazy ?? plans.some((p) => p.transfer?.lazy === true));
   if (opts.sweep && !lazy) throw err('EINVAL', '--sweep goes with lazy migration', migrates ? 'add --lazy' : 'this update migrates no records');
-  return { direction, modules: plans, strategy, strategyReason, codeOnly, timeout, lazy, sweep: opts.sweep === true };
+  return { direction, modules: plans, strategy, strategyReason, codeOnly, timeout, lazy, sweep: opts.sweep === true, adaptors };
 }
 
 /** "update A@x B@y": the group that would work, from the known versions of each importer. */
@@ -320,6 +333,7 @@ export function describePlan(p: Plan): string[] {
   const out: string[] = [];
   out.push(`plan: ${p.modules.map((m) => `${m.name} ${m.from} -> ${m.to}`).join(', ')} (${p.direction})`);
   out.push(`  strategy: ${p.strategy} (${p.strategyReason}); timeout ${p.timeout} cycles; ${p.codeOnly ? 'code only' : 'state changes'}`);
+  for (const a of p.adaptors) out.push(`  adaptor made: ${a.key}, from ${a.provider}'s compat`);
   if (p.modules.some((m) => m.recordTransfers.length > 0)) out.push(`  records: migrated ${p.lazy ? `lazily, on first access${p.sweep ? ', and by a background sweep' : ''}` : 'eagerly, during the switch'}`);
   for (const m of p.modules) {
     const f = m.functions;

@@ -74,10 +74,25 @@ function switchViews(k: Kernel, table: OpsTable, tableKey: string, views: Map<nu
   undo.push(() => (table.views = before));
 }
 
+/** An adaptor slot made by the update (prepared, not yet visible) and the module whose compat it comes from. */
+export interface NewAdaptor {
+  readonly provider: string;
+  readonly slot: Slot;
+}
+
 /** Switch every prepared module to its new version; all or nothing. */
-export function applySwitch(k: Kernel, prepared: readonly Prepared[], results: readonly (TransferResult | null)[]): void {
+export function applySwitch(k: Kernel, prepared: readonly Prepared[], results: readonly (TransferResult | null)[], adaptors: readonly NewAdaptor[] = []): void {
   const undo: (() => void)[] = [];
   try {
+    for (const { provider, slot } of adaptors) {
+      const owner = k.loader.require(provider);
+      k.symbols.adopt(slot);
+      owner.exports.set(slot.key, slot);
+      undo.push(() => {
+        k.symbols.remove(slot.key);
+        owner.exports.delete(slot.key);
+      });
+    }
     prepared.forEach((p, i) => switchModule(k, p, results[i] ?? null, undo));
     // An importer that moved to the new interface may have left an adaptor unused: it goes, with its indirection.
     for (const { owner, key, slot } of k.loader.dropUnusedAdaptors()) {

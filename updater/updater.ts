@@ -14,13 +14,13 @@
 import { err, isKernelError, KernelError } from '../kernel/errno.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { buildTargets, viewSlotKey } from '../kernel/loader.js';
-import type { ParamValue } from '../kernel/module.js';
-import { isGeneratorFunction, type Slot, type Target } from '../kernel/symbols.js';
+import { exportCompat, type ParamValue } from '../kernel/module.js';
+import { isGeneratorFunction, makeTarget, type Slot, type Target } from '../kernel/symbols.js';
 import type { KGen, Thread } from '../kernel/thread.js';
 import { hasFrameIn, ModuleGate, TransitionGate } from './gates.js';
 import { LazyMigrations } from './lazy.js';
 import { describePlan, needsTransfer, type NewVersion, type Plan, plan, type Strategy, type UpdateOptions } from './plan.js';
-import { applySwitch, type Prepared } from './switch.js';
+import { applySwitch, type NewAdaptor, type Prepared } from './switch.js';
 import { transferCycles, transferImage, type TransferResult } from './transfer.js';
 
 export type Phase = 'plan' | 'prepare' | 'forward' | 'block' | 'quiesce' | 'stop' | 'transfer' | 'switch' | 'commit' | 'abort';
@@ -164,13 +164,13 @@ export class Updater {
     const sources = new Map(p.modules.map((m) => [m.name, this.k.loader.require(m.name).source]));
     try {
       let w0 = wallNow();
-      const prepared = this.prepare(p);
+      const { prepared, adaptors } = this.prepare(p);
       this.k.sched.work(300 * prepared.length);
       this.event(r, 'prepare', 300 * prepared.length, wallNow() - w0, `linked ${p.modules.map((m) => `${m.name} ${m.to}`).join(', ')}`);
       w0 = wallNow();
-      if (p.strategy === 'module') yield* this.quiesceModule(prepared, p, r, group, self);
-      else if (p.strategy === 'per-task') yield* this.quiesceTask(prepared, p, r, self);
-      else yield* this.quiesceStop(prepared, p, r, group, self);
+      if (p.strategy === 'module') yield* this.quiesceModule(prepared, adaptors, p, r, group, self);
+      else if (p.strategy === 'per-task') yield* this.quiesceTask(prepared, adaptors, p, r, self);
+      else yield* this.quiesceStop(prepared, adaptors, p, r, group, self);
       r.outcome = 'committed';
       for (const m of p.modules) {
         const stack = this.previous.get(m.name) ?? [];
@@ -193,8 +193,12 @@ export class Updater {
     }
   }
 
-  /** Load and link every new version, visible to no one yet. */
-  private prepare(p: Plan): Prepared[] {
+  /**
+   * Load and link every new version, visible to no one yet: the group's
+   * new export slots, and the adaptors its imports need, are made here and
+   * only adopted at the switch.
+   */
+  private prepare(p: Plan): { prepared: Prepared[]; adaptors: NewAdaptor[] } {
     const { symbols, loader } = this.k;
     // Slots for exports the group adds, so members can link to each other.
     const newSlots = new Map<string, Slot>();
@@ -206,7 +210,14 @@ export class Updater {
         newSlots.set(key, symbols.create(key, placeholder(key), isGeneratorFunction(fn)));
       }
     }
-    return p.modules.map((m) => {
+    const adaptors: NewAdaptor[] = p.adaptors.map(({ key, provider }) => {
+      const def = p.modules.find((m) => m.name === provider)?.newDef ?? loader.require(provider).def;
+      const slot = symbols.create(key, placeholder(key), isGeneratorFunction(exportCompat(def).get(key)));
+      slot.adaptor = true;
+      newSlots.set(key, slot);
+      return { provider, slot };
+    });
+    const prepared = p.modules.map((m) => {
       const mod = loader.require(m.name);
       const params: Record<string, ParamValue> = {};
       for (const [name, d] of Object.entries(m.newDef.params ?? {})) params[name] = name in mod.params ? mod.params[name]! : d.default;
@@ -225,8 +236,16 @@ export class Updater {
           own.set(key, slot);
         }
       }
+      for (const a of adaptors) if (a.provider === m.name) a.slot.target = built.compat.get(a.slot.key)!.target;
       return { plan: m, ctx, imports, exports: built.exports, compat: built.compat, ops: built.ops, views: built.views, newSlots: own };
     });
+    // Adaptors from modules outside the group run in their running version's context.
+    for (const a of adaptors) {
+      if (p.modules.some((m) => m.name === a.provider)) continue;
+      const owner = loader.require(a.provider);
+      a.slot.target = makeTarget(owner.name, owner.def.version, a.slot.key, exportCompat(owner.def).get(a.slot.key)!.bind(null, owner.ctx));
+    }
+    return { prepared, adaptors };
   }
 
   /** The slots of the group's running versions: their exports and ops entries. */
@@ -257,7 +276,7 @@ export class Updater {
   }
 
   /** Transfer and switch, atomically; returns the simulated cycles they cost. */
-  private transferAndSwitch(prepared: readonly Prepared[], r: UpdateRecord): number {
+  private transferAndSwitch(prepared: readonly Prepared[], adaptors: readonly NewAdaptor[], r: UpdateRecord): number {
     const w0 = wallNow();
     const results: (TransferResult | null)[] = prepared.map((x) => {
       if (!needsTransfer(x.plan)) return null;
@@ -272,7 +291,7 @@ export class Updater {
     r.recordsMigrated = records;
     const what = !results.some((x) => x) ? 'code only: nothing to transfer' : `${records} records migrated${lazyTables.length ? `; left to migrate on access: ${lazyTables.join(', ')}` : ''}`;
     this.event(r, 'transfer', cycles, w1 - w0, what);
-    applySwitch(this.k, prepared, results);
+    applySwitch(this.k, prepared, results, adaptors);
     // Committed from here on: the lazy steps take effect with the new schemas.
     results.forEach((x, i) => {
       const name = prepared[i]!.plan.name;
@@ -290,7 +309,7 @@ export class Updater {
   }
 
   /** K42's hot-swap: FORWARD, then BLOCK until no thread has a frame in the group, then swap. */
-  private *quiesceModule(prepared: readonly Prepared[], p: Plan, r: UpdateRecord, group: Map<string, null>, self: Thread): KGen<void> {
+  private *quiesceModule(prepared: readonly Prepared[], adaptors: readonly NewAdaptor[], p: Plan, r: UpdateRecord, group: Map<string, null>, self: Thread): KGen<void> {
     const sched = this.k.sched;
     const gate = new ModuleGate(group, sched);
     const slots = this.slotsOf(group.keys());
@@ -313,7 +332,7 @@ export class Updater {
         yield* sched.sleep(this.tuning.pollCycles);
       }
       this.event(r, 'block', sched.now - t1, 0, `quiescent; ${gate.heldCalls} call(s) held at the gate`);
-      sched.work(this.transferAndSwitch(prepared, r));
+      sched.work(this.transferAndSwitch(prepared, adaptors, r));
     } finally {
       for (const s of slots) if (s.gate === gate) s.gate = null;
       gate.open();
@@ -323,7 +342,7 @@ export class Updater {
   }
 
   /** Livepatch's consistency model: each thread moves to the new code when no old frame of the group is on its stack. */
-  private *quiesceTask(prepared: readonly Prepared[], p: Plan, r: UpdateRecord, self: Thread): KGen<void> {
+  private *quiesceTask(prepared: readonly Prepared[], adaptors: readonly NewAdaptor[], p: Plan, r: UpdateRecord, self: Thread): KGen<void> {
     const { sched, hooks } = this.k;
     const old = new Map<string, string>(p.modules.map((m) => [m.name, m.from]));
     const next = new Map<string, Target>();
@@ -361,7 +380,7 @@ export class Updater {
         yield* sched.sleep(this.tuning.pollCycles);
       }
       this.event(r, 'quiesce', sched.now - t0, 0, `${total} thread(s) switched, none waited`);
-      sched.work(this.transferAndSwitch(prepared, r));
+      sched.work(this.transferAndSwitch(prepared, adaptors, r));
     } finally {
       hooks.syscallReturn = before;
       for (const s of slots) if (s.gate === gate) s.gate = null;
@@ -369,7 +388,7 @@ export class Updater {
   }
 
   /** Ksplice: stop every CPU at a step boundary; swap if no stack holds the group, else resume and retry, then abort. */
-  private *quiesceStop(prepared: readonly Prepared[], p: Plan, r: UpdateRecord, group: Map<string, null>, self: Thread): KGen<void> {
+  private *quiesceStop(prepared: readonly Prepared[], adaptors: readonly NewAdaptor[], p: Plan, r: UpdateRecord, group: Map<string, null>, self: Thread): KGen<void> {
     const sched = this.k.sched;
     type Outcome = { kind: 'busy'; busy: string } | { kind: 'done' } | { kind: 'failed'; error: unknown };
     const done = sched.waitQueue('stop-machine');
@@ -386,7 +405,7 @@ export class Updater {
             box.outcome = { kind: 'busy', busy: this.describeBusy(busy, group) }; // now: their stacks change once the CPUs restart
             stoppedFor = 200;
           } else {
-            stoppedFor = this.transferAndSwitch(prepared, r) + 200;
+            stoppedFor = this.transferAndSwitch(prepared, adaptors, r) + 200;
             box.outcome = { kind: 'done' };
           }
         } catch (e) {
