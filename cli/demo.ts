@@ -35,9 +35,10 @@ interface Step {
 
 const adaptorLine = (k: Kernel): string => {
   const slot = k.symbols.get('blk_submit@1');
-  if (!slot?.adaptor) return '      blk_submit@1 has no importer left: its adaptor is gone, simplefs calls blk_submit@2 directly';
+  if (!slot) return '      blk_submit@1 has no importer left: its adaptor is gone, simplefs calls blk_submit@2 directly';
+  if (!slot.adaptor) return `      blk_submit@1 is blkdev ${slot.target.version}'s own export again, and simplefs is still bound to the same slot`;
   const users = k.loader.importersOf(slot);
-  return `      ${users.join(', ')} still import${users.length === 1 ? 's' : ''} blk_submit@1: the same slot now leads to blkdev ${slot.target.version}'s adaptor`;
+  return `      ${users.join(', ')} import${users.length === 1 ? 's' : ''} blk_submit@1 through blkdev ${slot.target.version}'s adaptor`;
 };
 
 export const DEMO_STEPS: readonly Step[] = [
@@ -51,6 +52,9 @@ export const DEMO_STEPS: readonly Step[] = [
   { what: 'revert the record layout change', spec: 'revert kmsg' },
   { what: 'interface change (multi-sector blk_submit@2)', spec: 'blkdev@2.0.0', after: adaptorLine },
   { what: 'the caller moves to the new interface', spec: 'simplefs@2.0.0', after: adaptorLine },
+  { what: 'the caller goes back: the update makes the adaptor again', spec: 'revert simplefs', after: adaptorLine },
+  { what: 'the callee goes back too', spec: 'revert blkdev', after: adaptorLine },
+  { what: 'callee and caller change the interface together, as one group', spec: 'blkdev@2.0.0 simplefs@2.0.0', after: adaptorLine },
   {
     what: 'a group: inode records gain fields (lazily) and the log layout changes',
     spec: 'simplefs@2.1.0 kmsg@2.0.0',
