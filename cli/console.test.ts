@@ -176,6 +176,25 @@ describe('bad input gets one line with the errno and leaves the machine unchange
   });
 });
 
+describe('a module with a bug', () => {
+  it('makes the syscall fail with EIO and an oops in the log, and the machine goes on', async () => {
+    const { s, lines, errors, run } = session();
+    const p = file(
+      'buggy.ts',
+      `import { defineModule } from 'livemod/module';
+       function read(_m: unknown, _pos: number, _len: number) { const t = undefined as unknown as { rows: number[] }; return { data: new Uint8Array(t.rows.length), pos: 0 }; }
+       export default defineModule({ name: 'buggy', version: '1.0.0', description: 'a chrdev with a bug', ops: { 'chrdev:buggy': { read, write: () => 0 } } });`,
+    );
+    expect(await run(`insmod kmsg\ninsmod ${p}`)).toBe(true);
+    const e = await s.exec('cat /dev/buggy').catch((x: unknown) => x);
+    expect(describeError(e)).toBe("EIO: read failed inside the kernel: Cannot read properties of undefined (reading 'rows') (a loaded module has a bug; dmesg shows the oops)");
+    expect(s.k.stats.oopses).toBe(1);
+    expect(await run('dmesg\nrmmod buggy\nlsmod')).toBe(true);
+    expect(lines.some((l) => /oops in syscall read of thread \d+ \(sh:cat\): Cannot read properties of undefined/.test(l))).toBe(true);
+    expect(errors).toEqual([]);
+  });
+});
+
 describe('modules loaded from a path', () => {
   it('loads a user module written in TypeScript that imports a catalog module through the linker', async () => {
     const { lines, errors, run } = session();

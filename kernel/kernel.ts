@@ -109,7 +109,10 @@ export class Kernel {
       this.stats.syscallErrors++;
       this.leaveSyscall(t);
       yield PREEMPT;
-      throw e;
+      if (isKernelError(e)) throw e;
+      // A bug in kernel or module code, not the caller's mistake: an oops, and the syscall fails with EIO.
+      this.oops(`syscall ${name} of thread ${t.tid} (${t.name})`, e);
+      throw err('EIO', `${name} failed inside the kernel: ${e instanceof Error ? e.message : String(e)}`, 'a loaded module has a bug; dmesg shows the oops');
     }
     this.leaveSyscall(t);
     yield PREEMPT;
