@@ -157,6 +157,16 @@ describe('bad input gets one line with the errno and leaves the machine unchange
     });
   }
 
+  it('a module whose initial state cannot be built is not loaded', async () => {
+    const { s, run } = session();
+    expect(await run('insmod kmsg')).toBe(true);
+    const before = fingerprint(s);
+    const p = file('badstate.ts', `export default { name: 'badstate', version: '1.0.0', description: 'x', state: { schema: 1, initial: () => { throw new RangeError('no memory for the table'); } } };`);
+    const e = await s.exec(`insmod ${p}`).catch((x: unknown) => x);
+    expect(describeError(e)).toBe('EINVAL: module badstate failed to load: no memory for the table (the module was not loaded; fix it)');
+    expect(fingerprint(s)).toEqual(before);
+  });
+
   it('a module whose init fails is not loaded and leaves nothing behind', async () => {
     const { s, run } = session();
     expect(await run('insmod kmsg')).toBe(true);

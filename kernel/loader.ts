@@ -160,7 +160,8 @@ export class Loader {
       return mod;
     } catch (e) {
       for (const step of undo.reverse()) step();
-      throw e;
+      if (isKernelError(e)) throw e;
+      throw err('EINVAL', `module ${def.name} failed to load: ${e instanceof Error ? e.message : String(e)}`, 'the module was not loaded; fix it');
     }
   }
 
