@@ -28,6 +28,17 @@ export interface Prepared {
   readonly newSlots: Map<string, Slot>;
 }
 
+/** Point `slot` at `target` (and mark it an adaptor or not), logging the inverse in `undo`. */
+function retarget(slot: Slot, target: Slot['target'], adaptor: boolean, undo: (() => void)[]): void {
+  const old = { target: slot.target, adaptor: slot.adaptor };
+  slot.target = target;
+  slot.adaptor = adaptor;
+  undo.push(() => {
+    slot.target = old.target;
+    slot.adaptor = old.adaptor;
+  });
+}
+
 /**
  * The slots for a set of operations: an operation's old slot is retargeted,
  * a new operation gets a new slot (keyed by `keyOf`), and the slots of
@@ -38,9 +49,7 @@ function resyncSlots(k: Kernel, old: Readonly<Record<string, Slot>>, ops: Map<st
   for (const [op, bt] of ops) {
     const existing = old[op];
     if (existing) {
-      const prev = existing.target;
-      existing.target = bt.target;
-      undo.push(() => (existing.target = prev));
+      retarget(existing, bt.target, existing.adaptor, undo);
       slots[op] = existing;
     } else {
       const key = keyOf(op);
@@ -115,13 +124,7 @@ function switchModule(k: Kernel, p: Prepared, result: TransferResult | null, und
     const slot = mod.exports.get(key);
     if (slot) {
       // Possibly an adaptor until now (a revert to a version that exports the old interface itself).
-      const old = { target: slot.target, adaptor: slot.adaptor };
-      slot.target = bt.target;
-      slot.adaptor = false;
-      undo.push(() => {
-        slot.target = old.target;
-        slot.adaptor = old.adaptor;
-      });
+      retarget(slot, bt.target, false, undo);
     } else {
       const created = p.newSlots.get(key) ?? k.symbols.create(key, bt.target, bt.generator);
       k.symbols.adopt(created);
@@ -137,13 +140,7 @@ function switchModule(k: Kernel, p: Prepared, result: TransferResult | null, und
     const adaptor = p.compat.get(key);
     if (adaptor) {
       // The old interface lives on through the new version's adaptor.
-      const old = { target: slot.target, adaptor: slot.adaptor };
-      slot.target = adaptor.target;
-      slot.adaptor = true;
-      undo.push(() => {
-        slot.target = old.target;
-        slot.adaptor = old.adaptor;
-      });
+      retarget(slot, adaptor.target, true, undo);
       continue;
     }
     k.symbols.remove(key);

@@ -217,23 +217,24 @@ function* read(m: M, dev: string, ino: number, off: number, len: number): KGen<U
 }
 
 /**
- * Where a write really starts and what it really writes: writing past the
- * end of a file leaves a hole that must read as zeros, so the zeros are
- * written too, from the old end.
+ * What a write of `bytes` at `offset` really does, or null when it writes
+ * nothing: writing past the end of a file leaves a hole that must read as
+ * zeros, so the zeros are written too, from the old end.
  */
-function withHole(size: number, offset: number, bytes: Uint8Array): { off: number; data: Uint8Array } {
-  if (offset <= size) return { off: offset, data: bytes };
-  const data = new Uint8Array(offset - size + bytes.length);
-  data.set(bytes, offset - size);
-  return { off: size, data };
+function startWrite(m: Ctx<object, object>, dev: string, ino: number, offset: number, bytes: Uint8Array): { node: Inode; off: number; data: Uint8Array; end: number } | null {
+  const node = inode(m as never, dev, ino);
+  if (node.type === 'dir') throw err('EISDIR', `inode ${ino} is a directory`);
+  if (bytes.length === 0) return null;
+  if (offset <= node.size) return { node, off: offset, data: bytes, end: offset + bytes.length };
+  const data = new Uint8Array(offset - node.size + bytes.length);
+  data.set(bytes, offset - node.size);
+  return { node, off: node.size, data, end: node.size + data.length };
 }
 
 function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Array): KGen<number> {
-  const node = inode(m, dev, ino);
-  if (node.type === 'dir') throw err('EISDIR', `inode ${ino} is a directory`);
-  if (bytes.length === 0) return 0;
-  const { off, data } = withHole(node.size, offset, bytes);
-  const end = off + data.length;
+  const w = startWrite(m, dev, ino, offset, bytes);
+  if (!w) return 0;
+  const { node, off, data, end } = w;
   const need = Math.ceil(end / BS);
   const fresh = new Set<number>();
   if (need > node.blocks.length) {
@@ -280,7 +281,7 @@ function* truncateWith<C extends M>(m: C, dev: string, ino: number, size: number
 }
 
 /** Shared with later versions (the same module): what they do not change. */
-export { type Inode, type Imports, type SfsState, type Volume, BS, allocBlocks, freeBlocks, getattr, inode, mountWith, withHole, read, readBlock, truncate, truncateWith, umount, volume, write };
+export { type Inode, type Imports, type SfsState, type Volume, BS, allocBlocks, freeBlocks, getattr, inode, mountWith, startWrite, read, readBlock, truncate, truncateWith, umount, volume, write };
 
 export default defineModule<SfsState>({
   name: 'simplefs',

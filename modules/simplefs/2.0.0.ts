@@ -7,7 +7,7 @@
 // code. Only the I/O paths are new.
 
 import { type Ctx, defineModule, err, type KGen, SECTOR_SIZE } from '../../kernel/module.js';
-import { allocBlocks as allocBlocks10, getattr, inode as inode10, type Inode, truncateWith, umount, withHole } from './1.0.0.js';
+import { allocBlocks as allocBlocks10, getattr, inode as inode10, type Inode, truncateWith, umount, startWrite } from './1.0.0.js';
 import { releaseUnwritten } from './1.1.0.js';
 import v12, { type SfsState } from './1.2.0.js';
 
@@ -60,11 +60,9 @@ function* read(m: M, dev: string, ino: number, off: number, len: number): KGen<U
 }
 
 function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Array): KGen<number> {
-  const node = inode(m, dev, ino);
-  if (node.type === 'dir') throw err('EISDIR', `inode ${ino} is a directory`);
-  if (bytes.length === 0) return 0;
-  const { off, data } = withHole(node.size, offset, bytes);
-  const end = off + data.length;
+  const w = startWrite(m, dev, ino, offset, bytes);
+  if (!w) return 0;
+  const { node, off, data, end } = w;
   const had = node.blocks.length;
   const need = Math.ceil(end / BS);
   if (need > had) {
