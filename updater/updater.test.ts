@@ -163,6 +163,26 @@ describe('one update at a time', () => {
   });
 });
 
+describe('per-task with a thread that never leaves the old code', () => {
+  it('times out naming the thread, switches nobody for good, and leaves every slot as it was', async () => {
+    const { k, u } = await machine(['kmsg@1.0.0', 'blkdev@1.0.0', 'simplefs@1.0.0']);
+    const reader = stuckReader(k);
+    const before = snapshot(k, 'simplefs');
+    let thrown: unknown;
+    try {
+      u.run([await version('simplefs@1.1.0')], { strategy: 'per-task', timeout: 200_000 });
+    } catch (x) {
+      thrown = x;
+    }
+    expect(thrown).toMatchObject({ errno: 'ETIMEDOUT' });
+    expect((thrown as Error).message).toContain(`did not complete its transition within 200000 cycles: thread ${reader.tid} (reader) in simplefs@1.0.0:fs:simplefs.read`);
+    expectUnchanged(k, 'simplefs', before);
+    expect(k.hooks.syscallReturn).toBeNull();
+    k.machine.disks[0]!.release();
+    expect(dec(k.runThread(reader) as Uint8Array)).toBe('the old code finishes this read');
+  });
+});
+
 describe('aborts leave the machine unchanged and running', () => {
   async function broken(change: (d: ModuleDef) => Partial<ModuleDef>): Promise<{ def: ModuleDef; source: string }> {
     const { def } = await version('simplefs@1.2.0');
