@@ -74,8 +74,8 @@ const wallNow = () => Number(process.hrtime.bigint()) / 1000;
 
 export class Updater {
   readonly history: UpdateRecord[] = [];
-  /** Versions each module ran before, newest last: what revert goes back to. */
-  private readonly previous = new Map<string, NewVersion[]>();
+  /** Versions each module ran before, newest last, with the version each update led to: what revert goes back to. */
+  private readonly previous = new Map<string, (NewVersion & { readonly led: string })[]>();
   private running: UpdateRecord | null = null;
   /** Called for every phase event (the CLI prints progress from it). */
   onEvent: ((r: UpdateRecord, e: PhaseEvent) => void) | null = null;
@@ -100,11 +100,12 @@ export class Updater {
 
   /** What `revert NAME` would go back to. */
   revertTarget(name: string): NewVersion {
-    this.k.loader.require(name);
+    const running = this.k.loader.require(name).def.version;
     const prev = this.previous.get(name);
     const back = prev?.[prev.length - 1];
-    if (!back) throw err('EINVAL', `nothing to revert: ${name} has not been updated`, 'history lists the updates');
-    return back;
+    // An entry that did not lead to the running version belongs to an earlier load of the module.
+    if (!back || back.led !== running) throw err('EINVAL', `nothing to revert: ${name} ${running} was not reached by an update`, 'history lists the updates');
+    return { def: back.def, source: back.source };
   }
 
   /** Start an update as a kernel thread; the machine must run for it to progress. */
@@ -163,11 +164,10 @@ export class Updater {
     const group = new Map<string, null>(p.modules.map((m) => [m.name, null]));
     const sources = new Map(p.modules.map((m) => [m.name, this.k.loader.require(m.name).source]));
     try {
-      let w0 = wallNow();
+      const w0 = wallNow();
       const { prepared, adaptors } = this.prepare(p);
       this.k.sched.work(300 * prepared.length);
       this.event(r, 'prepare', 300 * prepared.length, wallNow() - w0, `linked ${p.modules.map((m) => `${m.name} ${m.to}`).join(', ')}`);
-      w0 = wallNow();
       if (p.strategy === 'module') yield* this.quiesceModule(prepared, adaptors, p, r, group, self);
       else if (p.strategy === 'per-task') yield* this.quiesceTask(prepared, adaptors, p, r, self);
       else yield* this.quiesceStop(prepared, adaptors, p, r, group, self);
@@ -175,7 +175,7 @@ export class Updater {
       for (const m of p.modules) {
         const stack = this.previous.get(m.name) ?? [];
         if (r.kind === 'revert') stack.pop();
-        else stack.push({ def: m.oldDef, source: sources.get(m.name)! });
+        else stack.push({ def: m.oldDef, source: sources.get(m.name)!, led: m.to });
         this.previous.set(m.name, stack);
       }
       this.event(r, 'commit', 0, 0, `${r.modules.map((m) => `${m.name} ${m.to}`).join(', ')} running`);
