@@ -290,7 +290,6 @@ export class Updater {
     const w1 = wallNow();
     r.recordsMigrated = records;
     const what = !results.some((x) => x) ? 'code only: nothing to transfer' : `${records} records migrated${lazyTables.length ? `; left to migrate on access: ${lazyTables.join(', ')}` : ''}`;
-    this.event(r, 'transfer', cycles, w1 - w0, what);
     applySwitch(this.k, prepared, results, adaptors);
     // Committed from here on: the lazy steps take effect with the new schemas.
     results.forEach((x, i) => {
@@ -302,8 +301,10 @@ export class Updater {
       }
     });
     const w2 = wallNow();
-    this.event(r, 'switch', 100, w2 - w1, `${this.slotsOf(prepared.map((x) => x.plan.name)).length} slots retargeted`);
+    // The events go out after the pause is measured: a listener (the console) must not lengthen it.
     r.pauseWallUs = w2 - w0;
+    this.event(r, 'transfer', cycles, w1 - w0, what);
+    this.event(r, 'switch', 100, w2 - w1, `${this.slotsOf(prepared.map((x) => x.plan.name)).length} slots retargeted`);
     r.waitCycles = this.k.now - r.startedAt;
     return cycles + 100;
   }
