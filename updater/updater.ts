@@ -275,8 +275,11 @@ export class Updater {
       .join('; ');
   }
 
-  /** Transfer and switch, atomically; returns the simulated cycles they cost. */
-  private transferAndSwitch(prepared: readonly Prepared[], adaptors: readonly NewAdaptor[], r: UpdateRecord): number {
+  /**
+   * Transfer and switch, atomically. Returns the simulated cycles they cost,
+   * and the phase events to emit once the caller's pause is measured.
+   */
+  private transferAndSwitch(prepared: readonly Prepared[], adaptors: readonly NewAdaptor[], r: UpdateRecord): { cycles: number; emit: () => void } {
     const w0 = wallNow();
     const results: (TransferResult | null)[] = prepared.map((x) => {
       if (!needsTransfer(x.plan)) return null;
@@ -301,12 +304,15 @@ export class Updater {
       }
     });
     const w2 = wallNow();
-    // The events go out after the pause is measured: a listener (the console) must not lengthen it.
     r.pauseWallUs = w2 - w0;
-    this.event(r, 'transfer', cycles, w1 - w0, what);
-    this.event(r, 'switch', 100, w2 - w1, `${this.slotsOf(prepared.map((x) => x.plan.name)).length} slots retargeted`);
     r.waitCycles = this.k.now - r.startedAt;
-    return cycles + 100;
+    const slots = this.slotsOf(prepared.map((x) => x.plan.name)).length;
+    // The events go out after the pause is measured: a listener (the console) must not lengthen it.
+    const emit = () => {
+      this.event(r, 'transfer', cycles, w1 - w0, what);
+      this.event(r, 'switch', 100, w2 - w1, `${slots} slots retargeted`);
+    };
+    return { cycles: cycles + 100, emit };
   }
 
   /** K42's hot-swap: FORWARD, then BLOCK until no thread has a frame in the group, then swap. */
@@ -333,7 +339,9 @@ export class Updater {
         yield* sched.sleep(this.tuning.pollCycles);
       }
       this.event(r, 'block', sched.now - t1, 0, `quiescent; ${gate.heldCalls} call(s) held at the gate`);
-      sched.work(this.transferAndSwitch(prepared, adaptors, r));
+      const done = this.transferAndSwitch(prepared, adaptors, r);
+      sched.work(done.cycles);
+      done.emit();
     } finally {
       for (const s of slots) if (s.gate === gate) s.gate = null;
       gate.open();
@@ -381,7 +389,9 @@ export class Updater {
         yield* sched.sleep(this.tuning.pollCycles);
       }
       this.event(r, 'quiesce', sched.now - t0, 0, `${total} thread(s) switched, none waited`);
-      sched.work(this.transferAndSwitch(prepared, adaptors, r));
+      const done = this.transferAndSwitch(prepared, adaptors, r);
+      sched.work(done.cycles);
+      done.emit();
     } finally {
       hooks.syscallReturn = before;
       for (const s of slots) if (s.gate === gate) s.gate = null;
@@ -396,17 +406,22 @@ export class Updater {
     const jitter = this.k.machine.rng.fork(0x5709 + r.id);
     for (let attempt = 1; ; attempt++) {
       const box: { outcome: Outcome } = { outcome: { kind: 'busy', busy: '' } };
-      const w0 = wallNow();
       const t0 = sched.now;
       let stoppedFor = 0;
+      /** Wall time with every CPU stopped: the callback itself. */
+      let stoppedWallUs = 0;
+      let emit = () => {};
       sched.stopMachine(() => {
+        const w0 = wallNow();
         try {
           const busy = this.busyThreads(group, self);
           if (busy.length > 0) {
             box.outcome = { kind: 'busy', busy: this.describeBusy(busy, group) }; // now: their stacks change once the CPUs restart
             stoppedFor = 200;
           } else {
-            stoppedFor = this.transferAndSwitch(prepared, adaptors, r) + 200;
+            const switched = this.transferAndSwitch(prepared, adaptors, r);
+            stoppedFor = switched.cycles + 200;
+            emit = switched.emit;
             box.outcome = { kind: 'done' };
           }
         } catch (e) {
@@ -414,15 +429,17 @@ export class Updater {
           stoppedFor = 200;
         } finally {
           done.wakeOne();
+          stoppedWallUs = wallNow() - w0;
         }
         return stoppedFor;
       });
       yield* done.wait(self, 'stop-machine');
       r.stoppedCycles += stoppedFor;
       const o = box.outcome;
-      this.event(r, 'stop', sched.now - t0, wallNow() - w0, `attempt ${attempt}: ${o.kind === 'busy' ? `busy: ${o.busy}` : o.kind}`);
+      emit();
+      this.event(r, 'stop', sched.now - t0, stoppedWallUs, `attempt ${attempt}: ${o.kind === 'busy' ? `busy: ${o.busy}` : o.kind}`);
       if (o.kind === 'done') {
-        r.pauseWallUs = wallNow() - w0;
+        r.pauseWallUs = stoppedWallUs; // the whole stop: stack check, transfer and switch
         return;
       }
       if (o.kind === 'failed') throw o.error;
