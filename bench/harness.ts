@@ -37,3 +37,14 @@ export function alternate(rounds: number, a: () => number, b: () => number): { a
 export function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
+
+/** Quartiles (25th, 50th, 75th percentile) of a sample. */
+export function quartiles(xs: readonly number[]): [number, number, number] {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => {
+    const i = (s.length - 1) * q;
+    const lo = Math.floor(i);
+    return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (i - lo);
+  };
+  return [at(0.25), at(0.5), at(0.75)];
+}
