@@ -25,19 +25,27 @@ function* blkSubmit(m: M, dev: string, op: DiskOp, sector: number, buf: Uint8Arr
   if (!(buf instanceof Uint8Array) || buf.length !== SECTOR_SIZE) throw err('EINVAL', `blkdev: buffer must be ${SECTOR_SIZE} bytes`);
   while (m.state().inflight >= (m.params.queue_depth as number)) yield* m.k.wait(`${dev}:slot`, 'blkdev queue full');
   m.k.work(200);
-  const id = disk.submit(op, sector, 1, buf);
+  yield* awaitRequest(m, dev, op, disk.submit(op, sector, 1, buf), `sector ${sector}`);
+}
+
+/**
+ * The completion protocol of a submitted request (every version's): count
+ * it in flight, sleep until the interrupt records its status, collect that
+ * status, and fail with EIO if the disk did. `where` names the sectors.
+ */
+function* awaitRequest(m: M, dev: string, op: DiskOp, id: number, where: string): KGen<void> {
   m.commit((s) => {
     s.inflight++;
     if (op === 'read') s.stats.reads++;
     else s.stats.writes++;
   });
-  while (m.state().done[id] === undefined) yield* m.k.wait(`${dev}:req${id}`, `disk I/O (${op} sector ${sector})`);
+  while (m.state().done[id] === undefined) yield* m.k.wait(`${dev}:req${id}`, `disk I/O (${op} ${where})`);
   const status = m.state().done[id];
   m.commit((s) => {
     delete s.done[id];
     if (status === 'EIO') s.stats.errors++;
   });
-  if (status === 'EIO') throw err('EIO', `blkdev: I/O error on ${dev} sector ${sector}`);
+  if (status === 'EIO') throw err('EIO', `blkdev: I/O error on ${dev} ${where}`);
 }
 
 function blkCapacity(m: M, dev: string): number {
@@ -63,6 +71,8 @@ function* submitDisk0(m: M, op: DiskOp, sector: number, buf: Uint8Array): KGen<v
 function capacityDisk0(m: M): number {
   return blkCapacity(m, DEV);
 }
+
+export { awaitRequest };
 
 export default defineModule<BlkState>({
   name: 'blkdev',

@@ -4,7 +4,7 @@
 // free slot only when the queue was full. The state is 1.0's, unchanged.
 
 import { type Ctx, defineModule, type DiskCompletion, type DiskOp, err, type KGen, SECTOR_SIZE } from '../../kernel/module.js';
-import v10, { type BlkState } from './1.0.0.js';
+import v10, { awaitRequest, type BlkState } from './1.0.0.js';
 
 type M = Ctx<BlkState>;
 
@@ -23,18 +23,7 @@ function* blkSubmit(m: M, dev: string, op: DiskOp, sector: number, buf: Uint8Arr
   } catch {
     throw err('EINVAL', `blkdev: sector ${sector} outside 0..${disk.sectors - 1}`);
   }
-  m.commit((s) => {
-    s.inflight++;
-    if (op === 'read') s.stats.reads++;
-    else s.stats.writes++;
-  });
-  while (m.state().done[id] === undefined) yield* m.k.wait(`${dev}:req${id}`, `disk I/O (${op} sector ${sector})`);
-  const status = m.state().done[id];
-  m.commit((s) => {
-    delete s.done[id];
-    if (status === 'EIO') s.stats.errors++;
-  });
-  if (status === 'EIO') throw err('EIO', `blkdev: I/O error on ${dev} sector ${sector}`);
+  yield* awaitRequest(m, dev, op, id, `sector ${sector}`);
 }
 
 function diskInterrupt(m: M, _line: number, c: DiskCompletion): void {
@@ -50,6 +39,8 @@ function diskInterrupt(m: M, _line: number, c: DiskCompletion): void {
 function* submitDisk0(m: M, op: DiskOp, sector: number, buf: Uint8Array): KGen<void> {
   yield* blkSubmit(m, DEV, op, sector, buf);
 }
+
+export { diskInterrupt };
 
 export default defineModule<BlkState>({
   ...v10,

@@ -7,8 +7,9 @@
 // view that `compat['blkdev:disk0@1']` provides. The state is 1.x's: a
 // request is a request, whatever its length.
 
-import { type Ctx, defineModule, type DiskCompletion, type DiskOp, err, type KGen, SECTOR_SIZE } from '../../kernel/module.js';
-import v10, { type BlkState } from './1.0.0.js';
+import { type Ctx, defineModule, type DiskOp, err, type KGen, SECTOR_SIZE } from '../../kernel/module.js';
+import v10, { awaitRequest, type BlkState } from './1.0.0.js';
+import { diskInterrupt } from './1.1.0.js';
 
 type M = Ctx<BlkState>;
 
@@ -25,34 +26,12 @@ function* blkSubmit(m: M, dev: string, op: DiskOp, sector: number, count: number
   if (!(buf instanceof Uint8Array) || buf.length !== count * SECTOR_SIZE) throw err('EINVAL', `blkdev: buffer must be ${count} x ${SECTOR_SIZE} bytes`);
   while (m.state().inflight >= (m.params.queue_depth as number)) yield* m.k.wait(`${dev}:slot`, 'blkdev queue full');
   m.k.work(120 + 10 * count);
-  const id = disk.submit(op, sector, count, buf);
-  m.commit((s) => {
-    s.inflight++;
-    if (op === 'read') s.stats.reads++;
-    else s.stats.writes++;
-  });
-  while (m.state().done[id] === undefined) yield* m.k.wait(`${dev}:req${id}`, `disk I/O (${op} sectors ${sector}+${count})`);
-  const status = m.state().done[id];
-  m.commit((s) => {
-    delete s.done[id];
-    if (status === 'EIO') s.stats.errors++;
-  });
-  if (status === 'EIO') throw err('EIO', `blkdev: I/O error on ${dev} sectors ${sector}+${count}`);
+  yield* awaitRequest(m, dev, op, disk.submit(op, sector, count, buf), `sectors ${sector}+${count}`);
 }
 
 /** blk_submit@1 in terms of @2: one sector. */
 function* blkSubmitV1(m: M, dev: string, op: DiskOp, sector: number, buf: Uint8Array): KGen<void> {
   yield* blkSubmit(m, dev, op, sector, 1, buf);
-}
-
-function diskInterrupt(m: M, _line: number, c: DiskCompletion): void {
-  const wasFull = m.state().inflight >= (m.params.queue_depth as number);
-  m.commit((s) => {
-    s.done[c.id] = c.status;
-    s.inflight--;
-  });
-  m.k.wakeOne(`${DEV}:req${c.id}`);
-  if (wasFull) m.k.wakeOne(`${DEV}:slot`);
 }
 
 function* submitDisk0(m: M, op: DiskOp, sector: number, count: number, buf: Uint8Array): KGen<void> {

@@ -39,16 +39,27 @@ function readRecord(m: M, from: number): LogRecord | undefined {
   return rec ? { seq: rec.seq, text: rec.text } : undefined;
 }
 
-function devWrite(m: M, data: Uint8Array): number {
-  for (const line of new TextDecoder().decode(data).split('\n')) if (line.length > 0) append(m, line);
-  return data.length;
+/**
+ * The /dev/kmsg operations over a version's record functions (every version
+ * keeps this interface: append a line, read the record at or after a
+ * sequence number as text). A write appends one record per line; a read
+ * returns one record, and the file position is the next sequence number.
+ */
+function chrdevOps<C>(appendLine: (m: C, text: string) => number, readText: (m: C, from: number) => { seq: number; text: string } | undefined) {
+  return {
+    write(m: C, data: Uint8Array): number {
+      for (const line of new TextDecoder().decode(data).split('\n')) if (line.length > 0) appendLine(m, line);
+      return data.length;
+    },
+    read(m: C, pos: number, len: number): { data: Uint8Array; pos: number } {
+      const rec = readText(m, pos);
+      if (!rec) return { data: new Uint8Array(0), pos };
+      return { data: new TextEncoder().encode(`${rec.text}\n`).subarray(0, Math.max(len, 0)), pos: rec.seq + 1 };
+    },
+  };
 }
 
-function devRead(m: M, pos: number, len: number): { data: Uint8Array; pos: number } {
-  const rec = readRecord(m, pos);
-  if (!rec) return { data: new Uint8Array(0), pos };
-  return { data: new TextEncoder().encode(`${rec.text}\n`).subarray(0, Math.max(len, 0)), pos: rec.seq + 1 };
-}
+export { chrdevOps };
 
 export default defineModule<KmsgState>({
   name: 'kmsg',
@@ -62,5 +73,5 @@ export default defineModule<KmsgState>({
     kmsg_append: { version: 1, fn: append },
     kmsg_read: { version: 1, fn: readRecord },
   },
-  ops: { 'chrdev:kmsg': { read: devRead, write: devWrite } },
+  ops: { 'chrdev:kmsg': chrdevOps(append, readRecord) },
 });

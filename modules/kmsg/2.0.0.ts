@@ -6,6 +6,7 @@
 // was written to /dev/kmsg without a time stamp keeps `time: null`.
 
 import { type Ctx, defineModule } from '../../kernel/module.js';
+import { chrdevOps } from './1.0.0.js';
 
 interface KmsgState {
   readonly next: number;
@@ -54,16 +55,6 @@ function readRecord(m: M, from: number): { seq: number; text: string } | undefin
   return rec ? { seq: rec.seq, text: render(rec.time, rec.msg) } : undefined;
 }
 
-function devWrite(m: M, data: Uint8Array): number {
-  for (const line of new TextDecoder().decode(data).split('\n')) if (line.length > 0) append(m, line);
-  return data.length;
-}
-
-function devRead(m: M, pos: number, len: number): { data: Uint8Array; pos: number } {
-  const rec = readRecord(m, pos);
-  if (!rec) return { data: new Uint8Array(0), pos };
-  return { data: new TextEncoder().encode(`${rec.text}\n`).subarray(0, Math.max(len, 0)), pos: rec.seq + 1 };
-}
 
 export default defineModule<KmsgState>({
   name: 'kmsg',
@@ -77,7 +68,7 @@ export default defineModule<KmsgState>({
     kmsg_append: { version: 1, fn: append },
     kmsg_read: { version: 1, fn: readRecord },
   },
-  ops: { 'chrdev:kmsg': { read: devRead, write: devWrite } },
+  ops: { 'chrdev:kmsg': chrdevOps(append, readRecord) },
   upgrade: {
     from: ['1.0.0'],
     instance: { log: (old: { seq: number; text: string }): LogRecord => ({ seq: old.seq, ...parse(old.text) }) },
