@@ -84,7 +84,7 @@ const lsmod = define({
     const rows = s.k.loader.list().map((m) => [
       m.name,
       m.def.version,
-      [...m.holders].sort().join(',') || '-',
+      s.k.loader.holdersOf(m.name).join(',') || '-',
       m.pins,
       [...m.imports].filter(([, slot]) => slot.adaptor).map(([key]) => key).join(',') || '-',
       m.source,
@@ -128,7 +128,7 @@ const modinfo = define({
       const behind = s.updater.lazy.behind(d.name, t);
       s.print(`records:     ${t} (schema ${v}, ${s.k.store.table(d.name, t).size} records${behind ? `, ${behind} not yet migrated` : ''})`);
     }
-    s.print(`used by:     ${[...mod.holders].sort().join(', ') || '-'}`);
+    s.print(`used by:     ${s.k.loader.holdersOf(mod.name).join(', ') || '-'}`);
     s.print(`pins:        ${mod.pins}`);
   },
 });

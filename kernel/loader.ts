@@ -39,8 +39,6 @@ export interface LoadedModule {
   readonly opsTables: string[];
   /** What each import (`name@N`) is bound to. */
   readonly imports: Map<string, Slot>;
-  /** Modules that import from this one. */
-  readonly holders: Set<string>;
   /** Mounts and open files that use this module's ops. */
   pins: number;
   readonly loadedAt: number;
@@ -117,7 +115,6 @@ export class Loader {
         exports: new Map(),
         opsTables: [],
         imports,
-        holders: new Set(),
         pins: 0,
         loadedAt: this.env.sched.now,
       };
@@ -141,10 +138,6 @@ export class Loader {
           this.env.ops.setView(table, version, adaptors);
         }
       }
-      for (const slot of new Set(imports.values())) this.modules.get(slot.target.module)?.holders.add(def.name);
-      undo.push(() => {
-        for (const slot of imports.values()) this.modules.get(slot.target.module)?.holders.delete(def.name);
-      });
 
       if (def.init) {
         try {
@@ -167,8 +160,8 @@ export class Loader {
 
   rmmod(name: string): void {
     const mod = this.require(name);
-    if (mod.holders.size > 0) {
-      const users = [...mod.holders].sort();
+    const users = this.holdersOf(name);
+    if (users.length > 0) {
       throw err('EBUSY', `module ${name} is in use by ${users.join(', ')}`, `rmmod ${users.join(', ')} first`);
     }
     if (mod.pins > 0) {
@@ -185,7 +178,6 @@ export class Loader {
     }
     for (const key of mod.opsTables) this.unregisterOps(key);
     for (const key of mod.exports.keys()) this.env.symbols.remove(key);
-    for (const slot of mod.imports.values()) this.modules.get(slot.target.module)?.holders.delete(name);
     this.env.store.remove(name);
     this.modules.delete(name);
     this.env.printk(`${name}: unloaded`);
@@ -241,6 +233,14 @@ export class Loader {
     return undefined;
   }
 
+  /** Loaded modules that import something `name` exports (its users), sorted. */
+  holdersOf(name: string): string[] {
+    return this.list()
+      .filter((m) => m.name !== name && [...m.imports.values()].some((slot) => slot.target.module === name))
+      .map((m) => m.name)
+      .sort();
+  }
+
   /** Modules that import `slot`. */
   importersOf(slot: Slot): string[] {
     return this.list().filter((m) => [...m.imports.values()].includes(slot)).map((m) => m.name);
@@ -285,18 +285,14 @@ export class Loader {
   }
 
   /**
-   * Make `def` the running version of a loaded module: its record, its
-   * context, the modules it holds. The caller (the updater) has already
-   * retargeted the slots; this only keeps the books.
+   * Make `def` the running version of a loaded module: its definition,
+   * context, imports, source and parameters. The caller (the updater) has
+   * already retargeted the slots; this only keeps the books.
    */
   install(name: string, def: ModuleDef, ctx: ModuleContext, imports: Map<string, Slot>, source: string, params: Readonly<Record<string, ParamValue>>): void {
     const mod = this.require(name);
-    for (const slot of mod.imports.values()) this.modules.get(slot.target.module)?.holders.delete(name);
     mod.imports.clear();
-    for (const [k, slot] of imports) {
-      mod.imports.set(k, slot);
-      if (slot.target.module !== name) this.modules.get(slot.target.module)?.holders.add(name);
-    }
+    for (const [k, slot] of imports) mod.imports.set(k, slot);
     mod.def = def;
     mod.ctx = ctx;
     mod.source = source;
