@@ -11,10 +11,11 @@
 //   interface (plain functions, so that only the call path is measured).
 
 import { bootKernel } from '../kernel/kernel.js';
-import { bootWithModules, runProgram } from '../kernel/boot.js';
+import { bootWithModules } from '../kernel/boot.js';
+import { runProgram } from '../exec/executive.js';
 import { loadModuleDef } from '../kernel/catalog.js';
 import type { ModuleImage, Rec } from '../kernel/store.js';
-import type { Sys } from '../kernel/syscalls.js';
+import type { Sys } from '../exec/abi.js';
 import { Updater } from '../updater/updater.js';
 import { fmt, median, timeMs } from './harness.js';
 

@@ -10,9 +10,10 @@
 //   went through updates against one booted directly with the same versions,
 //   alternated in one run. Target: the same within noise.
 
-import { bootWithModules, runProgram } from '../kernel/boot.js';
+import { bootWithModules } from '../kernel/boot.js';
+import { runProgram } from '../exec/executive.js';
 import { loadModuleDef } from '../kernel/catalog.js';
-import type { Sys } from '../kernel/syscalls.js';
+import type { Sys } from '../exec/abi.js';
 import type { Strategy } from '../updater/plan.js';
 import { Updater } from '../updater/updater.js';
 import { Workload } from '../user/workload.js';

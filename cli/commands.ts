@@ -5,7 +5,7 @@
 
 import { IRQ_DISK0, IRQ_TIMER } from '../hw/machine.js';
 import { catalog, catalogDefs, loadModuleDef } from '../kernel/catalog.js';
-import { err } from '../kernel/errno.js';
+import { err } from '../exec/errno.js';
 import { describePlan, STRATEGIES, type Strategy, type UpdateOptions } from '../updater/plan.js';
 import type { UpdateRecord } from '../updater/updater.js';
 import { Workload } from '../user/workload.js';

@@ -5,10 +5,10 @@
 // (the workload included) keeps running.
 
 import type { MachineConfig } from '../hw/machine.js';
-import { err } from '../kernel/errno.js';
+import { err } from '../exec/errno.js';
 import { bootKernel, type Kernel } from '../kernel/kernel.js';
-import type { Sys } from '../kernel/syscalls.js';
-import type { KGen } from '../kernel/thread.js';
+import type { Sys } from '../exec/abi.js';
+import type { KGen } from '../exec/thread.js';
 import { Updater } from '../updater/updater.js';
 import type { Workload } from '../user/workload.js';
 import { COMMANDS, type Command } from './commands.js';

@@ -8,11 +8,12 @@
 // any operation failed or any byte was lost.
 
 import type { MachineConfig } from '../hw/machine.js';
-import { bootWithModules, runProgram } from '../kernel/boot.js';
+import { bootWithModules } from '../kernel/boot.js';
+import { runProgram } from '../exec/executive.js';
 import { catalogDefs, loadModuleDef } from '../kernel/catalog.js';
 import { describeError } from './format.js';
 import type { Kernel } from '../kernel/kernel.js';
-import type { Sys } from '../kernel/syscalls.js';
+import type { Sys } from '../exec/abi.js';
 import type { Strategy } from '../updater/plan.js';
 import { type UpdateRecord, Updater } from '../updater/updater.js';
 import { Workload } from '../user/workload.js';

@@ -1,7 +1,7 @@
 // Text helpers for the console: aligned tables, number parsing with units,
 // and the one-line rendering of errors.
 
-import { err, isKernelError } from '../kernel/errno.js';
+import { err, isKernelError } from '../exec/errno.js';
 
 /** Columns aligned to the widest cell; the last column is not padded. */
 export function table(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string[] {

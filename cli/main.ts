@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { err } from '../kernel/errno.js';
+import { err } from '../exec/errno.js';
 import { ConsoleSession } from './console.js';
 import { demo } from './demo.js';
 import { describeError } from './format.js';

@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSy
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { err } from './errno.js';
+import { err } from '../exec/errno.js';
 import { compareSemver, parseSemver, validateModuleDef } from './moddef.js';
 import type { ModuleDef } from './module.js';
 

@@ -2,9 +2,10 @@
 // file syscalls from user threads through the stubs down to the disk.
 
 import { describe, expect, it } from 'vitest';
-import { bootWithModules, DEFAULT_MODULES, runProgram } from './boot.js';
-import type { Sys } from './syscalls.js';
-import { O_CREAT, O_RDWR } from './vfs.js';
+import { bootWithModules, DEFAULT_MODULES } from './boot.js';
+import { runProgram } from '../exec/executive.js';
+import type { Sys } from '../exec/abi.js';
+import { O_CREAT, O_RDWR } from '../exec/abi.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);

@@ -8,11 +8,11 @@
 // imports from the module, while it is pinned (mounts, open files), or while
 // a thread is executing inside it.
 
-import { err, isKernelError, KernelError } from './errno.js';
+import { err, isKernelError, KernelError } from '../exec/errno.js';
 import { exportCompat, type KernelServices, type ModuleContext, type ModuleDef, type ParamValue, tableCompat } from './module.js';
 import { parseParams, validateModuleDef } from './moddef.js';
 import { type OpsKind, type OpsRegistry, type OpsTable, opsKey, parseOpsKey } from './ops.js';
-import type { Scheduler } from './sched.js';
+import type { Scheduler } from '../exec/sched.js';
 import { RecordTable, type StateStore } from './store.js';
 import { type AnyFn, isGeneratorFunction, makeTarget, type Slot, symbolKey, type SymbolTable, type Target } from './symbols.js';
 

@@ -2,7 +2,7 @@
 // it, so a malformed module is refused with EINVAL/ENOEXEC and a message
 // naming what is wrong, instead of failing half-way through loading.
 
-import { err } from './errno.js';
+import { err } from '../exec/errno.js';
 import type { ModuleDef, ParamValue } from './module.js';
 import { parseOpsKey } from './ops.js';
 import { isGeneratorFunction } from './symbols.js';

@@ -13,12 +13,12 @@ import type { Draft } from 'immer';
 import type { Disk } from '../hw/disk.js';
 import type { RecordTable } from './store.js';
 import type { AnyFn } from './symbols.js';
-import type { KGen } from './thread.js';
+import type { KGen } from '../exec/thread.js';
 
 export type { Draft } from 'immer';
 export { SECTOR_SIZE, type DiskOp, type DiskCompletion } from '../hw/disk.js';
-export { KernelError, err, type Errno } from './errno.js';
-export type { KGen } from './thread.js';
+export { KernelError, err, type Errno } from '../exec/errno.js';
+export type { KGen } from '../exec/thread.js';
 export type { Rec } from './store.js';
 export type { AnyFn } from './symbols.js';
 

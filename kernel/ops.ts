@@ -3,9 +3,9 @@
 // The kernel stores stubs, never raw functions, so every entry can be
 // redirected by retargeting its slot.
 
-import { err } from './errno.js';
+import { err } from '../exec/errno.js';
 import type { AnyFn, Slot, SymbolTable } from './symbols.js';
-import type { KGen } from './thread.js';
+import type { KGen } from '../exec/thread.js';
 
 export const OPS_KINDS = ['fs', 'blkdev', 'chrdev', 'irq', 'syscall'] as const;
 export type OpsKind = (typeof OPS_KINDS)[number];

@@ -5,9 +5,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../hw/machine.js';
-import { Scheduler } from './sched.js';
+import { Scheduler } from '../exec/sched.js';
 import { type Gate, makeTarget, type Slot, SymbolTable, type Target } from './symbols.js';
-import { BLOCK, type KGen, type Thread, WaitQueue } from './thread.js';
+import { BLOCK, type KGen, type Thread, WaitQueue } from '../exec/thread.js';
 
 function world(binding: 'stubs' | 'direct' = 'stubs') {
   const m = new Machine({ seed: 1, cpus: 1 });

@@ -12,8 +12,8 @@
 //
 // Direct binding (no stubs) exists only to measure what the stubs cost.
 
-import type { Scheduler } from './sched.js';
-import type { Frame, KGen, Thread } from './thread.js';
+import type { Scheduler } from '../exec/sched.js';
+import type { Frame, KGen, Thread } from '../exec/thread.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyFn = (...args: any[]) => any;

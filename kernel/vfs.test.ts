@@ -1,11 +1,12 @@
 // File syscalls and their errno semantics, through simplefs.
 
 import { describe, expect, it } from 'vitest';
-import { bootWithModules, DEFAULT_MODULES, runProgram } from './boot.js';
-import type { Errno } from './errno.js';
-import type { Sys } from './syscalls.js';
-import type { KGen } from './thread.js';
-import { O_APPEND, O_CREAT, O_RDONLY, O_WRONLY, SEEK_END } from './vfs.js';
+import { bootWithModules, DEFAULT_MODULES } from './boot.js';
+import { runProgram } from '../exec/executive.js';
+import type { Errno } from '../exec/errno.js';
+import type { Sys } from '../exec/abi.js';
+import type { KGen } from '../exec/thread.js';
+import { O_APPEND, O_CREAT, O_RDONLY, O_WRONLY, SEEK_END } from '../exec/abi.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 

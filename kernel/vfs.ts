@@ -21,40 +21,13 @@
 // written for, which a module that changed an operation's signature provides
 // in its compat.
 
-import { err, isKernelError } from './errno.js';
+import { err, isKernelError } from '../exec/errno.js';
 import type { Loader } from './loader.js';
 import { SECTOR_SIZE as SECTOR } from '../hw/disk.js';
 import { callOp, callOpPlain, type OpsRegistry, type OpsTable, requireVersion } from './ops.js';
-import type { Scheduler } from './sched.js';
-import type { KGen, Thread } from './thread.js';
-
-export const O_RDONLY = 0;
-export const O_WRONLY = 1;
-export const O_RDWR = 2;
-export const O_CREAT = 0o100;
-export const O_TRUNC = 0o1000;
-export const O_APPEND = 0o2000;
-export const SEEK_SET = 0;
-export const SEEK_CUR = 1;
-export const SEEK_END = 2;
-const NAME_MAX = 255;
-const FIRST_FD = 3;
-
-export interface Attr {
-  readonly ino: number;
-  readonly type: 'file' | 'dir' | 'chr' | 'blk';
-  readonly size: number;
-  readonly nlink: number;
-  /** Cycles of the last change of the data, where the filesystem keeps it. */
-  readonly mtime?: number;
-}
-
-export interface StatFs {
-  readonly blockSize: number;
-  readonly blocks: number;
-  readonly free: number;
-  readonly files: number;
-}
+import type { Scheduler } from '../exec/sched.js';
+import type { KGen, Thread } from '../exec/thread.js';
+import { type Attr, FIRST_FD, joinPath as join, O_APPEND, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET, splitPath, type StatFs } from '../exec/abi.js';
 
 /** The fs interface version each operation first appeared in (the kernel's callers are written against these). */
 const FS_OP_VERSION: Readonly<Record<string, number>> = { statfs: 2 };
@@ -83,23 +56,6 @@ interface OpenFile {
   offset: number;
   /** The module pinned while this file is open. */
   readonly owner: string | null;
-}
-
-/** Split an absolute path into components, resolving `.` and `..`. */
-export function splitPath(path: string): string[] {
-  if (typeof path !== 'string' || !path.startsWith('/')) throw err('EINVAL', `path '${String(path)}' is not absolute`, 'paths start with /');
-  const out: string[] = [];
-  for (const c of path.split('/')) {
-    if (c === '' || c === '.') continue;
-    if (c === '..') out.pop();
-    else if (c.length > NAME_MAX) throw err('ENAMETOOLONG', `path component of ${c.length} characters (at most ${NAME_MAX})`);
-    else out.push(c);
-  }
-  return out;
-}
-
-function join(parts: readonly string[]): string {
-  return '/' + parts.join('/');
 }
 
 export class Vfs {

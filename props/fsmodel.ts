@@ -4,10 +4,10 @@
 // knows nothing of blocks, inodes, modules or updates.
 
 import { derivedBytes } from '../hw/rng.js';
-import type { Errno } from '../kernel/errno.js';
-import type { Sys } from '../kernel/syscalls.js';
-import type { KGen } from '../kernel/thread.js';
-import { O_CREAT, O_WRONLY } from '../kernel/vfs.js';
+import type { Errno } from '../exec/errno.js';
+import type { Sys } from '../exec/abi.js';
+import type { KGen } from '../exec/thread.js';
+import { O_CREAT, O_WRONLY } from '../exec/abi.js';
 
 export type FsOp =
   | { readonly op: 'create'; readonly path: string }

@@ -1,10 +1,11 @@
 // Running per-thread operation sequences on a machine and through the model:
 // the two sides every filesystem property compares.
 
-import { bootWithModules, runProgram } from '../kernel/boot.js';
+import { bootWithModules } from '../kernel/boot.js';
+import { runProgram } from '../exec/executive.js';
 import type { Kernel } from '../kernel/kernel.js';
-import type { Sys } from '../kernel/syscalls.js';
-import type { KGen, Thread } from '../kernel/thread.js';
+import type { Sys } from '../exec/abi.js';
+import type { KGen, Thread } from '../exec/thread.js';
 import { applyToKernel, type FsOp, FsModel } from './fsmodel.js';
 
 /** Boot with `modules`, mount simplefs on /mnt and make one directory per thread. */

@@ -14,9 +14,9 @@
 // Concurrency rule: gates are consulted inside a thread's step, so they need
 // no locking; only `admit` may block, and only in ModuleGate's BLOCK phase.
 
-import type { Scheduler } from '../kernel/sched.js';
+import type { Scheduler } from '../exec/sched.js';
 import type { Gate, Slot, Target } from '../kernel/symbols.js';
-import type { Frame, KGen, Thread, WaitQueue } from '../kernel/thread.js';
+import type { Frame, KGen, Thread, WaitQueue } from '../exec/thread.js';
 
 /** Does any frame belong to one of `modules` (at `version` when given)? */
 export function hasFrameIn(frames: readonly Frame[], modules: ReadonlyMap<string, string | null>): Frame | undefined {

@@ -4,11 +4,12 @@
 // were migrated; a transfer that fails on records still aborts the update.
 
 import { describe, expect, it } from 'vitest';
-import { bootWithModules, runProgram } from '../kernel/boot.js';
+import { bootWithModules } from '../kernel/boot.js';
+import { runProgram } from '../exec/executive.js';
 import { loadModuleDef } from '../kernel/catalog.js';
 import type { Kernel } from '../kernel/kernel.js';
-import type { Sys } from '../kernel/syscalls.js';
-import type { Attr } from '../kernel/vfs.js';
+import type { Sys } from '../exec/abi.js';
+import type { Attr } from '../exec/abi.js';
 import { Updater } from './updater.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);

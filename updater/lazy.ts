@@ -7,11 +7,11 @@
 // background sweep may migrate the rest over time.
 
 import { freeze } from 'immer';
-import { err } from '../kernel/errno.js';
+import { err } from '../exec/errno.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { PTable } from '../kernel/ptable.js';
 import type { Rec } from '../kernel/store.js';
-import type { KGen } from '../kernel/thread.js';
+import type { KGen } from '../exec/thread.js';
 import { checkPlainData } from './transfer.js';
 
 /** One schema step of one table: records at `from` become records at `to` through `fn`. */

@@ -5,11 +5,12 @@
 
 import { describe, expect, it } from 'vitest';
 import { SECTOR_SIZE } from '../hw/disk.js';
-import { bootWithModules, runProgram } from '../kernel/boot.js';
+import { bootWithModules } from '../kernel/boot.js';
+import { runProgram } from '../exec/executive.js';
 import { loadModuleDef } from '../kernel/catalog.js';
 import type { Kernel } from '../kernel/kernel.js';
-import type { Sys } from '../kernel/syscalls.js';
-import { O_RDWR } from '../kernel/vfs.js';
+import type { Sys } from '../exec/abi.js';
+import { O_RDWR } from '../exec/abi.js';
 import { Updater } from './updater.js';
 
 /** Write `fill` into sectors 100..101 of /dev/disk0 and read them back, through syscalls. */

@@ -3,7 +3,7 @@
 // and what to do) anything that cannot be done live. Nothing is changed here:
 // `update --dry-run` prints a plan and stops.
 
-import { err } from '../kernel/errno.js';
+import { err } from '../exec/errno.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { LoadedModule } from '../kernel/loader.js';
 import { compareSemver } from '../kernel/moddef.js';

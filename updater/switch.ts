@@ -3,7 +3,7 @@
 // half-switched group. Every change is logged with its inverse; if any step
 // fails, the log is replayed backwards and the machine is exactly as before.
 
-import { err } from '../kernel/errno.js';
+import { err } from '../exec/errno.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { type BuiltTarget, viewSlotKey } from '../kernel/loader.js';
 import type { ModuleContext } from '../kernel/module.js';

@@ -5,7 +5,7 @@
 // it must be plain data, and the version's own `check` must accept it.
 
 import { freeze } from 'immer';
-import { err } from '../kernel/errno.js';
+import { err } from '../exec/errno.js';
 import { PTable } from '../kernel/ptable.js';
 import type { ModuleImage, Rec } from '../kernel/store.js';
 import type { LazyMigrations, LazyStep } from './lazy.js';

@@ -5,11 +5,12 @@
 // update then revert gives back an equal state; bad requests change nothing.
 
 import { describe, expect, it } from 'vitest';
-import { bootWithModules, runProgram } from '../kernel/boot.js';
+import { bootWithModules } from '../kernel/boot.js';
+import { runProgram } from '../exec/executive.js';
 import { loadModuleDef } from '../kernel/catalog.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { ModuleDef } from '../kernel/module.js';
-import type { Sys } from '../kernel/syscalls.js';
+import type { Sys } from '../exec/abi.js';
 import type { Target } from '../kernel/symbols.js';
 import { Workload } from '../user/workload.js';
 import type { Strategy } from './plan.js';

@@ -11,12 +11,12 @@
 // Every phase is a trace event with its duration in simulated cycles and in
 // wall time; `history` lists them.
 
-import { err, isKernelError, KernelError } from '../kernel/errno.js';
+import { err, isKernelError, KernelError } from '../exec/errno.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { buildTargets, viewSlotKey } from '../kernel/loader.js';
 import { exportCompat, type ParamValue } from '../kernel/module.js';
 import { isGeneratorFunction, makeTarget, type Slot, type Target } from '../kernel/symbols.js';
-import type { KGen, Thread } from '../kernel/thread.js';
+import type { KGen, Thread } from '../exec/thread.js';
 import { hasFrameIn, ModuleGate, TransitionGate } from './gates.js';
 import { LazyMigrations } from './lazy.js';
 import { describePlan, needsTransfer, type NewVersion, type Plan, plan, type Strategy, type UpdateOptions } from './plan.js';

@@ -2,8 +2,9 @@
 // CPUs with no failed operation, and every byte verified afterwards.
 
 import { describe, expect, it } from 'vitest';
-import { bootWithModules, DEFAULT_MODULES, runProgram } from '../kernel/boot.js';
-import type { Sys } from '../kernel/syscalls.js';
+import { bootWithModules, DEFAULT_MODULES } from '../kernel/boot.js';
+import { runProgram } from '../exec/executive.js';
+import type { Sys } from '../exec/abi.js';
 import { Workload } from './workload.js';
 
 async function mountedKernel(seed: number) {

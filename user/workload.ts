@@ -10,11 +10,11 @@
 // through `Sys`. Its record of expected contents is the checker's memory.
 
 import { derivedBytes, Rng } from '../hw/rng.js';
-import { isKernelError } from '../kernel/errno.js';
+import { isKernelError } from '../exec/errno.js';
 import type { Kernel } from '../kernel/kernel.js';
-import type { Sys } from '../kernel/syscalls.js';
-import type { KGen, Thread } from '../kernel/thread.js';
-import { O_CREAT, O_WRONLY } from '../kernel/vfs.js';
+import type { Sys } from '../exec/abi.js';
+import type { KGen, Thread } from '../exec/thread.js';
+import { O_CREAT, O_WRONLY } from '../exec/abi.js';
 
 export interface WorkloadConfig {
   readonly threads: number;

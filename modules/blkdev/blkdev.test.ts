@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { bootWithModules } from '../../kernel/boot.js';
 import { loadModuleDef } from '../../kernel/catalog.js';
 import { bootKernel } from '../../kernel/kernel.js';
-import type { KGen } from '../../kernel/thread.js';
+import type { KGen } from '../../exec/thread.js';
 
 type Submit = (dev: string, op: 'read' | 'write', sector: number, buf: Uint8Array) => KGen<void>;
 

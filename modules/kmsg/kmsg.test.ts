@@ -2,10 +2,10 @@
 // each, and the kernel's boot buffer is replayed when kmsg loads.
 
 import { describe, expect, it } from 'vitest';
-import { runProgram } from '../../kernel/boot.js';
+import { runProgram } from '../../exec/executive.js';
 import { loadModuleDef } from '../../kernel/catalog.js';
 import { bootKernel } from '../../kernel/kernel.js';
-import type { Sys } from '../../kernel/syscalls.js';
+import type { Sys } from '../../exec/abi.js';
 
 describe('kmsg', () => {
   it('replays the boot buffer, keeps the newest records, and reads one record per read', async () => {

@@ -1,12 +1,59 @@
-// The syscall table and the user side of it. The table is a function table
-// like any other (xv6's `syscalls[]`): the kernel registers it as
-// `syscall:core`, one slot per syscall, so syscalls go through stubs too.
-// User threads enter the kernel only through `Sys`, whose every method is a
-// syscall; the return from a syscall is a preemption point and a moment when
-// the thread holds no kernel frames.
+// The system-call ABI both kernels offer (the procedural one in kernel/ and
+// the object twin in oo/), like Linux's uapi headers: the syscall names and
+// flags, the shapes of what they return, path syntax, and `Sys`, the user
+// side. User threads enter a kernel only through `Sys`, whose every method
+// is a syscall; the return from a syscall is a preemption point and a moment
+// when the thread holds no kernel frames. The same user program (the
+// workload, a property test) runs unchanged on either kernel.
 
-import type { Attr, StatFs } from './vfs.js';
+import { err } from './errno.js';
 import type { KGen } from './thread.js';
+
+export const O_RDONLY = 0;
+export const O_WRONLY = 1;
+export const O_RDWR = 2;
+export const O_CREAT = 0o100;
+export const O_TRUNC = 0o1000;
+export const O_APPEND = 0o2000;
+export const SEEK_SET = 0;
+export const SEEK_CUR = 1;
+export const SEEK_END = 2;
+export const NAME_MAX = 255;
+/** The first file descriptor open returns. */
+export const FIRST_FD = 3;
+
+export interface Attr {
+  readonly ino: number;
+  readonly type: 'file' | 'dir' | 'chr' | 'blk';
+  readonly size: number;
+  readonly nlink: number;
+  /** Cycles of the last change of the data, where the filesystem keeps it. */
+  readonly mtime?: number;
+}
+
+export interface StatFs {
+  readonly blockSize: number;
+  readonly blocks: number;
+  readonly free: number;
+  readonly files: number;
+}
+
+/** Split an absolute path into components, resolving `.` and `..`. */
+export function splitPath(path: string): string[] {
+  if (typeof path !== 'string' || !path.startsWith('/')) throw err('EINVAL', `path '${String(path)}' is not absolute`, 'paths start with /');
+  const out: string[] = [];
+  for (const c of path.split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') out.pop();
+    else if (c.length > NAME_MAX) throw err('ENAMETOOLONG', `path component of ${c.length} characters (at most ${NAME_MAX})`);
+    else out.push(c);
+  }
+  return out;
+}
+
+export function joinPath(parts: readonly string[]): string {
+  return '/' + parts.join('/');
+}
 
 export const SYSCALLS = [
   'mount', 'umount', 'open', 'close', 'read', 'write', 'lseek', 'stat', 'mkdir', 'unlink', 'rmdir', 'readdir', 'statfs',

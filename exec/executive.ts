@@ -1,0 +1,138 @@
+// What every kernel on the machine shares, whichever way it is built: the
+// scheduler on the Machine, the syscall entry and return path (its cost, its
+// counters, the preemption point at return, and the rule that a non-errno
+// failure inside the kernel is an oops and an EIO), user-space computation,
+// and spawning and running threads. The procedural kernel (kernel/) and the
+// object twin (oo/) both extend it, so `livemod compare` measures their
+// indirections and update protocols, not two different schedulers.
+
+import type { Machine } from '../hw/machine.js';
+import { SYSCALL_ENTRY_CYCLES, type SyscallEntry, type SyscallName, Sys } from './abi.js';
+import { err, isKernelError } from './errno.js';
+import { Scheduler } from './sched.js';
+import { type KGen, PREEMPT, type Thread } from './thread.js';
+
+/** Longest step of user-space computation, in cycles. */
+const USER_SLICE = 2_000;
+
+export interface ExecutiveHooks {
+  /** A thread returned from a syscall (it holds no kernel frames now). */
+  syscallReturn: ((t: Thread) => void) | null;
+  /** A thread entered a syscall (the object twin's thread generations count it). */
+  syscallEnter: ((t: Thread) => void) | null;
+}
+
+/** The implementation of one syscall in a kernel: a generator over the syscall's arguments. */
+export type SyscallImpl = (...args: unknown[]) => KGen<unknown>;
+
+export abstract class Executive implements SyscallEntry {
+  readonly sched: Scheduler;
+  readonly stats = { syscalls: 0, syscallErrors: 0, oopses: 0 };
+  readonly hooks: ExecutiveHooks = { syscallReturn: null, syscallEnter: null };
+
+  constructor(readonly machine: Machine) {
+    this.sched = new Scheduler(machine);
+    this.sched.hooks.onExit = (t) => this.reap(t);
+  }
+
+  get now(): number {
+    return this.machine.now;
+  }
+
+  /** The kernel's implementation of syscall `name`, or undefined if it has none (ENOSYS). */
+  protected abstract syscallImpl(name: SyscallName): SyscallImpl | undefined;
+
+  /** Write a line to the kernel log. */
+  abstract printk(text: string): void;
+
+  /** A thread has finished: release what it held (its open files). */
+  protected abstract releaseThread(t: Thread): void;
+
+  /** Enter the kernel (called by Sys). */
+  *syscall(name: SyscallName, args: unknown[]): KGen<unknown> {
+    const t = this.sched.self();
+    this.sched.work(SYSCALL_ENTRY_CYCLES);
+    this.stats.syscalls++;
+    const impl = this.syscallImpl(name);
+    if (!impl) throw err('ENOSYS', `no syscall ${name}`);
+    t.syscall = name;
+    this.hooks.syscallEnter?.(t);
+    let result: unknown;
+    try {
+      result = yield* impl(...args);
+    } catch (e) {
+      this.stats.syscallErrors++;
+      this.leaveSyscall(t);
+      yield PREEMPT;
+      if (isKernelError(e)) throw e;
+      // A bug in kernel or module code, not the caller's mistake: an oops, and the syscall fails with EIO.
+      this.oops(`syscall ${name} of thread ${t.tid} (${t.name})`, e);
+      throw err('EIO', `${name} failed inside the kernel: ${e instanceof Error ? e.message : String(e)}`, 'a loaded module has a bug; dmesg shows the oops');
+    }
+    this.leaveSyscall(t);
+    yield PREEMPT;
+    return result;
+  }
+
+  /** User-space work: `cycles` of CPU in steps of at most USER_SLICE, each a preemption point. */
+  *compute(cycles: number): KGen<void> {
+    for (let left = Math.max(0, Math.floor(cycles)); left > 0; left -= USER_SLICE) {
+      this.sched.work(Math.min(left, USER_SLICE));
+      yield PREEMPT;
+    }
+  }
+
+  private leaveSyscall(t: Thread): void {
+    t.syscall = null;
+    this.hooks.syscallReturn?.(t);
+  }
+
+  /** A user thread running `program` with the syscall interface. */
+  spawnUser<T>(name: string, program: (sys: Sys) => KGen<T>): Thread {
+    return this.sched.spawn(name, 'user', program(new Sys(this)));
+  }
+
+  /** A kernel thread. */
+  spawnKernel<T>(name: string, body: KGen<T>): Thread {
+    return this.sched.spawn(name, 'kernel', body);
+  }
+
+  /** Advance simulated time by `cycles`. */
+  run(cycles: number): void {
+    this.machine.events.runUntil(this.now + cycles);
+  }
+
+  /** Run until `done()` holds or `maxCycles` pass; returns whether it held. */
+  runUntil(done: () => boolean, maxCycles: number): boolean {
+    this.machine.events.runUntil(this.now + maxCycles, done);
+    return done();
+  }
+
+  /**
+   * Run until thread `t` exits and return its result (rethrowing its error).
+   * ETIMEDOUT if it is still running after `maxCycles`; it keeps running.
+   */
+  runThread(t: Thread, maxCycles = 200_000_000): unknown {
+    if (!this.runUntil(() => t.state === 'exited', maxCycles)) {
+      throw err('ETIMEDOUT', `thread ${t.tid} (${t.name}) still running after ${maxCycles} cycles${t.waitChannel ? `, blocked on ${t.waitChannel}` : ''}`);
+    }
+    if (t.error !== undefined) throw t.error;
+    return t.result;
+  }
+
+  private reap(t: Thread): void {
+    this.releaseThread(t);
+    if (t.error !== undefined && !isKernelError(t.error)) this.oops(`thread ${t.tid} (${t.name})`, t.error);
+  }
+
+  /** A bug in kernel or module code: logged, counted, the machine goes on. */
+  oops(where: string, e: unknown): void {
+    this.stats.oopses++;
+    this.printk(`oops in ${where}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** Run `program` as a user thread to completion and return its result. */
+export function runProgram<T>(k: Executive, name: string, program: (sys: Sys) => KGen<unknown>, maxCycles?: number): T {
+  return k.runThread(k.spawnUser(name, program), maxCycles) as T;
+}
