@@ -14,7 +14,8 @@ import { StateStore } from './store.js';
 import { type Binding, makeTarget, type Slot, SymbolTable } from './symbols.js';
 import { SYSCALLS, type SyscallName } from '../exec/abi.js';
 import type { KGen, Thread, WaitQueue } from '../exec/thread.js';
-import { Vfs } from './vfs.js';
+import { Vfs } from '../exec/vfs.js';
+import { moduleFilesystems } from './filesystems.js';
 
 export const KERNEL_VERSION = '1.0.0';
 
@@ -50,7 +51,7 @@ export class Kernel extends Executive {
       services: (m) => this.services(m),
       printk: (t) => this.printk(t),
     });
-    this.vfs = new Vfs(this.ops, this.loader, this.sched);
+    this.vfs = new Vfs(moduleFilesystems(this.ops, this.loader), this.sched);
     this.ops.onRegister = (t) => this.attachTable(t);
     this.ops.onUnregister = (t) => this.detachTable(t);
   }

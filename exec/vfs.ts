@@ -1,45 +1,69 @@
-// The virtual filesystem: the namespace, mounts, open files, and the file
-// syscalls built on them. The root filesystem is a small in-kernel tree of
-// directories (`/`, `/dev`, `/mnt`, and whatever mkdir adds there); `/dev`
-// lists registered character and block devices; filesystems are mounted on
-// root directories and reached only through their `fs:<type>` ops table.
+// The virtual filesystem both kernels share: the namespace, mounts, open
+// files, and the file syscalls built on them, with their POSIX semantics and
+// errnos. The root filesystem is a small in-kernel tree of directories (`/`,
+// `/dev`, `/mnt`, and whatever mkdir adds there); `/dev` lists the devices;
+// filesystems are mounted on root directories. How a filesystem or a device
+// is reached is the kernel's business, behind `VfsBackend`: the procedural
+// kernel calls ops tables through their stubs (kernel/filesystems.ts), the
+// object twin calls objects through its translation table (oo/).
 //
-// Operations of an fs table (all take the device name first; any may block):
+// Operations of a filesystem (all take the device name first; any may block):
 //   mount(dev) -> root ino        umount(dev)
 //   lookup(dev, dir, name) -> ino create(dev, dir, name, 'file'|'dir') -> ino
 //   unlink(dev, dir, name)        rmdir(dev, dir, name)
 //   getattr(dev, ino) -> Attr     readdir(dev, ino) -> names
 //   read(dev, ino, off, len) -> bytes   write(dev, ino, off, bytes) -> count
-//   truncate(dev, ino, size)
-//   statfs(dev) -> StatFs          (fs interface version 2 and later)
-// A chrdev table has read(pos, len) -> { data, pos } and write(bytes) -> count.
-// A blkdev table (version 1) has submit(op, sector, buf) and capacity() -> sectors;
-// /dev/<disk> reads and writes whole sectors through it.
-//
-// The kernel's code here is written for version 1 of every table (and 2 for
-// statfs): it calls each table through the view of the version it was
-// written for, which a module that changed an operation's signature provides
-// in its compat.
+//   truncate(dev, ino, size)      statfs(dev) -> StatFs
+// A character device has read(pos, len) -> { data, pos } and write(bytes) ->
+// count; a block device has submit(op, sector, buf) and capacity() ->
+// sectors, and /dev/<disk> reads and writes whole sectors through it.
 
-import { err, isKernelError } from '../exec/errno.js';
-import type { Loader } from './loader.js';
+import { type Attr, FIRST_FD, joinPath as join, O_APPEND, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET, splitPath, type StatFs } from './abi.js';
+import { err, isKernelError } from './errno.js';
 import { SECTOR_SIZE as SECTOR } from '../hw/disk.js';
-import { callOp, callOpPlain, type OpsRegistry, type OpsTable, requireVersion } from './ops.js';
-import type { Scheduler } from '../exec/sched.js';
-import type { KGen, Thread } from '../exec/thread.js';
-import { type Attr, FIRST_FD, joinPath as join, O_APPEND, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET, splitPath, type StatFs } from '../exec/abi.js';
+import type { Scheduler } from './sched.js';
+import type { KGen, Thread } from './thread.js';
 
-/** The fs interface version each operation first appeared in (the kernel's callers are written against these). */
-const FS_OP_VERSION: Readonly<Record<string, number>> = { statfs: 2 };
-/** The blkdev and chrdev interface versions this code is written for. */
-const BLKDEV_VERSION = 1;
-const CHRDEV_VERSION = 1;
+/** A filesystem type as the VFS reaches it. */
+export interface FsDriver {
+  /** What is pinned while a mount or an open file uses it (a module, an object class). */
+  readonly owner: string;
+  /** Call filesystem operation `op` (see above), device name first. */
+  call(op: string, args: readonly unknown[]): KGen<unknown>;
+}
+
+/** A character or block device under /dev. */
+export type DeviceNode =
+  | {
+      readonly kind: 'chr';
+      readonly owner: string;
+      read(pos: number, len: number): KGen<{ data: Uint8Array; pos: number }>;
+      write(data: Uint8Array): KGen<number>;
+    }
+  | {
+      readonly kind: 'blk';
+      readonly owner: string;
+      capacity(): number;
+      submit(op: 'read' | 'write', sector: number, buf: Uint8Array): KGen<void>;
+    };
+
+/** How a kernel gives the VFS its filesystems and devices. */
+export interface VfsBackend {
+  filesystem(fstype: string): FsDriver | undefined;
+  device(name: string): DeviceNode | undefined;
+  /** Names under /dev. */
+  deviceNames(): string[];
+  /** What to tell a user who mounts an unknown filesystem type or device. */
+  readonly missing: { readonly fs: (fstype: string) => string; readonly dev: string };
+  pin(owner: string): void;
+  unpin(owner: string): void;
+}
 
 interface Mount {
   readonly path: string;
   readonly fstype: string;
   readonly dev: string;
-  readonly fs: OpsTable;
+  readonly fs: FsDriver;
   readonly root: number;
   /** The module that owns the block device (pinned while mounted). */
   readonly devOwner: string;
@@ -47,7 +71,7 @@ interface Mount {
 
 type Node =
   | { readonly kind: 'root'; readonly path: string }
-  | { readonly kind: 'dev'; readonly name: string; readonly table: OpsTable }
+  | { readonly kind: 'dev'; readonly name: string; readonly dev: DeviceNode }
   | { readonly kind: 'fs'; readonly mount: Mount; readonly ino: number };
 
 interface OpenFile {
@@ -64,8 +88,7 @@ export class Vfs {
   private readonly files = new Map<number, Map<number, OpenFile>>();
 
   constructor(
-    private readonly ops: OpsRegistry,
-    private readonly loader: Loader,
+    private readonly backend: VfsBackend,
     private readonly sched: Scheduler,
   ) {}
 
@@ -84,7 +107,7 @@ export class Vfs {
   releaseThread(t: Thread): void {
     const table = this.files.get(t.tid);
     if (!table) return;
-    for (const f of table.values()) if (f.owner) this.loader.unpin(f.owner);
+    for (const f of table.values()) if (f.owner) this.backend.unpin(f.owner);
     this.files.delete(t.tid);
   }
 
@@ -96,15 +119,15 @@ export class Vfs {
     if (p === '/' || p === '/dev') throw err('EINVAL', `cannot mount on ${p}`, 'mount on /mnt or a directory made under /');
     if (this.mounts.has(p)) throw err('EBUSY', `${p} is already a mount point`, `umount ${p} first`);
     if ([...this.mounts.values()].some((m) => p.startsWith(m.path + '/'))) throw err('EINVAL', `${p} is inside a mounted filesystem`);
-    const fs = this.ops.get('fs', fstype);
-    if (!fs) throw err('ENODEV', `unknown filesystem type '${fstype}'`, `insmod ${fstype} first`);
-    const blk = this.ops.get('blkdev', dev);
-    if (!blk) throw err('ENODEV', `no block device '${dev}'`, 'insmod the block driver first (insmod blkdev)');
+    const fs = this.backend.filesystem(fstype);
+    if (!fs) throw err('ENODEV', `unknown filesystem type '${fstype}'`, this.backend.missing.fs(fstype));
+    const blk = this.backend.device(dev);
+    if (!blk || blk.kind !== 'blk') throw err('ENODEV', `no block device '${dev}'`, this.backend.missing.dev);
     const busy = [...this.mounts.values()].find((m) => m.dev === dev);
     if (busy) throw err('EBUSY', `${dev} is already mounted on ${busy.path}`);
-    const root = (yield* callOp(this.ops.view(fs, 1), 'mount', dev)) as number;
-    this.loader.pin(fs.owner);
-    this.loader.pin(blk.owner);
+    const root = (yield* fs.call('mount', [dev])) as number;
+    this.backend.pin(fs.owner);
+    this.backend.pin(blk.owner);
     this.mounts.set(p, { path: p, fstype, dev, fs, root, devOwner: blk.owner });
   }
 
@@ -117,8 +140,8 @@ export class Vfs {
     }
     yield* this.fsCall(m, 'umount');
     this.mounts.delete(p);
-    this.loader.unpin(m.fs.owner);
-    this.loader.unpin(m.devOwner);
+    this.backend.unpin(m.fs.owner);
+    this.backend.unpin(m.devOwner);
   }
 
   *open(path: string, flags: number = O_RDONLY): KGen<number> {
@@ -138,7 +161,7 @@ export class Vfs {
       if (attr.type === 'file' && flags & O_TRUNC && acc !== O_RDONLY) yield* this.fsCall(node.mount, 'truncate', node.ino, 0);
       owner = node.mount.fs.owner;
     } else if (node.kind === 'dev') {
-      owner = node.table.owner;
+      owner = node.dev.owner;
     } else if (acc !== O_RDONLY) {
       throw err('EISDIR', `${path} is a directory`);
     }
@@ -147,7 +170,7 @@ export class Vfs {
     if (!table) this.files.set(t.tid, (table = new Map()));
     let fd = FIRST_FD;
     while (table.has(fd)) fd++;
-    if (owner) this.loader.pin(owner);
+    if (owner) this.backend.pin(owner);
     table.set(fd, { node, flags, offset: 0, owner });
     return fd;
   }
@@ -157,7 +180,7 @@ export class Vfs {
     const f = table?.get(fd);
     if (!table || !f) throw err('EBADF', `fd ${fd} is not open`);
     table.delete(fd);
-    if (f.owner) this.loader.unpin(f.owner);
+    if (f.owner) this.backend.unpin(f.owner);
   }
 
   *read(fd: number, len: number): KGen<Uint8Array> {
@@ -170,18 +193,18 @@ export class Vfs {
       f.offset += data.length;
       return data;
     }
-    if (n.kind === 'dev' && n.table.kind === 'blkdev') {
-      const size = (callOpPlain(this.ops.view(n.table, BLKDEV_VERSION), 'capacity') as number) * SECTOR;
+    if (n.kind === 'dev' && n.dev.kind === 'blk') {
+      const size = n.dev.capacity() * SECTOR;
       const end = Math.min(size, f.offset + len);
       if (f.offset >= end) return new Uint8Array(0);
       const first = Math.floor(f.offset / SECTOR);
-      const data = yield* this.blkRead(n.table, first, Math.ceil(end / SECTOR) - first);
+      const data = yield* this.blkRead(n.dev, first, Math.ceil(end / SECTOR) - first);
       const out = data.slice(f.offset - first * SECTOR, end - first * SECTOR);
       f.offset = end;
       return out;
     }
-    if (n.kind === 'dev') {
-      const r = (yield* callOp(this.ops.view(n.table, CHRDEV_VERSION), 'read', f.offset, len)) as { data: Uint8Array; pos: number };
+    if (n.kind === 'dev' && n.dev.kind === 'chr') {
+      const r = yield* n.dev.read(f.offset, len);
       f.offset = r.pos;
       return r.data;
     }
@@ -199,14 +222,13 @@ export class Vfs {
       f.offset += count;
       return count;
     }
-    if (n.kind === 'dev' && n.table.kind === 'blkdev') {
+    if (n.kind === 'dev' && n.dev.kind === 'blk') {
       if (f.offset % SECTOR !== 0 || data.length % SECTOR !== 0) throw err('EINVAL', `a block device is written in whole sectors of ${SECTOR} bytes`, 'seek to a multiple of 512 and write multiples of 512 bytes');
-      const v = this.ops.view(n.table, BLKDEV_VERSION);
-      for (let i = 0; i < data.length / SECTOR; i++) yield* callOp(v, 'submit', 'write', f.offset / SECTOR + i, data.slice(i * SECTOR, (i + 1) * SECTOR));
+      for (let i = 0; i < data.length / SECTOR; i++) yield* n.dev.submit('write', f.offset / SECTOR + i, data.slice(i * SECTOR, (i + 1) * SECTOR));
       f.offset += data.length;
       return data.length;
     }
-    if (n.kind === 'dev') return (yield* callOp(this.ops.view(n.table, CHRDEV_VERSION), 'write', data)) as number;
+    if (n.kind === 'dev' && n.dev.kind === 'chr') return yield* n.dev.write(data);
     throw err('EISDIR', `fd ${fd} is a directory`);
   }
 
@@ -226,7 +248,7 @@ export class Vfs {
   *stat(path: string): KGen<Attr> {
     const n = yield* this.resolve(path);
     if (n.kind === 'fs') return (yield* this.fsCall(n.mount, 'getattr', n.ino)) as Attr;
-    if (n.kind === 'dev' && n.table.kind === 'blkdev') return { ino: 0, type: 'blk', size: (callOpPlain(this.ops.view(n.table, BLKDEV_VERSION), 'capacity') as number) * SECTOR, nlink: 1 };
+    if (n.kind === 'dev' && n.dev.kind === 'blk') return { ino: 0, type: 'blk', size: n.dev.capacity() * SECTOR, nlink: 1 };
     if (n.kind === 'dev') return { ino: 0, type: 'chr', size: 0, nlink: 1 };
     return { ino: 0, type: 'dir', size: 0, nlink: 2 };
   }
@@ -278,26 +300,23 @@ export class Vfs {
     const n = yield* this.resolve(path);
     if (n.kind === 'fs') return (yield* this.fsCall(n.mount, 'readdir', n.ino)) as string[];
     if (n.kind === 'dev') throw err('ENOTDIR', `${path} is a device`);
-    if (n.path === '/dev') return [...this.ops.list('chrdev'), ...this.ops.list('blkdev')].map((t) => t.name).sort();
+    if (n.path === '/dev') return this.backend.deviceNames().sort();
     const depth = splitPath(n.path).length;
     const names = [...this.rootDirs].filter((d) => d !== n.path && d.startsWith(n.path === '/' ? '/' : n.path + '/') && splitPath(d).length === depth + 1);
     return names.map((d) => splitPath(d)[depth]!).sort();
   }
 
-  /** Call a filesystem operation through the table version this code is written for. */
+  /** Call a filesystem operation of a mount. */
   private *fsCall(mount: Mount, op: string, ...args: unknown[]): KGen<unknown> {
-    const version = FS_OP_VERSION[op] ?? 1;
-    requireVersion(mount.fs, version, op);
-    return yield* callOp(this.ops.view(mount.fs, version), op, mount.dev, ...args);
+    return yield* mount.fs.call(op, [mount.dev, ...args]);
   }
 
-  /** Whole sectors [first, first+count) of a block device, read through its version-1 table. */
-  private *blkRead(table: OpsTable, first: number, count: number): KGen<Uint8Array> {
-    const v = this.ops.view(table, BLKDEV_VERSION);
+  /** Whole sectors [first, first+count) of a block device. */
+  private *blkRead(dev: DeviceNode & { kind: 'blk' }, first: number, count: number): KGen<Uint8Array> {
     const out = new Uint8Array(count * SECTOR);
     for (let i = 0; i < count; i++) {
       const buf = new Uint8Array(SECTOR);
-      yield* callOp(v, 'submit', 'read', first + i, buf);
+      yield* dev.submit('read', first + i, buf);
       out.set(buf, i * SECTOR);
     }
     return out;
@@ -329,8 +348,8 @@ export class Vfs {
     }
     const p = join(parts);
     if (parts.length === 2 && parts[0] === 'dev') {
-      const table = this.ops.get('chrdev', parts[1]!) ?? this.ops.get('blkdev', parts[1]!);
-      if (table) return { kind: 'dev', name: parts[1]!, table };
+      const dev = this.backend.device(parts[1]!);
+      if (dev) return { kind: 'dev', name: parts[1]!, dev };
     }
     if (this.rootDirs.has(p)) return { kind: 'root', path: p };
     throw err('ENOENT', `${p} does not exist`);

@@ -1,4 +1,4 @@
-// File syscalls and their errno semantics, through simplefs.
+// File syscalls and their errno semantics on the procedural kernel, through simplefs.
 
 import { describe, expect, it } from 'vitest';
 import { bootWithModules, DEFAULT_MODULES } from './boot.js';
