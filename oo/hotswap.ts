@@ -1,0 +1,142 @@
+// K42's hot-swap protocol for a set of object instances swapped together.
+// A mediator is installed in the translation table for each instance:
+//   FORWARD  calls go on to the old object and are counted in flight (per
+//            thread, across the whole set); calls begun before the mediator
+//            was installed are not seen, so the updater waits for a
+//            generation marker, after which none of them can be running;
+//   BLOCK    a new call from a thread with no call in flight in the set waits
+//            at the mediator; a thread already inside passes (it would
+//            otherwise deadlock against itself); when nothing is in flight,
+//   TRANSFER the old object exports its state in a format both versions
+//            support and the new one imports a copy of it;
+//   COMPLETE the new object takes the table entry and the held callers are
+//            re-dispatched through the table, with the interface they were
+//            written for, so an adaptor is put in between if they need one.
+// In the lazy variant the set skips the common BLOCK: each mediator swaps
+// its instance on the instance's next call when none is in flight there.
+// Abort puts every old object back and re-dispatches the held callers to it.
+// Plain (non-blocking) calls are never held: they run within one step, so
+// they go to whichever object is installed at that moment.
+
+import type { Scheduler } from '../exec/sched.js';
+import type { KGen, Thread, WaitQueue } from '../exec/thread.js';
+import type { Factory } from './factory.js';
+import type { ObjClass } from './objclass.js';
+import type { Callable, CallMediator, ObjId, Ott } from './ott.js';
+
+export type MediatorPhase = 'forward' | 'block' | 'lazy' | 'done';
+
+/** The swap of one instance. */
+export interface InstanceSwap {
+  readonly factory: Factory;
+  readonly id: ObjId;
+  readonly from: ObjClass;
+  readonly to: ObjClass;
+}
+
+/** What the instances of one swap share: the calls in flight, per thread, and the held calls. */
+export class SwapSet {
+  readonly mediators: Mediator[] = [];
+  inflight = 0;
+  readonly perThread = new Map<Thread, number>();
+  held = 0;
+  heldCycles = 0;
+  /** Called when nothing is in flight in the set any more. */
+  onIdle: (() => void) | null = null;
+
+  constructor(
+    readonly ott: Ott,
+    readonly sched: Scheduler,
+  ) {}
+
+  /** Whether thread `t` has a call in flight in some instance of the set. */
+  inside(t: Thread | null): boolean {
+    return t !== null && (this.perThread.get(t) ?? 0) > 0;
+  }
+
+  /** Threads with calls in flight, for the timeout message. */
+  busy(): Thread[] {
+    return [...this.perThread.keys()];
+  }
+}
+
+export class Mediator implements CallMediator {
+  phase: MediatorPhase = 'forward';
+  inflight = 0;
+  private readonly held: WaitQueue;
+
+  constructor(
+    readonly set: SwapSet,
+    readonly swap: InstanceSwap,
+    readonly old: object,
+    /** Makes and installs the new object (TRANSFER and COMPLETE of this instance, lazy variant); throws to refuse. */
+    private readonly complete: (m: Mediator) => void,
+  ) {
+    this.held = set.sched.waitQueue(`hot-swap:${swap.from.name}#${swap.id}`);
+    set.mediators.push(this);
+  }
+
+  /** Let everyone held here go; they re-dispatch through the table. */
+  release(): void {
+    this.phase = 'done';
+    this.held.wakeAll();
+  }
+
+  /** Lazy variant: swap now if nothing is in flight here. Returns whether the instance is swapped. */
+  trySwap(): boolean {
+    if (this.phase === 'done') return true;
+    if (this.inflight > 0) return false;
+    this.complete(this);
+    return true;
+  }
+
+  *call(method: string, args: readonly unknown[], iface: number): KGen<unknown> {
+    const { ott, sched } = this.set;
+    const t = sched.current;
+    if (this.phase !== 'forward' && this.phase !== 'done' && !this.set.inside(t)) {
+      if (this.phase === 'lazy') this.trySwap();
+      if ((this.phase as MediatorPhase) !== 'done') {
+        this.set.held++;
+        const t0 = sched.now;
+        while (this.phase === 'block' || (this.phase === 'lazy' && !this.trySwap())) yield* this.held.wait(sched.self(), `hot-swap of ${this.swap.from.name} ${this.swap.id}`);
+        this.set.heldCycles += sched.now - t0;
+      }
+    }
+    if (this.phase === 'done') return yield* ott.call(this.swap.id, method, args, iface);
+    this.enter(t);
+    try {
+      return yield* (this.target(iface)[method]!(...args) as KGen<unknown>);
+    } finally {
+      this.leave(t);
+    }
+  }
+
+  callPlain(method: string, args: readonly unknown[], iface: number): unknown {
+    if (this.phase === 'lazy') this.trySwap();
+    if (this.phase === 'done') return this.set.ott.callPlain(this.swap.id, method, args, iface);
+    return this.target(iface)[method]!(...args);
+  }
+
+  /** The old object, or its adaptor for a caller of an older interface (which calls back through the table). */
+  private target(iface: number): Callable {
+    return iface !== 0 && iface < this.swap.from.iface ? this.set.ott.view(this.swap.id, iface) : (this.old as Callable);
+  }
+
+  private enter(t: Thread | null): void {
+    this.inflight++;
+    this.set.inflight++;
+    if (t) this.set.perThread.set(t, (this.set.perThread.get(t) ?? 0) + 1);
+  }
+
+  private leave(t: Thread | null): void {
+    this.inflight--;
+    this.set.inflight--;
+    if (t) {
+      const n = this.set.perThread.get(t)! - 1;
+      if (n === 0) this.set.perThread.delete(t);
+      else this.set.perThread.set(t, n);
+    }
+    if (this.phase === 'lazy' && this.inflight === 0) this.held.wakeAll();
+    if (this.set.inflight === 0) this.set.onIdle?.();
+  }
+}
