@@ -119,10 +119,10 @@ export class Disk {
     this.hangNext += n;
   }
 
-  /** Complete every stalled request now (with the usual latency); returns how many. */
-  release(): number {
-    const held = this.hung;
-    this.hung = [];
+  /** Complete the `count` oldest stalled requests (all by default) now, with the usual latency; returns how many. */
+  release(count = Infinity): number {
+    const held = this.hung.slice(0, count);
+    this.hung = this.hung.slice(held.length);
     for (const req of held) this.events.after(this.latency.base, `${this.name}:done`, () => this.complete(req));
     return held.length;
   }

@@ -42,6 +42,11 @@ export class Generations {
     return this.active;
   }
 
+  /** Threads in the kernel since generation `gen` or earlier (what a marker set in `gen` waits for). */
+  threadsSince(gen: number): Thread[] {
+    return [...this.joined].filter(([, g]) => g <= gen).map(([t]) => t);
+  }
+
   /** Call `elapsed` once every thread in the kernel now has left it (at once if none is). */
   marker(elapsed: () => void): void {
     this.markers.push({ gen: this.current, elapsed });

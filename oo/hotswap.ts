@@ -64,6 +64,8 @@ export class Mediator implements CallMediator {
   phase: MediatorPhase = 'forward';
   inflight = 0;
   private readonly held: WaitQueue;
+  /** When each held thread began to wait (counted into the set's heldCycles when released). */
+  private readonly heldSince = new Map<Thread, number>();
 
   constructor(
     readonly set: SwapSet,
@@ -79,6 +81,9 @@ export class Mediator implements CallMediator {
   /** Let everyone held here go; they re-dispatch through the table. */
   release(): void {
     this.phase = 'done';
+    const now = this.set.sched.now;
+    for (const since of this.heldSince.values()) this.set.heldCycles += now - since;
+    this.heldSince.clear();
     this.held.wakeAll();
   }
 
@@ -97,9 +102,8 @@ export class Mediator implements CallMediator {
       if (this.phase === 'lazy') this.trySwap();
       if ((this.phase as MediatorPhase) !== 'done') {
         this.set.held++;
-        const t0 = sched.now;
+        this.heldSince.set(sched.self(), sched.now);
         while (this.phase === 'block' || (this.phase === 'lazy' && !this.trySwap())) yield* this.held.wait(sched.self(), `hot-swap of ${this.swap.from.name} ${this.swap.id}`);
-        this.set.heldCycles += sched.now - t0;
       }
     }
     if (this.phase === 'done') return yield* ott.call(this.swap.id, method, args, iface);

@@ -11,7 +11,7 @@
 
 import { derivedBytes, Rng } from '../hw/rng.js';
 import { isKernelError } from '../exec/errno.js';
-import type { Kernel } from '../kernel/kernel.js';
+import type { Executive } from '../exec/executive.js';
 import type { Sys } from '../exec/abi.js';
 import type { KGen, Thread } from '../exec/thread.js';
 import { O_CREAT, O_WRONLY } from '../exec/abi.js';
@@ -50,7 +50,7 @@ export class Workload {
   stoppedAt: number | null = null;
 
   constructor(
-    private readonly k: Kernel,
+    private readonly k: Executive,
     config: Partial<WorkloadConfig> = {},
   ) {
     this.config = { ...DEFAULT_WORKLOAD, ...config };
