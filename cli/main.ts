@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { err } from '../exec/errno.js';
+import { compareCommand } from './compare.js';
 import { ConsoleSession } from './console.js';
 import { demo } from './demo.js';
 import { describeError } from './format.js';
@@ -71,6 +72,16 @@ program
     }
     const session = ConsoleSession.boot({ seed: o.seed, cpus: o.cpus }, out);
     const ok = await runScript(session, text, { source: file, echo: !cmdOpts.quiet, printErr: errLine });
+    process.exitCode = ok ? 0 : 1;
+  });
+
+program
+  .command('compare')
+  .description('run the same workload and updates on the procedural kernel and its object-oriented twin and compare them')
+  .option('--svg <file>', 'also draw throughput over simulated time for both kernels, updates marked, as an SVG file')
+  .action(async (cmdOpts: { svg?: string }) => {
+    const o = program.opts<MachineOpts>();
+    const ok = await compareCommand({ seed: o.seed, cpus: o.cpus, ...(cmdOpts.svg ? { svg: cmdOpts.svg } : {}) }, out);
     process.exitCode = ok ? 0 : 1;
   });
 

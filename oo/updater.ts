@@ -160,11 +160,16 @@ export class ObjectUpdater {
     return record;
   }
 
-  /** Go back to the release `name` ran before its last update. */
-  revert(name: string, opts: OoUpdateOptions = {}): OoUpdateRecord {
+  /** The release spec `revert name` goes back to: what `name` ran before its last update. */
+  revertTarget(name: string): string {
     const back = this.previous.get(name)?.at(-1);
     if (!back) throw err('EINVAL', `nothing to revert: ${name} ${this.k.releases.get(name) ?? ''} was not reached by an update`, 'history lists the updates');
-    return this.run([`${name}@${back}`], opts, 'revert');
+    return `${name}@${back}`;
+  }
+
+  /** Go back to the release `name` ran before its last update. */
+  revert(name: string, opts: OoUpdateOptions = {}): OoUpdateRecord {
+    return this.run([this.revertTarget(name)], opts, 'revert');
   }
 
   private previousOf(f: Factory, version: string): ObjClass {

@@ -1,0 +1,233 @@
+// The comparison behind `livemod compare`: the procedural kernel and the
+// object twin, booted with the same seed, run the same verifying workload
+// and the same sequence of updates at the same simulated times. The two
+// machines advance in alternating windows of simulated time, so that noise
+// on the wall clock hits both alike. Everything reported is measured here:
+// throughput per window, each update's outcome, wait, pause and held calls,
+// the workload's verification, the indirection's cost per call and the
+// lines each update's author wrote.
+
+import type { Sys } from '../exec/abi.js';
+import type { Executive } from '../exec/executive.js';
+import { runProgram } from '../exec/executive.js';
+import { isKernelError } from '../exec/errno.js';
+import type { MachineConfig } from '../hw/machine.js';
+import { bootWithModules } from '../kernel/boot.js';
+import { catalogDefs, loadModuleDef } from '../kernel/catalog.js';
+import { bootObjectKernel } from '../oo/kernel.js';
+import { ObjectUpdater, type OoUpdateRecord } from '../oo/updater.js';
+import { Updater, type UpdateRecord } from '../updater/updater.js';
+import { Workload } from '../user/workload.js';
+import { classUpdateLines, moduleUpdateLines } from './authorship.js';
+import { indirectionCost, type IndirectionCost } from './indirection.js';
+
+export interface CompareStep {
+  /** The kind of change, as the paper's revision analysis counts them. */
+  readonly kind: string;
+  /** `name@version ...`, or `revert name`. */
+  readonly spec: string;
+  readonly lazy?: boolean;
+}
+
+/** The sequence both kernels go through, in order. */
+export const COMPARE_STEPS: readonly CompareStep[] = [
+  { kind: 'code only: performance', spec: 'blkdev@1.1.0' },
+  { kind: 'code only: bug fix', spec: 'simplefs@1.1.0' },
+  { kind: 'state change', spec: 'simplefs@1.2.0' },
+  { kind: 'interface change, old callers adapted', spec: 'blkdev@2.0.0' },
+  { kind: 'callers move to the new interface', spec: 'simplefs@2.0.0' },
+  { kind: 'per-instance change, lazy', spec: 'simplefs@2.1.0', lazy: true },
+  { kind: 'revert', spec: 'revert simplefs' },
+  { kind: 'per-instance change, eager', spec: 'simplefs@2.1.0', lazy: false },
+  { kind: 'new disk layout set up by init', spec: 'simplefs@3.0.0' },
+];
+
+export type KernelName = 'procedural' | 'objects';
+
+export interface StepResult {
+  readonly kind: string;
+  readonly spec: string;
+  outcome: 'committed' | 'aborted' | 'refused' | 'running';
+  error: string | null;
+  startedAt: number;
+  waitCycles: number;
+  pauseWallUs: number;
+  heldCalls: number;
+  syscallsDuring: number;
+  /** Lines the update's author wrote for it (null when the source is not at hand). */
+  authorLines: number | null;
+}
+
+export interface KernelResult {
+  readonly name: KernelName;
+  readonly steps: StepResult[];
+  /** Workload syscalls completed by the end of each window. */
+  readonly samples: { at: number; syscalls: number }[];
+  syscalls: number;
+  cycles: number;
+  wallMs: number;
+  ops: number;
+  failed: number;
+  wrong: number;
+  files: number;
+  bytes: number;
+  failures: string[];
+  trace: string;
+}
+
+export interface CompareResult {
+  readonly seed: number;
+  readonly cpus: number;
+  readonly window: number;
+  readonly kernels: readonly [KernelResult, KernelResult];
+  readonly indirection: Readonly<Record<KernelName, IndirectionCost>>;
+}
+
+export interface CompareOptions {
+  readonly seed: number;
+  readonly cpus: number;
+  /** Simulated cycles of one window (a throughput sample). */
+  readonly window?: number;
+  /** Cycles the workload runs between the end of one update and the start of the next. */
+  readonly gap?: number;
+  /** Calls per round of the indirection measurement. */
+  readonly indirectionCalls?: number;
+}
+
+/** One kernel as the comparison drives it. */
+interface Driver {
+  readonly k: Executive;
+  readonly result: KernelResult;
+  /** Start the step's update; returns a function that says whether it is over, or throws the refusal. */
+  start(step: CompareStep): () => boolean;
+  finish(step: StepResult): void;
+}
+
+const WORKLOAD = { threads: 4, files: 8, maxSize: 4096, think: 4000 };
+const describe = (e: unknown) => (isKernelError(e) ? e.describe() : e instanceof Error ? e.message : String(e));
+
+function emptyResult(name: KernelName): KernelResult {
+  return { name, steps: [], samples: [], syscalls: 0, cycles: 0, wallMs: 0, ops: 0, failed: 0, wrong: 0, files: 0, bytes: 0, failures: [], trace: '' };
+}
+
+function mount(k: Executive): void {
+  runProgram(k, 'mount', function* (sys: Sys) {
+    yield* sys.mount('simplefs', 'disk0', '/mnt');
+  });
+}
+
+async function proceduralDriver(config: Partial<MachineConfig>): Promise<Driver> {
+  const k = await bootWithModules(['blkdev@1.0.0', 'simplefs@1.0.0'], config);
+  mount(k);
+  const u = new Updater(k);
+  const candidates = await catalogDefs();
+  const specs = COMPARE_STEPS.flatMap((s) => (s.spec.startsWith('revert ') ? [] : s.spec.split(' ')));
+  const defs = new Map(await Promise.all(specs.map(async (s) => [s, await loadModuleDef(s)] as const)));
+  let record: UpdateRecord | null = null;
+  return {
+    k,
+    result: emptyResult('procedural'),
+    start(step) {
+      const revert = step.spec.startsWith('revert ');
+      const versions = revert ? [u.revertTarget(step.spec.slice(7))] : step.spec.split(' ').map((s) => defs.get(s)!);
+      record = u.start(versions, { candidates, ...(step.lazy !== undefined ? { lazy: step.lazy } : {}) }, revert ? 'revert' : 'update').record;
+      const r = record;
+      return () => r.outcome !== 'running';
+    },
+    finish(s) {
+      const r = record!;
+      Object.assign(s, { outcome: r.outcome, error: r.error?.describe() ?? null, waitCycles: r.waitCycles, pauseWallUs: r.pauseWallUs, heldCalls: r.heldCalls, syscallsDuring: r.syscallsDuring });
+      s.authorLines = r.modules.reduce<number | null>((n, m) => (n === null ? null : addLines(n, moduleUpdateLines(m.name, r.kind === 'revert' ? m.from : m.to))), 0);
+    },
+  };
+}
+
+function objectDriver(config: Partial<MachineConfig>): Driver {
+  const k = bootObjectKernel(config);
+  mount(k);
+  const u = new ObjectUpdater(k);
+  let record: OoUpdateRecord | null = null;
+  return {
+    k,
+    result: emptyResult('objects'),
+    start(step) {
+      const revert = step.spec.startsWith('revert ');
+      const specs = revert ? [u.revertTarget(step.spec.slice(7))] : step.spec.split(' ');
+      record = u.start(specs, step.lazy !== undefined ? { lazy: step.lazy } : {}, revert ? 'revert' : 'update').record;
+      const r = record;
+      return () => r.outcome !== 'running';
+    },
+    finish(s) {
+      const r = record!;
+      Object.assign(s, { outcome: r.outcome, error: r.error?.describe() ?? null, waitCycles: r.waitCycles, pauseWallUs: r.pauseWallUs, heldCalls: r.heldCalls, syscallsDuring: r.syscallsDuring });
+      // A revert's code is the newer version's (its export of the older format): count what the newer version wrote.
+      s.authorLines = r.classes.reduce<number | null>((n, c) => {
+        if (n === null) return null;
+        const [newer, older] = r.kind === 'revert' ? [c.from, c.to] : [c.to, c.from];
+        return addLines(n, classUpdateLines(c.name, newer, older));
+      }, 0);
+    },
+  };
+}
+
+const addLines = (n: number, m: number | null) => (m === null ? null : n + m);
+
+/** Run the comparison. */
+export async function compare(opts: CompareOptions): Promise<CompareResult> {
+  const window = opts.window ?? 100_000;
+  const gap = opts.gap ?? 400_000;
+  const config = { seed: opts.seed, cpus: opts.cpus };
+  const drivers = [await proceduralDriver(config), objectDriver(config)] as const;
+  const workloads = drivers.map((d) => new Workload(d.k, { ...WORKLOAD, seed: opts.seed }));
+  const base = drivers.map((d) => d.k.stats.syscalls);
+  const advance = () => {
+    drivers.forEach((d, i) => {
+      const t0 = process.hrtime.bigint();
+      d.k.run(window);
+      d.result.wallMs += Number(process.hrtime.bigint() - t0) / 1e6;
+      d.result.cycles += window;
+      d.result.samples.push({ at: d.k.now, syscalls: d.k.stats.syscalls - base[i]! });
+    });
+  };
+  workloads.forEach((w) => w.start());
+  for (let c = 0; c < 3 * window; c += window) advance();
+  for (const step of COMPARE_STEPS) {
+    const over = drivers.map((d) => {
+      const s: StepResult = { kind: step.kind, spec: step.spec, outcome: 'running', error: null, startedAt: d.k.now, waitCycles: 0, pauseWallUs: 0, heldCalls: 0, syscallsDuring: 0, authorLines: null };
+      d.result.steps.push(s);
+      try {
+        return d.start(step);
+      } catch (e) {
+        Object.assign(s, { outcome: 'refused', error: describe(e) });
+        return () => true;
+      }
+    });
+    for (let waited = 0; !over.every((f) => f()); waited += window) {
+      if (waited > 50_000_000) throw new Error(`compare: ${step.spec} still running after ${waited} cycles`);
+      advance();
+    }
+    drivers.forEach((d) => {
+      const s = d.result.steps.at(-1)!;
+      if (s.outcome !== 'refused') d.finish(s);
+    });
+    for (let c = 0; c < gap; c += window) advance();
+  }
+  drivers.forEach((d, i) => {
+    const w = workloads[i]!;
+    w.stop();
+    const report = w.verify();
+    Object.assign(d.result, {
+      syscalls: d.result.samples.at(-1)!.syscalls,
+      ops: w.ops,
+      failed: w.failed,
+      wrong: report.mismatches.length,
+      files: report.files,
+      bytes: report.bytes,
+      failures: [...w.failures, ...report.mismatches],
+      trace: d.k.machine.traceHash(),
+    });
+  });
+  const ind = indirectionCost(opts.indirectionCalls);
+  return { seed: opts.seed, cpus: opts.cpus, window, kernels: [drivers[0].result, drivers[1].result], indirection: { procedural: ind.procedural, objects: ind.oo } };
+}
+

@@ -1,0 +1,91 @@
+// `livemod compare`: runs the comparison (bench/compare.ts) and prints it as
+// a side-by-side table; with --svg, also draws throughput over simulated
+// time for both kernels with the updates marked.
+
+import { writeFileSync } from 'node:fs';
+import { err } from '../exec/errno.js';
+import { compare, type CompareResult, type KernelResult } from '../bench/compare.js';
+import { table } from './format.js';
+import { throughputSvg } from './svg.js';
+
+export interface CompareCliOptions {
+  readonly seed: number;
+  readonly cpus: number;
+  readonly svg?: string;
+}
+
+/** The errno and the first clause of an error, for a table cell. */
+const short = (e: string) => {
+  const first = e.split(/[:(;]/).slice(0, 2).join(':').trim();
+  return first.length > 64 ? `${first.slice(0, 61)}...` : first;
+};
+const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
+const f1 = (n: number) => n.toFixed(1);
+
+/** Per-window throughput, in syscalls per million cycles. */
+function rates(r: KernelResult): { x: number; y: number }[] {
+  return r.samples.slice(1).map((s, i) => {
+    const prev = r.samples[i]!;
+    return { x: s.at, y: ((s.syscalls - prev.syscalls) / (s.at - prev.at)) * 1e6 };
+  });
+}
+
+export function compareReport(c: CompareResult): string[] {
+  const [p, o] = c.kernels;
+  const lines: string[] = [];
+  lines.push(`livemod compare: seed ${c.seed}, ${c.cpus} CPUs; the same workload and the same ${p.steps.length} updates on both kernels`);
+  lines.push('');
+  const lost = (r: KernelResult) => r.failed + r.wrong;
+  lines.push(
+    ...table(
+      ['', 'procedural (modules, stubs)', 'objects (K42 twin, object table)'],
+      [
+        ['syscalls per million simulated cycles', f1((p.syscalls / p.cycles) * 1e6), f1((o.syscalls / o.cycles) * 1e6)],
+        ['syscalls per wall-clock second', f0(p.syscalls / (p.wallMs / 1000)), f0(o.syscalls / (o.wallMs / 1000))],
+        ['indirection: ns per call (direct call)', `${f1(c.indirection.procedural.viaNs)} (${f1(c.indirection.procedural.directNs)})`, `${f1(c.indirection.objects.viaNs)} (${f1(c.indirection.objects.directNs)})`],
+        ['indirection: extra ns per call', f1(c.indirection.procedural.extraNs), f1(c.indirection.objects.extraNs)],
+        ['workload operations, failed or lost', `${p.ops}, ${lost(p)}`, `${o.ops}, ${lost(o)}`],
+        ['files and bytes verified', `${p.files}, ${p.bytes}`, `${o.files}, ${o.bytes}`],
+        ['trace', p.trace, o.trace],
+      ],
+    ),
+  );
+  lines.push('');
+  lines.push('each update: outcome; wait (cycles from start to switch); pause (wall us of the atomic section); calls held; lines its author wrote (transfer + adaptors)');
+  const cell = (s: KernelResult['steps'][number]) => (s.outcome === 'refused' ? 'refused' : s.outcome === 'aborted' ? 'aborted' : `${f0(s.waitCycles)} / ${f0(s.pauseWallUs)} / ${s.heldCalls} / ${s.authorLines ?? '?'}`);
+  lines.push(
+    ...table(
+      ['#', 'kind of change', 'update', 'procedural', 'objects'],
+      p.steps.map((s, i) => [i + 1, s.kind, s.spec, cell(s), cell(o.steps[i]!)]),
+    ),
+  );
+  lines.push('');
+  lines.push('which kinds of change each kernel applied:');
+  const can = (s: KernelResult['steps'][number]) => (s.outcome === 'committed' ? 'applied' : `${s.outcome}: ${short(s.error ?? '')}`);
+  lines.push(...table(['kind of change', 'procedural', 'objects'], p.steps.map((s, i) => [s.kind, can(s), can(o.steps[i]!)])));
+  return lines;
+}
+
+export function compareSvg(c: CompareResult): string {
+  const [p, o] = c.kernels;
+  const marks = (r: KernelResult) => r.steps.map((s, i) => ({ x: s.startedAt, label: `${i + 1} ${s.spec} (${s.outcome})` }));
+  return throughputSvg(`livemod compare: seed ${c.seed}, ${c.cpus} CPUs; throughput per window of ${f0(c.window)} cycles`, [
+    { name: 'procedural (modules)', color: '#1f6fb4', points: rates(p), marks: marks(p) },
+    { name: 'objects (K42 twin)', color: '#e3761b', points: rates(o), marks: marks(o) },
+  ]);
+}
+
+/** Run, print, draw; true when both kernels lost nothing. */
+export async function compareCommand(opts: CompareCliOptions, print: (line: string) => void): Promise<boolean> {
+  const c = await compare({ seed: opts.seed, cpus: opts.cpus });
+  for (const l of compareReport(c)) print(l);
+  if (opts.svg) {
+    try {
+      writeFileSync(opts.svg, compareSvg(c));
+    } catch (e) {
+      throw err('ENOENT', `cannot write ${opts.svg}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 'check that the directory exists and is writable');
+    }
+    print(`throughput chart written to ${opts.svg}`);
+  }
+  return c.kernels.every((k) => k.failed + k.wrong === 0);
+}
