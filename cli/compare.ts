@@ -2,7 +2,8 @@
 // a side-by-side table; with --svg, also draws throughput over simulated
 // time for both kernels with the updates marked.
 
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { err } from '../exec/errno.js';
 import { compare, type CompareResult, type KernelResult } from '../bench/compare.js';
 import { table } from './format.js';
@@ -77,6 +78,11 @@ export function compareSvg(c: CompareResult): string {
 
 /** Run, print, draw; true when both kernels lost nothing. */
 export async function compareCommand(opts: CompareCliOptions, print: (line: string) => void): Promise<boolean> {
+  if (opts.svg) {
+    // Before the run, not after it: a bad path should not cost the user the whole comparison.
+    const dir = dirname(resolve(opts.svg));
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw err('ENOENT', `cannot write ${opts.svg}: no directory ${dir}`, 'create the directory or give another path');
+  }
   const c = await compare({ seed: opts.seed, cpus: opts.cpus });
   for (const l of compareReport(c)) print(l);
   if (opts.svg) {

@@ -3,23 +3,37 @@
 
 import { bootWithModules } from '../kernel/boot.js';
 import { runProgram } from '../exec/executive.js';
+import type { Executive } from '../exec/executive.js';
 import type { Kernel } from '../kernel/kernel.js';
+import { bootObjectKernel, type ObjectKernel } from '../oo/kernel.js';
 import type { Sys } from '../exec/abi.js';
 import type { KGen, Thread } from '../exec/thread.js';
 import { applyToKernel, type FsOp, FsModel } from './fsmodel.js';
 
-/** Boot with `modules`, mount simplefs on /mnt and make one directory per thread. */
-export async function fsMachine(modules: readonly string[], seed: number, cpus: number, threads: number): Promise<Kernel> {
-  const k = await bootWithModules(modules, { seed, cpus });
+/** Mount simplefs on /mnt and make one directory per thread. */
+function setup(k: Executive, threads: number): void {
   runProgram(k, 'setup', function* (sys: Sys) {
     yield* sys.mount('simplefs', 'disk0', '/mnt');
     for (let t = 0; t < threads; t++) yield* sys.mkdir(`/mnt/t${t}`);
   });
+}
+
+/** Boot with `modules`, mount simplefs on /mnt and make one directory per thread. */
+export async function fsMachine(modules: readonly string[], seed: number, cpus: number, threads: number): Promise<Kernel> {
+  const k = await bootWithModules(modules, { seed, cpus });
+  setup(k, threads);
+  return k;
+}
+
+/** The object twin, set up as fsMachine sets up the procedural kernel. */
+export function ooFsMachine(seed: number, cpus: number, threads: number, releases?: Readonly<Record<string, string>>): ObjectKernel {
+  const k = bootObjectKernel({ seed, cpus }, releases ? { releases } : {});
+  setup(k, threads);
   return k;
 }
 
 /** Start one user thread per sequence; each appends its results to `out[t]`. */
-export function startThreads(k: Kernel, threads: readonly (readonly FsOp[])[], out: string[][]): Thread[] {
+export function startThreads(k: Executive, threads: readonly (readonly FsOp[])[], out: string[][]): Thread[] {
   return threads.map((ops, t) =>
     k.spawnUser(`p${t}`, function* (sys: Sys): KGen<void> {
       for (const o of ops) out[t]!.push(yield* applyToKernel(sys, `/mnt/t${t}`, o));
