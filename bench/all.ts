@@ -3,7 +3,9 @@
 
 import { accessBench, adaptorBench, lazyPauseBench, printLazyBench } from './lazy.js';
 import { printPtableBench, ptableBench } from './ptable.js';
+import { indirectionCost } from './indirection.js';
 import { printStubBench, stubBench } from './stubs.js';
+import { printTwinPauseBench, twinPauseBench } from './twin.js';
 import { afterUpdateBench, pauseBench, printAfterUpdateBench, printPauseBench } from './update.js';
 
 console.log(`livemod benchmarks on node ${process.version}\n`);
@@ -16,3 +18,8 @@ console.log('');
 printAfterUpdateBench(await afterUpdateBench());
 console.log('');
 printLazyBench(await lazyPauseBench(), await accessBench(), adaptorBench());
+console.log('');
+const ind = indirectionCost();
+console.log(`indirection per call, median of rounds: stub ${ind.procedural.viaNs.toFixed(1)} ns against a direct call ${ind.procedural.directNs.toFixed(1)} ns; object table ${ind.oo.viaNs.toFixed(1)} ns against a direct method call ${ind.oo.directNs.toFixed(1)} ns`);
+console.log('');
+printTwinPauseBench(twinPauseBench());

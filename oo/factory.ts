@@ -13,7 +13,7 @@ export class Factory {
   private index: number;
   /** Every live instance and the class version its object is (older than running while a lazy swap is pending). */
   readonly instances = new Map<ObjId, { obj: object; cls: ObjClass }>();
-  /** Instances whose lazy swap has not happened yet, by id. */
+  /** Instances with a mediator in front of them: during an update, and after a lazy one until each is swapped. */
   readonly pending = new Map<ObjId, Mediator>();
 
   constructor(

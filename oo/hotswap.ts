@@ -26,12 +26,25 @@ import type { Callable, CallMediator, ObjId, Ott } from './ott.js';
 
 export type MediatorPhase = 'forward' | 'block' | 'lazy' | 'done';
 
+/**
+ * The swap of every instance of one class: its phase is shared by all of the
+ * class's mediators, so moving them all to BLOCK or to lazy is one write,
+ * whatever the number of instances.
+ */
+export class ClassSwap {
+  phase: 'forward' | 'block' | 'lazy' = 'forward';
+  constructor(
+    readonly factory: Factory,
+    readonly from: ObjClass,
+    readonly to: ObjClass,
+    readonly format: string,
+  ) {}
+}
+
 /** The swap of one instance. */
 export interface InstanceSwap {
-  readonly factory: Factory;
+  readonly cls: ClassSwap;
   readonly id: ObjId;
-  readonly from: ObjClass;
-  readonly to: ObjClass;
 }
 
 /** What the instances of one swap share: the calls in flight, per thread, and the held calls. */
@@ -61,7 +74,8 @@ export class SwapSet {
 }
 
 export class Mediator implements CallMediator {
-  phase: MediatorPhase = 'forward';
+  /** Set once this instance is swapped, or given back its old object. */
+  private done = false;
   inflight = 0;
   private readonly held: WaitQueue;
   /** When each held thread began to wait (counted into the set's heldCycles when released). */
@@ -74,13 +88,17 @@ export class Mediator implements CallMediator {
     /** Makes and installs the new object (TRANSFER and COMPLETE of this instance, lazy variant); throws to refuse. */
     private readonly complete: (m: Mediator) => void,
   ) {
-    this.held = set.sched.waitQueue(`hot-swap:${swap.from.name}#${swap.id}`);
+    this.held = set.sched.waitQueue(`hot-swap:${swap.cls.from.name}#${swap.id}`);
     set.mediators.push(this);
+  }
+
+  get phase(): MediatorPhase {
+    return this.done ? 'done' : this.swap.cls.phase;
   }
 
   /** Let everyone held here go; they re-dispatch through the table. */
   release(): void {
-    this.phase = 'done';
+    this.done = true;
     const now = this.set.sched.now;
     for (const since of this.heldSince.values()) this.set.heldCycles += now - since;
     this.heldSince.clear();
@@ -103,7 +121,7 @@ export class Mediator implements CallMediator {
       if ((this.phase as MediatorPhase) !== 'done') {
         this.set.held++;
         this.heldSince.set(sched.self(), sched.now);
-        while (this.phase === 'block' || (this.phase === 'lazy' && !this.trySwap())) yield* this.held.wait(sched.self(), `hot-swap of ${this.swap.from.name} ${this.swap.id}`);
+        while (this.phase === 'block' || (this.phase === 'lazy' && !this.trySwap())) yield* this.held.wait(sched.self(), `hot-swap of ${this.swap.cls.from.name} ${this.swap.id}`);
       }
     }
     if (this.phase === 'done') return yield* ott.call(this.swap.id, method, args, iface);
@@ -123,7 +141,7 @@ export class Mediator implements CallMediator {
 
   /** The old object, or its adaptor for a caller of an older interface (which calls back through the table). */
   private target(iface: number): Callable {
-    return iface !== 0 && iface < this.swap.from.iface ? this.set.ott.view(this.swap.id, iface) : (this.old as Callable);
+    return iface !== 0 && iface < this.swap.cls.from.iface ? this.set.ott.view(this.swap.id, iface) : (this.old as Callable);
   }
 
   private enter(t: Thread | null): void {

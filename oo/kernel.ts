@@ -116,6 +116,11 @@ export class ObjectKernel extends Executive {
     return undefined;
   }
 
+  /** The FileSystem object of volume `dev`, once it has been mounted. */
+  volume(dev: string): ObjId | undefined {
+    return this.volumes.get(dev);
+  }
+
   /** Objects alive, by class. */
   census(): Record<string, number> {
     return Object.fromEntries([...this.factories].map(([n, f]) => [n, f.instances.size]));

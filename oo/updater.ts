@@ -16,7 +16,7 @@ import { err, isKernelError, KernelError } from '../exec/errno.js';
 import type { KGen, Thread } from '../exec/thread.js';
 import { RELEASES } from './classes/releases.js';
 import type { Factory } from './factory.js';
-import { Mediator, SwapSet } from './hotswap.js';
+import { ClassSwap, Mediator, SwapSet } from './hotswap.js';
 import type { ObjectKernel } from './kernel.js';
 import { type ObjClass, transferFormat } from './objclass.js';
 
@@ -182,7 +182,7 @@ export class ObjectUpdater {
   private checkInterfaces(target: ReadonlyMap<Factory, ObjClass>): void {
     const after = new Map([...this.k.factories.values()].map((f) => [f.name, target.get(f) ?? f.running]));
     // Instances still waiting for a lazy swap run their old class's code.
-    const callers = [...after.values(), ...[...this.k.factories.values()].flatMap((f) => [...f.pending.values()].map((m) => m.swap.from))];
+    const callers = [...after.values(), ...[...this.k.factories.values()].flatMap((f) => [...f.pending.values()].map((m) => m.swap.cls.from))];
     for (const caller of new Set(callers)) {
       for (const [callee, want] of Object.entries(caller.uses ?? {})) {
         const c = after.get(callee);
@@ -215,9 +215,14 @@ export class ObjectUpdater {
       yield* this.finishLazy(changes, r, overdue);
       // FORWARD: mediators in, calls counted; wait for the marker so that calls begun before are over.
       const t0 = k.now;
-      const complete = (m: Mediator) => this.swapLazily(m, changes);
-      for (const c of changes) {
-        for (const [id, { obj }] of c.factory.instances) k.ott.mediate(id, new Mediator(set, { factory: c.factory, id, from: c.from, to: c.to }, obj, complete));
+      const complete = (m: Mediator) => this.swapLazily(m);
+      const swaps = changes.map((c) => new ClassSwap(c.factory, c.from, c.to, c.format));
+      for (const cs of swaps) {
+        for (const [id, { obj }] of cs.factory.instances) {
+          const m = new Mediator(set, { cls: cs, id }, obj, complete);
+          k.ott.mediate(id, m);
+          cs.factory.pending.set(id, m);
+        }
       }
       let elapsed = false;
       const markedAt = k.generations.current;
@@ -229,19 +234,19 @@ export class ObjectUpdater {
       }
       marker = null;
       this.event(r, 'forward', k.now - t0, 0, `${set.mediators.length} mediator(s); generation marker elapsed at generation ${k.generations.current}`);
-      const lazy = new Set(changes.filter((c) => this.isLazy(c, r)).map((c) => c.factory));
-      const eager = set.mediators.filter((m) => !lazy.has(m.swap.factory));
+      const lazy = swaps.filter((cs) => this.isLazy(cs, r));
+      const eager = set.mediators.filter((m) => !lazy.includes(m.swap.cls));
       if (eager.length > 0) {
         // BLOCK: new calls wait; threads already inside finish.
         const t1 = k.now;
-        for (const m of eager) m.phase = 'block';
+        for (const cs of swaps) if (!lazy.includes(cs)) cs.phase = 'block';
         while (eager.some((m) => m.inflight > 0)) {
           overdue(() => describe(set.busy()));
           yield* k.sched.sleep(POLL_CYCLES);
         }
         this.event(r, 'block', k.now - t1, 0, `${set.held} call(s) held so far`);
       }
-      this.transferAndComplete(changes, eager, lazy, set, r);
+      this.transferAndComplete(swaps, eager, lazy, set, r);
       r.outcome = 'committed';
       for (const rel of r.releases) {
         k.releases.set(rel.name, rel.to);
@@ -257,6 +262,7 @@ export class ObjectUpdater {
       for (const m of set.mediators) {
         if (m.phase === 'done') continue;
         if (k.instance(m.swap.id)) k.ott.mediate(m.swap.id, null);
+        m.swap.cls.factory.pending.delete(m.swap.id);
         m.release(); // held callers re-dispatch to the old object
       }
       r.outcome = 'aborted';
@@ -289,8 +295,8 @@ export class ObjectUpdater {
   }
 
   /** The new object of one instance: the old one exports, a copy is imported. Throws ECANCELED naming it. */
-  private transfer(m: Mediator, format: string): object {
-    const { from, to, id } = m.swap;
+  private transfer(m: Mediator): object {
+    const { id, cls: { from, to, format } } = m.swap;
     try {
       return to.importFrom[format]!(structuredClone(from.exportAs[format]!(m.old)), this.k.env);
     } catch (e) {
@@ -299,7 +305,7 @@ export class ObjectUpdater {
   }
 
   private install(m: Mediator, obj: object): void {
-    const { factory, id, to } = m.swap;
+    const { id, cls: { factory, to } } = m.swap;
     this.k.ott.mediate(id, null);
     this.k.ott.setRoot(id, obj, to.iface);
     factory.instances.set(id, { obj, cls: to });
@@ -307,8 +313,8 @@ export class ObjectUpdater {
     m.release();
   }
 
-  private isLazy(c: ClassChange, r: OoUpdateRecord): boolean {
-    return r.lazyChoice ?? c.to.lazy === true;
+  private isLazy(cs: ClassSwap, r: OoUpdateRecord): boolean {
+    return r.lazyChoice ?? cs.to.lazy === true;
   }
 
   /**
@@ -317,45 +323,39 @@ export class ObjectUpdater {
    * classes: the transfer is tried on one instance (so a broken one still
    * aborts the update), and the rest is left to each instance's next call.
    */
-  private transferAndComplete(changes: readonly ClassChange[], eager: readonly Mediator[], lazy: ReadonlySet<Factory>, set: SwapSet, r: OoUpdateRecord): void {
+  private transferAndComplete(swaps: readonly ClassSwap[], eager: readonly Mediator[], lazy: readonly ClassSwap[], set: SwapSet, r: OoUpdateRecord): void {
     const w0 = wallNow();
-    const live = eager.filter((m) => m.swap.factory.instances.has(m.swap.id));
-    const format = new Map(changes.map((c) => [c.factory, c.format]));
-    const made = live.map((m) => this.transfer(m, format.get(m.swap.factory)!));
-    for (const f of lazy) {
-      const m = set.mediators.find((x) => x.swap.factory === f && f.instances.has(x.swap.id));
-      if (m) this.transfer(m, format.get(f)!);
+    const live = eager.filter((m) => m.swap.cls.factory.instances.has(m.swap.id));
+    const made = live.map((m) => this.transfer(m));
+    for (const cs of lazy) {
+      const m = set.mediators.find((x) => x.swap.cls === cs && cs.factory.instances.has(x.swap.id));
+      if (m) this.transfer(m);
     }
     const cycles = 500 + 30 * made.length;
     this.k.sched.work(cycles);
     const w1 = wallNow();
     live.forEach((m, i) => this.install(m, made[i]!));
     for (const m of eager) if (m.phase !== 'done') m.release(); // destroyed during the swap
-    for (const m of set.mediators) {
-      if (!lazy.has(m.swap.factory) || !m.swap.factory.instances.has(m.swap.id)) continue;
-      m.phase = 'lazy';
-      m.swap.factory.pending.set(m.swap.id, m);
-    }
-    for (const c of changes) c.factory.commit(c.to);
+    for (const cs of lazy) cs.phase = 'lazy'; // one write per class: each instance swaps on its next call
+    for (const cs of swaps) cs.factory.commit(cs.to);
     const w2 = wallNow();
     r.pauseWallUs = w2 - w0;
     r.waitCycles = this.k.now - r.startedAt;
     r.instances = made.length;
-    r.pending = set.mediators.filter((m) => m.phase === 'lazy').length;
-    this.event(r, 'transfer', cycles, w1 - w0, `${made.length} instance(s) exported and imported${lazy.size ? `; ${[...lazy].map((f) => f.name).join(', ')} left to swap on each instance's next call` : ''}`);
+    r.pending = lazy.reduce((n, cs) => n + cs.factory.pending.size, 0);
+    this.event(r, 'transfer', cycles, w1 - w0, `${made.length} instance(s) exported and imported${lazy.length ? `; ${lazy.map((cs) => cs.factory.name).join(', ')} left to swap on each instance's next call` : ''}`);
     this.event(r, 'complete', 0, w2 - w1, `${made.length} object(s) installed, ${r.pending} lazy swap(s) pending, ${set.held} held call(s) re-dispatched`);
   }
 
   /** A lazy swap of one instance, on its next call. A failing transfer keeps the old object and is an oops. */
-  private swapLazily(m: Mediator, changes: readonly ClassChange[]): void {
-    const c = changes.find((x) => x.factory === m.swap.factory)!;
+  private swapLazily(m: Mediator): void {
     let obj: object;
     try {
-      obj = this.transfer(m, c.format);
+      obj = this.transfer(m);
     } catch (e) {
-      this.k.oops(`lazy swap of ${m.swap.from.name} ${m.swap.id}`, e);
+      this.k.oops(`lazy swap of ${m.swap.cls.from.name} ${m.swap.id}`, e);
       this.k.ott.mediate(m.swap.id, null);
-      m.swap.factory.pending.delete(m.swap.id);
+      m.swap.cls.factory.pending.delete(m.swap.id);
       m.release();
       return;
     }

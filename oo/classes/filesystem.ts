@@ -1,7 +1,9 @@
 // The filesystem object of the object twin: one per volume. It owns what is
-// volume-wide (the block count, the free-block bitmap, inode numbers, and
-// which object each inode is), while each file or directory is an Inode
-// object of its own. Versions follow simplefs's history where it touches the
+// volume-wide (the block count, the free-block bitmap, inode numbers), while
+// each file or directory is an Inode object of its own, and which object
+// each inode number is lives in an InodeDirectory object that the
+// FileSystem names by id: a FileSystem update then transfers a few numbers,
+// not a table as large as the number of files. Versions follow simplefs's history where it touches the
 // volume: 1.0.0 (through simplefs 2.0), 2.1.0 (adds statfs) and 3.0.0 (a
 // journal area on every volume, a new disk layout: it can only be made by
 // formatting, so it imports no earlier version's state, and a live update to
@@ -23,8 +25,8 @@ interface FsData {
   readonly rootIno: number;
   readonly nextIno: number;
   readonly mounted: boolean;
-  /** Which object each inode number is. */
-  readonly inodes: readonly (readonly [number, ObjId])[];
+  /** The InodeDirectory object: which object each inode number is. */
+  readonly inodes: ObjId;
 }
 
 export class FileSystem10 {
@@ -37,7 +39,7 @@ export class FileSystem10 {
   rootIno: number;
   nextIno: number;
   mounted: boolean;
-  readonly inodes: Map<number, ObjId>;
+  inodes: ObjId;
 
   constructor(
     protected readonly env: ObjEnv,
@@ -52,12 +54,12 @@ export class FileSystem10 {
     this.rootIno = d.rootIno;
     this.nextIno = d.nextIno;
     this.mounted = d.mounted;
-    this.inodes = new Map(d.inodes);
+    this.inodes = d.inodes;
   }
 
   export(): FsData {
     const { dev, self, blk, blocks, used, rootIno, nextIno, mounted } = this;
-    return { dev, self, blk, blocks, freeMap: [...this.freeMap], used, rootIno, nextIno, mounted, inodes: [...this.inodes] };
+    return { dev, self, blk, blocks, freeMap: [...this.freeMap], used, rootIno, nextIno, mounted, inodes: this.inodes };
   }
 
   /** Format the volume on first use: block 0 is the superblock; the root directory is inode 1. */
@@ -67,7 +69,8 @@ export class FileSystem10 {
     this.freeMap[0] = 1;
     this.used = 1;
     this.rootIno = this.allocIno();
-    this.inodes.set(this.rootIno, this.env.create('Inode', 'new', { ino: this.rootIno, type: 'dir', fs: self, blk: this.blk, now: this.env.now() }));
+    this.inodes = this.env.create('InodeDirectory', 'new', {});
+    this.addInode(this.rootIno, this.env.create('Inode', 'new', { ino: this.rootIno, type: 'dir', fs: self, blk: this.blk, now: this.env.now() }));
     this.mounted = true;
     this.env.printk(`formatted ${this.dev}: ${this.blocks} blocks`);
     return this.rootIno;
@@ -85,7 +88,7 @@ export class FileSystem10 {
 
   /** The object of inode `ino`; ENOENT when there is none. */
   inode(ino: number): ObjId {
-    const id = this.inodes.get(ino);
+    const id = this.env.callPlain(this.inodes, 'get', ino) as ObjId | undefined;
     if (id === undefined) throw err('ENOENT', `fs: no inode ${ino} on ${this.dev}`);
     return id;
   }
@@ -96,11 +99,11 @@ export class FileSystem10 {
 
   /** Record that inode `ino` is object `id`. */
   addInode(ino: number, id: ObjId): void {
-    this.inodes.set(ino, id);
+    this.env.callPlain(this.inodes, 'set', ino, id);
   }
 
   dropInode(ino: number): void {
-    this.inodes.delete(ino);
+    this.env.callPlain(this.inodes, 'delete', ino);
   }
 
   allocBlocks(n: number): number[] {
@@ -133,7 +136,7 @@ export class FileSystem10 {
 /** 2.1.0: statfs (the VFS's statfs needs it; 1.0.0 answers ENOSYS). */
 export class FileSystem21 extends FileSystem10 {
   statfs(): StatFs {
-    return { blockSize: SECTOR_SIZE, blocks: this.blocks, free: this.blocks - this.used, files: this.inodes.size };
+    return { blockSize: SECTOR_SIZE, blocks: this.blocks, free: this.blocks - this.used, files: this.env.callPlain(this.inodes, 'size') as number };
   }
 }
 
@@ -147,9 +150,49 @@ export class FileSystem30 extends FileSystem21 {
   }
 }
 
+/** Inode number -> Inode object, for one volume. One version: it is never updated. */
+export class InodeDirectory {
+  private readonly map: Map<number, ObjId>;
+
+  constructor(entries: readonly (readonly [number, ObjId])[]) {
+    this.map = new Map(entries);
+  }
+
+  get(ino: number): ObjId | undefined {
+    return this.map.get(ino);
+  }
+
+  set(ino: number, id: ObjId): void {
+    this.map.set(ino, id);
+  }
+
+  delete(ino: number): void {
+    this.map.delete(ino);
+  }
+
+  size(): number {
+    return this.map.size;
+  }
+
+  export(): [number, ObjId][] {
+    return [...this.map];
+  }
+}
+
+export const INODE_DIRECTORY: readonly ObjClass[] = [
+  {
+    name: 'InodeDirectory',
+    version: '1.0.0',
+    description: 'inode number -> inode object, per volume',
+    iface: 1,
+    exportAs: { 'dir-v1': (o: InodeDirectory) => o.export() },
+    importFrom: { 'dir-v1': (d: unknown) => new InodeDirectory(d as [number, ObjId][]), new: () => new InodeDirectory([]) },
+  },
+] as readonly ObjClass[];
+
 const fresh = (d: unknown): FsData => {
   const { dev, blk, blocks } = d as { dev: string; blk: ObjId; blocks: number };
-  return { dev, self: 0, blk, blocks, freeMap: new Array<number>(Math.ceil(blocks / 32)).fill(0), used: 0, rootIno: 0, nextIno: 1, mounted: false, inodes: [] };
+  return { dev, self: 0, blk, blocks, freeMap: new Array<number>(Math.ceil(blocks / 32)).fill(0), used: 0, rootIno: 0, nextIno: 1, mounted: false, inodes: 0 };
 };
 
 const fsFormats = <O extends FileSystem10>(make: new (env: ObjEnv, d: FsData) => O) => ({

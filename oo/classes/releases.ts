@@ -6,11 +6,11 @@
 
 import type { ObjClass } from '../objclass.js';
 import { BLOCKDEVICE } from './blockdevice.js';
-import { FILESYSTEM } from './filesystem.js';
+import { FILESYSTEM, INODE_DIRECTORY } from './filesystem.js';
 import { INODE } from './inode.js';
 
 /** Every class's history, oldest first (a factory's N-1 rule follows this order). */
-export const CLASS_HISTORIES: readonly (readonly ObjClass[])[] = [BLOCKDEVICE, FILESYSTEM, INODE];
+export const CLASS_HISTORIES: readonly (readonly ObjClass[])[] = [BLOCKDEVICE, FILESYSTEM, INODE_DIRECTORY, INODE];
 
 /** Release -> version -> class -> class version. */
 export const RELEASES: Readonly<Record<string, Readonly<Record<string, Readonly<Record<string, string>>>>>> = {
