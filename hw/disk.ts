@@ -13,6 +13,24 @@ export const SECTOR_SIZE = 512;
 
 export type DiskOp = 'read' | 'write';
 
+/** Most sectors one request may carry. */
+export const MAX_REQUEST_SECTORS = 64;
+
+/**
+ * Runs of consecutive sector numbers in `sectors`, each at most
+ * MAX_REQUEST_SECTORS long: where each starts, how long it is, and its place
+ * in the list. What a driver needs to make one request per run.
+ */
+export function sectorRuns(sectors: readonly number[]): { start: number; count: number; at: number }[] {
+  const out: { start: number; count: number; at: number }[] = [];
+  sectors.forEach((b, i) => {
+    const last = out[out.length - 1];
+    if (last && last.start + last.count === b && last.count < MAX_REQUEST_SECTORS) last.count++;
+    else out.push({ start: b, count: 1, at: i });
+  });
+  return out;
+}
+
 export interface DiskRequest {
   readonly id: number;
   readonly op: DiskOp;

@@ -16,7 +16,7 @@ import type { AnyFn } from './symbols.js';
 import type { KGen } from '../exec/thread.js';
 
 export type { Draft } from 'immer';
-export { SECTOR_SIZE, type DiskOp, type DiskCompletion } from '../hw/disk.js';
+export { MAX_REQUEST_SECTORS, SECTOR_SIZE, sectorRuns, type DiskOp, type DiskCompletion } from '../hw/disk.js';
 export { KernelError, err, type Errno } from '../exec/errno.js';
 export type { KGen } from '../exec/thread.js';
 export type { Rec } from './store.js';

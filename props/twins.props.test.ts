@@ -53,40 +53,49 @@ const outcomes = { procedural: { committed: 0, other: 0 }, objects: { committed:
 /** Apply one injection on a kernel; refusals and aborts are fine here (they must change no result). */
 type Apply = (i: Injection) => Promise<void>;
 
-function proceduralApply(k: Kernel): Apply {
-  const u = new Updater(k);
+/** What applying an injection needs from one kernel's updater. */
+interface Kernelside {
+  readonly name: keyof typeof outcomes;
+  running(component: string): string;
+  update(spec: string, lazy: { lazy?: boolean }): Promise<unknown>;
+  revert(component: string, lazy: { lazy?: boolean }): unknown;
+}
+
+function applier(side: Kernelside): Apply {
   return async (i) => {
     const lazy = i.migration === 'default' ? {} : { lazy: i.migration === 'lazy' };
     try {
-      if (i.revert) u.revert(i.component, lazy);
+      if (i.revert) side.revert(i.component, lazy);
       else {
-        const to = next(i.component, k.loader.require(i.component).def.version);
+        const to = next(i.component, side.running(i.component));
         if (!to) return;
-        u.run([await loadModuleDef(`${i.component}@${to}`)], lazy);
+        await side.update(`${i.component}@${to}`, lazy);
       }
-      outcomes.procedural.committed++;
+      outcomes[side.name].committed++;
     } catch {
-      outcomes.procedural.other++;
+      outcomes[side.name].other++;
     }
   };
 }
 
+function proceduralApply(k: Kernel): Apply {
+  const u = new Updater(k);
+  return applier({
+    name: 'procedural',
+    running: (c) => k.loader.require(c).def.version,
+    update: async (spec, lazy) => u.run([await loadModuleDef(spec)], lazy),
+    revert: (c, lazy) => u.revert(c, lazy),
+  });
+}
+
 function objectApply(k: ObjectKernel): Apply {
   const u = new ObjectUpdater(k);
-  return async (i) => {
-    const lazy = i.migration === 'default' ? {} : { lazy: i.migration === 'lazy' };
-    try {
-      if (i.revert) u.revert(i.component, lazy);
-      else {
-        const to = next(i.component, k.releases.get(i.component)!);
-        if (!to) return;
-        u.run([`${i.component}@${to}`], lazy);
-      }
-      outcomes.objects.committed++;
-    } catch {
-      outcomes.objects.other++;
-    }
-  };
+  return applier({
+    name: 'objects',
+    running: (c) => k.releases.get(c)!,
+    update: async (spec, lazy) => u.run([spec], lazy),
+    revert: (c, lazy) => u.revert(c, lazy),
+  });
 }
 
 /** Run the threads with the injections, then the audit of every path; the results per thread. */

@@ -7,21 +7,18 @@
 // view that `compat['blkdev:disk0@1']` provides. The state is 1.x's: a
 // request is a request, whatever its length.
 
-import { type Ctx, defineModule, type DiskOp, err, type KGen, SECTOR_SIZE } from '../../kernel/module.js';
+import { type Ctx, defineModule, type DiskOp, err, type KGen, MAX_REQUEST_SECTORS, SECTOR_SIZE } from '../../kernel/module.js';
 import v10, { awaitRequest, type BlkState } from './1.0.0.js';
 import { diskInterrupt } from './1.1.0.js';
 
 type M = Ctx<BlkState>;
 
 const DEV = 'disk0';
-/** Most sectors in one request. */
-const MAX_SECTORS = 64;
-
 function* blkSubmit(m: M, dev: string, op: DiskOp, sector: number, count: number, buf: Uint8Array): KGen<void> {
   const disk = m.k.disk(dev);
   if (!disk) throw err('ENODEV', `blkdev: no disk '${dev}'`);
   if (op !== 'read' && op !== 'write') throw err('EINVAL', `blkdev: bad operation '${String(op)}'`);
-  if (!Number.isInteger(count) || count < 1 || count > MAX_SECTORS) throw err('EINVAL', `blkdev: ${count} sectors in one request (1..${MAX_SECTORS})`);
+  if (!Number.isInteger(count) || count < 1 || count > MAX_REQUEST_SECTORS) throw err('EINVAL', `blkdev: ${count} sectors in one request (1..${MAX_REQUEST_SECTORS})`);
   if (!Number.isInteger(sector) || sector < 0 || sector + count > disk.sectors) throw err('EINVAL', `blkdev: sectors ${sector}+${count} outside 0..${disk.sectors - 1}`);
   if (!(buf instanceof Uint8Array) || buf.length !== count * SECTOR_SIZE) throw err('EINVAL', `blkdev: buffer must be ${count} x ${SECTOR_SIZE} bytes`);
   while (m.state().inflight >= (m.params.queue_depth as number)) yield* m.k.wait(`${dev}:slot`, 'blkdev queue full');

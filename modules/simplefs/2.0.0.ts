@@ -6,7 +6,7 @@
 // with blkdev 2.0 in one update. The state is 1.2's; directories are 1.2's
 // code. Only the I/O paths are new.
 
-import { type Ctx, defineModule, err, type KGen, SECTOR_SIZE } from '../../kernel/module.js';
+import { type Ctx, defineModule, err, type KGen, SECTOR_SIZE, sectorRuns } from '../../kernel/module.js';
 import { allocBlocks as allocBlocks10, getattr, inode as inode10, type Inode, truncateWith, umount, startWrite } from './1.0.0.js';
 import { releaseUnwritten } from './1.1.0.js';
 import v12, { type SfsState } from './1.2.0.js';
@@ -24,20 +24,9 @@ type M = Ctx<SfsState, Imports>;
 const inode = (m: M, dev: string, ino: number) => inode10(m as never, dev, ino);
 const allocBlocks = (m: M, dev: string, n: number) => allocBlocks10(m as never, dev, n);
 
-/** Runs of consecutive block numbers: where each starts, how long, and its place in `blocks`. */
-function runs(blocks: readonly number[]): { start: number; count: number; at: number }[] {
-  const out: { start: number; count: number; at: number }[] = [];
-  blocks.forEach((b, i) => {
-    const last = out[out.length - 1];
-    if (last && last.start + last.count === b && last.count < 64) last.count++;
-    else out.push({ start: b, count: 1, at: i });
-  });
-  return out;
-}
-
 function* readBlocks(m: M, dev: string, blocks: readonly number[]): KGen<Uint8Array> {
   const out = new Uint8Array(blocks.length * BS);
-  for (const r of runs(blocks)) {
+  for (const r of sectorRuns(blocks)) {
     const buf = new Uint8Array(r.count * BS);
     yield* m.imports.blk_submit(dev, 'read', r.start, r.count, buf);
     out.set(buf, r.at * BS);
@@ -46,7 +35,7 @@ function* readBlocks(m: M, dev: string, blocks: readonly number[]): KGen<Uint8Ar
 }
 
 function* writeBlocks(m: M, dev: string, blocks: readonly number[], data: Uint8Array): KGen<void> {
-  for (const r of runs(blocks)) yield* m.imports.blk_submit(dev, 'write', r.start, r.count, data.subarray(r.at * BS, (r.at + r.count) * BS));
+  for (const r of sectorRuns(blocks)) yield* m.imports.blk_submit(dev, 'write', r.start, r.count, data.subarray(r.at * BS, (r.at + r.count) * BS));
 }
 
 function* read(m: M, dev: string, ino: number, off: number, len: number): KGen<Uint8Array> {

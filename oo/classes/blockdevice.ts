@@ -7,7 +7,7 @@
 
 import { err } from '../../exec/errno.js';
 import type { KGen } from '../../exec/thread.js';
-import { type DiskCompletion, type DiskOp, SECTOR_SIZE } from '../../hw/disk.js';
+import { type DiskCompletion, type DiskOp, MAX_REQUEST_SECTORS, SECTOR_SIZE } from '../../hw/disk.js';
 import type { ObjClass, ObjEnv } from '../objclass.js';
 import type { ObjId } from '../ott.js';
 
@@ -19,9 +19,6 @@ interface BlkData {
   readonly done: readonly (readonly [number, 'ok' | 'EIO'])[];
   readonly stats: { readonly reads: number; readonly writes: number; readonly errors: number };
 }
-
-/** Most sectors in one request (2.0). */
-const MAX_SECTORS = 64;
 
 /** What every version has in common: the state, the completion protocol, capacity and the interrupt. */
 abstract class BlockDeviceBase {
@@ -116,7 +113,7 @@ export class BlockDevice11 extends BlockDevice10 {
 export class BlockDevice20 extends BlockDeviceBase {
   *submit(op: DiskOp, sector: number, count: number, buf: Uint8Array): KGen<void> {
     const disk = this.disk();
-    if (!Number.isInteger(count) || count < 1 || count > MAX_SECTORS) throw err('EINVAL', `blockdev: ${count} sectors in one request (1..${MAX_SECTORS})`);
+    if (!Number.isInteger(count) || count < 1 || count > MAX_REQUEST_SECTORS) throw err('EINVAL', `blockdev: ${count} sectors in one request (1..${MAX_REQUEST_SECTORS})`);
     this.checkRequest(op, buf, count);
     if (!Number.isInteger(sector) || sector < 0 || sector + count > disk.sectors) throw err('EINVAL', `blockdev: sectors ${sector}+${count} outside 0..${disk.sectors - 1}`);
     yield* this.slot();

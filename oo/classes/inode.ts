@@ -13,7 +13,7 @@
 import { err } from '../../exec/errno.js';
 import type { Attr } from '../../exec/abi.js';
 import type { KGen } from '../../exec/thread.js';
-import { SECTOR_SIZE } from '../../hw/disk.js';
+import { SECTOR_SIZE, sectorRuns } from '../../hw/disk.js';
 import type { ObjClass, ObjEnv } from '../objclass.js';
 import type { ObjId } from '../ott.js';
 
@@ -306,17 +306,6 @@ export class Inode12 extends Inode11 {
   }
 }
 
-/** Runs of consecutive block numbers: where each starts, how long, and its place in the list. */
-function runs(blocks: readonly number[]): { start: number; count: number; at: number }[] {
-  const out: { start: number; count: number; at: number }[] = [];
-  blocks.forEach((b, i) => {
-    const last = out[out.length - 1];
-    if (last && last.start + last.count === b && last.count < 64) last.count++;
-    else out.push({ start: b, count: 1, at: i });
-  });
-  return out;
-}
-
 /** 2.0.0: one request per run of consecutive blocks, through block-device interface 2. */
 export class Inode20 extends Inode12 {
   protected override readonly blkIface: number = 2;
@@ -347,7 +336,7 @@ export class Inode20 extends Inode12 {
       if (end % BS !== 0 && need - 1 < had) edges.add(blocks.length - 1);
       for (const i of edges) buf.set(yield* this.readBlocks([blocks[i]!]), i * BS);
       buf.set(data, off - first * BS);
-      for (const r of runs(blocks)) yield* this.env.callAs(this.blkIface, this.blk, 'submit', 'write', r.start, r.count, buf.subarray(r.at * BS, (r.at + r.count) * BS));
+      for (const r of sectorRuns(blocks)) yield* this.env.callAs(this.blkIface, this.blk, 'submit', 'write', r.start, r.count, buf.subarray(r.at * BS, (r.at + r.count) * BS));
     } catch (e) {
       this.releaseUnwritten(had);
       throw e;
@@ -362,7 +351,7 @@ export class Inode20 extends Inode12 {
 
   private *readBlocks(blocks: readonly number[]): KGen<Uint8Array> {
     const out = new Uint8Array(blocks.length * BS);
-    for (const r of runs(blocks)) {
+    for (const r of sectorRuns(blocks)) {
       const buf = new Uint8Array(r.count * BS);
       yield* this.env.callAs(this.blkIface, this.blk, 'submit', 'read', r.start, r.count, buf);
       out.set(buf, r.at * BS);
