@@ -1,0 +1,71 @@
+// What a console session is, whichever kernel it runs on: a kernel on the
+// machine, a command table, a line parser that dispatches through it, a way
+// to run a file command as a syscall from a short-lived user thread while
+// the rest of the machine (the workload included) keeps running, and the
+// workload it started. console.ts is the procedural kernel's session,
+// objects.ts the object twin's.
+
+import type { Sys } from '../exec/abi.js';
+import { err } from '../exec/errno.js';
+import type { Executive } from '../exec/executive.js';
+import type { KGen } from '../exec/thread.js';
+import type { Vfs } from '../exec/vfs.js';
+import type { Workload } from '../user/workload.js';
+import { tokenize } from './format.js';
+
+/** Most cycles a console command's user thread may take before the console gives up waiting. */
+export const COMMAND_CYCLE_LIMIT = 50_000_000;
+
+export interface Command<S extends Session = Session> {
+  readonly name: string;
+  readonly usage: string;
+  readonly summary: string;
+  readonly details?: readonly string[];
+  run(s: S, args: string[]): Promise<void> | void;
+}
+
+/** A kernel a console can drive: the shared executive with the VFS. */
+export type ConsoleKernel = Executive & { readonly vfs: Vfs };
+
+export abstract class Session {
+  workload: Workload | null = null;
+
+  constructor(
+    /** Where output lines go. */
+    readonly print: (line: string) => void,
+  ) {}
+
+  abstract get k(): ConsoleKernel;
+  abstract get commands(): ReadonlyMap<string, Command>;
+  /** Lines `stat` adds for this kernel. */
+  abstract kernelStat(): string[];
+  /** The kernel log, for `dmesg`. */
+  abstract kernelLog(): string[];
+  /** What to tell a user who starts the workload with nothing mounted on `root`. */
+  abstract mountHint(root: string): string;
+
+  /** Run one console line. Throws (a KernelError for user errors) when it fails. */
+  async exec(line: string): Promise<void> {
+    const words = tokenize(line);
+    const name = words[0];
+    if (name === undefined) return;
+    const cmd = this.commands.get(name);
+    if (!cmd) throw err('EINVAL', `unknown command '${name}'`, "type 'help' for the list of commands");
+    const args = words.slice(1);
+    if (args.includes('--help') || args.includes('-h')) {
+      for (const l of helpFor(cmd)) this.print(l);
+      return;
+    }
+    await cmd.run(this, args);
+  }
+
+  /** Run `program` as a user thread until it exits; returns its result. */
+  sys<T>(what: string, program: (sys: Sys) => KGen<T>): T {
+    const t = this.k.spawnUser(`sh:${what}`, program);
+    return this.k.runThread(t, COMMAND_CYCLE_LIMIT) as T;
+  }
+}
+
+export function helpFor(cmd: Command): string[] {
+  return [`usage: ${cmd.usage}`, `  ${cmd.summary}`, ...(cmd.details ?? []).map((d) => `  ${d}`)];
+}
