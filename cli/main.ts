@@ -8,6 +8,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { err } from '../exec/errno.js';
 import { compareCommand } from './compare.js';
 import { ConsoleSession } from './console.js';
+import { ObjectConsoleSession } from './objects.js';
+import type { Session } from './session.js';
 import { demo } from './demo.js';
 import { describeError } from './format.js';
 import { runScript } from './script.js';
@@ -29,6 +31,19 @@ interface MachineOpts {
 }
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
+
+const KERNELS = ['modules', 'objects'] as const;
+
+function kernelKind(value: string): (typeof KERNELS)[number] {
+  if (!(KERNELS as readonly string[]).includes(value)) throw new InvalidArgumentError(`EINVAL: --kernel must be one of ${KERNELS.join(', ')}`);
+  return value as (typeof KERNELS)[number];
+}
+
+/** A console on the kernel asked for: the procedural one (modules) or the object twin. */
+function session(kernel: (typeof KERNELS)[number], o: MachineOpts): Session {
+  const config = { seed: o.seed, cpus: o.cpus };
+  return kernel === 'objects' ? ObjectConsoleSession.boot(config, out) : ConsoleSession.boot(config, out);
+}
 const errLine = (line: string) => process.stderr.write(`${line}\n`);
 
 const program = new Command();
@@ -52,9 +67,9 @@ program
 program
   .command('shell')
   .description('open a console on a booted machine (type help there)')
-  .action(async () => {
-    const o = program.opts<MachineOpts>();
-    await interactive(ConsoleSession.boot({ seed: o.seed, cpus: o.cpus }, out));
+  .option('--kernel <kind>', 'modules (the procedural kernel) or objects (the K42-style twin)', kernelKind, 'modules' as const)
+  .action(async (cmdOpts: { kernel: (typeof KERNELS)[number] }) => {
+    await interactive(session(cmdOpts.kernel, program.opts<MachineOpts>()));
   });
 
 program
@@ -62,7 +77,8 @@ program
   .description("run console commands from FILE (or - for standard input); a line starting with '!' must fail")
   .argument('<file>', 'script file, or - for standard input')
   .option('-q, --quiet', 'do not echo each command')
-  .action(async (file: string, cmdOpts: { quiet?: boolean }) => {
+  .option('--kernel <kind>', 'modules (the procedural kernel) or objects (the K42-style twin)', kernelKind, 'modules' as const)
+  .action(async (file: string, cmdOpts: { quiet?: boolean; kernel: (typeof KERNELS)[number] }) => {
     const o = program.opts<MachineOpts>();
     let text: string;
     try {
@@ -70,8 +86,7 @@ program
     } catch {
       throw err('ENOENT', `cannot read script ${file}`, 'check the path');
     }
-    const session = ConsoleSession.boot({ seed: o.seed, cpus: o.cpus }, out);
-    const ok = await runScript(session, text, { source: file, echo: !cmdOpts.quiet, printErr: errLine });
+    const ok = await runScript(session(cmdOpts.kernel, o), text, { source: file, echo: !cmdOpts.quiet, printErr: errLine });
     process.exitCode = ok ? 0 : 1;
   });
 

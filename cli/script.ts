@@ -2,7 +2,7 @@
 // per line, `#` starts a comment, and a line that starts with `!` must fail.
 // The run stops at the first line that does not do what it should.
 
-import type { ConsoleSession } from './console.js';
+import type { Session } from './session.js';
 import { describeError } from './format.js';
 
 export interface ScriptOptions {
@@ -15,7 +15,7 @@ export interface ScriptOptions {
 }
 
 /** Run every line; true when every line did what it should. */
-export async function runScript(session: ConsoleSession, text: string, opts: ScriptOptions): Promise<boolean> {
+export async function runScript(session: Session, text: string, opts: ScriptOptions): Promise<boolean> {
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();

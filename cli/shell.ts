@@ -2,10 +2,10 @@
 // A failing command prints its one-line error and the machine goes on.
 
 import { createInterface } from 'node:readline';
-import type { ConsoleSession } from './console.js';
+import type { Session } from './session.js';
 import { describeError } from './format.js';
 
-export async function interactive(session: ConsoleSession): Promise<void> {
+export async function interactive(session: Session): Promise<void> {
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'livemod> ', terminal: process.stdin.isTTY });
   session.print(`livemod shell: ${session.k.machine.cpus.length} CPUs, seed ${session.k.machine.config.seed}. Type 'help' for commands, 'exit' to leave.`);
   rl.prompt();

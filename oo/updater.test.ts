@@ -71,7 +71,7 @@ describe('object twin updates', () => {
     } catch (e) {
       expect((e as { errno: string }).errno).toBe('EINVAL');
       expect((e as Error).message).toContain('N-1');
-      expect((e as { hint: string }).hint).toBe('update Inode to 1.1.0 first');
+      expect((e as { hint: string }).hint).toBe('update simplefs@1.1.0 first');
     }
     expect(objects(k)).toEqual(before);
     expect(k.machine.events.trace.hex()).toBe(trace);

@@ -102,7 +102,7 @@ export class ObjectUpdater {
       for (const [cls, v] of Object.entries(classes)) {
         const f = this.k.factory(cls);
         if (f.running.version === v) continue;
-        target.set(f, kind === 'update' ? f.next(v) : this.previousOf(f, v));
+        target.set(f, kind === 'update' ? this.nextOf(f, v, name) : this.previousOf(f, v));
       }
     }
     if (releases.every((r) => r.from === r.to)) throw err('EINVAL', `${releases.map((r) => `${r.name} ${r.to}`).join(', ')} already running`);
@@ -170,6 +170,18 @@ export class ObjectUpdater {
   /** Go back to the release `name` ran before its last update. */
   revert(name: string, opts: OoUpdateOptions = {}): OoUpdateRecord {
     return this.run([this.revertTarget(name)], opts, 'revert');
+  }
+
+  /** The factory's N-1 check, with the hint naming the release to apply first. */
+  private nextOf(f: Factory, version: string, component: string): ObjClass {
+    try {
+      return f.next(version);
+    } catch (e) {
+      const want = f.history[f.history.indexOf(f.running) + 1]?.version;
+      const release = Object.entries(RELEASES[component] ?? {}).find(([, cls]) => cls[f.name] === want)?.[0];
+      if (isKernelError(e) && release) throw new KernelError(e.errno, e.message, `update ${component}@${release} first`);
+      throw e;
+    }
   }
 
   private previousOf(f: Factory, version: string): ObjClass {
