@@ -42,7 +42,6 @@ export class ObjectKernel extends Executive {
   /** The FileSystem object of each volume, by device. */
   private readonly volumes = new Map<string, ObjId>();
   private readonly queues = new Map<string, WaitQueue>();
-  private readonly pins = new Map<string, number>();
   private readonly syscalls = new Map<SyscallName, SyscallImpl>();
   private booted = false;
 
@@ -210,8 +209,9 @@ export class ObjectKernel extends Executive {
           : undefined,
       deviceNames: () => (this.blockDevice ? ['disk0'] : []),
       missing: { fs: () => 'the object kernel has simplefs only', dev: 'the object kernel has disk0 only' },
-      pin: (owner) => this.pins.set(owner, (this.pins.get(owner) ?? 0) + 1),
-      unpin: (owner) => this.pins.set(owner, Math.max(0, (this.pins.get(owner) ?? 0) - 1)),
+      // Objects are never unloaded, so nothing needs pinning while mounted or open.
+      pin: () => undefined,
+      unpin: () => undefined,
     };
   }
 
