@@ -8,7 +8,7 @@ import { catalog, catalogDefs, loadModuleDef } from '../kernel/catalog.js';
 import { err } from '../exec/errno.js';
 import { describePlan, STRATEGIES, type Strategy, type UpdateOptions } from '../updater/plan.js';
 import type { UpdateRecord } from '../updater/updater.js';
-import { arity, commandTable } from './common.js';
+import { arity, commandTable, printHistory } from './common.js';
 import type { ConsoleSession } from './console.js';
 import { keyValues, parseCount, table } from './format.js';
 import type { Command } from './session.js';
@@ -189,14 +189,7 @@ const history = define({
   summary: 'every update and revert: phases with their durations (cycles and wall time), and the outcome',
   run(s, args) {
     arity(history, args, 0);
-    if (s.updater.history.length === 0) {
-      s.print('no updates yet');
-      return;
-    }
-    for (const r of s.updater.history) {
-      s.print(`${r.kind} ${r.id}: ${r.modules.map((m) => `${m.name} ${m.from} -> ${m.to}`).join(', ')}  strategy ${r.strategy}  ${r.outcome}${r.error ? ` (${r.error.errno})` : ''}`);
-      for (const e of r.phases) s.print(`  ${e.phase.padEnd(8)} t=${String(e.at).padEnd(10)} ${String(e.cycles).padStart(9)} cycles ${e.wallUs.toFixed(0).padStart(7)} us  ${e.detail}`);
-    }
+    printHistory(s, s.updater.history, (r) => `${r.kind} ${r.id}: ${r.modules.map((m) => `${m.name} ${m.from} -> ${m.to}`).join(', ')}  strategy ${r.strategy}  ${r.outcome}${r.error ? ` (${r.error.errno})` : ''}`);
   },
 });
 

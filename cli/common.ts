@@ -22,6 +22,29 @@ export function arity(cmd: { name: string; usage: string }, args: readonly strin
 
 const define = (c: Command<Session>) => c;
 
+/** What history and the live progress lines show of an update's phase. */
+export interface PhaseLine {
+  readonly phase: string;
+  readonly at: number;
+  readonly cycles: number;
+  readonly wallUs: number;
+  readonly detail: string;
+}
+
+/** One phase: name, when it ended, its simulated cycles and wall time, and what it did. */
+export function phaseLine(e: PhaseLine): string {
+  return `${e.phase.padEnd(11)} t=${String(e.at).padEnd(10)} ${String(e.cycles).padStart(9)} cycles ${e.wallUs.toFixed(0).padStart(7)} us  ${e.detail}`;
+}
+
+/** The `history` command's output: a head line per update, then its phases. */
+export function printHistory<R extends { readonly phases: readonly PhaseLine[] }>(s: Session, records: readonly R[], head: (r: R) => string): void {
+  if (records.length === 0) s.print('no updates yet');
+  for (const r of records) {
+    s.print(head(r));
+    for (const e of r.phases) s.print(`  ${phaseLine(e)}`);
+  }
+}
+
 const help = define({
   name: 'help',
   usage: 'help [COMMAND]',

@@ -6,6 +6,7 @@ import type { MachineConfig } from '../hw/machine.js';
 import { bootKernel, type Kernel } from '../kernel/kernel.js';
 import { Updater } from '../updater/updater.js';
 import { COMMANDS } from './commands.js';
+import { phaseLine } from './common.js';
 import { type Command, Session } from './session.js';
 
 export class ConsoleSession extends Session {
@@ -17,8 +18,7 @@ export class ConsoleSession extends Session {
   ) {
     super(print);
     this.updater = new Updater(kernel);
-    this.updater.onEvent = (r, e) =>
-      this.print(`  [${r.kind} ${r.id}] ${e.phase.padEnd(8)} t=${e.at}  ${String(e.cycles).padStart(8)} cycles  ${e.wallUs.toFixed(0).padStart(6)} us  ${e.detail}`);
+    this.updater.onEvent = (r, e) => this.print(`  [${r.kind} ${r.id}] ${phaseLine(e)}`);
   }
 
   static boot(config: Partial<MachineConfig>, print: (line: string) => void): ConsoleSession {

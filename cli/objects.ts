@@ -9,7 +9,7 @@ import { err } from '../exec/errno.js';
 import { RELEASES } from '../oo/classes/releases.js';
 import { bootObjectKernel, type ObjectKernel } from '../oo/kernel.js';
 import { ObjectUpdater, type OoUpdateOptions, type OoUpdateRecord } from '../oo/updater.js';
-import { arity, commandTable } from './common.js';
+import { arity, commandTable, phaseLine, printHistory } from './common.js';
 import { parseCount, table } from './format.js';
 import { type Command, Session } from './session.js';
 
@@ -22,8 +22,7 @@ export class ObjectConsoleSession extends Session {
   ) {
     super(print);
     this.updater = new ObjectUpdater(kernel);
-    this.updater.onEvent = (r, e) =>
-      this.print(`  [${r.kind} ${r.id}] ${e.phase.padEnd(11)} t=${e.at}  ${String(e.cycles).padStart(8)} cycles  ${e.wallUs.toFixed(0).padStart(6)} us  ${e.detail}`);
+    this.updater.onEvent = (r, e) => this.print(`  [${r.kind} ${r.id}] ${phaseLine(e)}`);
   }
 
   static boot(config: Partial<MachineConfig>, print: (line: string) => void): ObjectConsoleSession {
@@ -148,14 +147,7 @@ const history = define({
   summary: 'every update and revert: phases with their durations (cycles and wall time), and the outcome',
   run(s, args) {
     arity(history, args, 0);
-    if (s.updater.history.length === 0) {
-      s.print('no updates yet');
-      return;
-    }
-    for (const r of s.updater.history) {
-      s.print(`${r.kind} ${r.id}: ${r.releases.map((x) => `${x.name} ${x.from} -> ${x.to}`).join(', ')}  ${r.lazy ? 'lazy' : 'eager'}  ${r.outcome}${r.error ? ` (${r.error.errno})` : ''}`);
-      for (const e of r.phases) s.print(`  ${e.phase.padEnd(11)} t=${String(e.at).padEnd(10)} ${String(e.cycles).padStart(9)} cycles ${e.wallUs.toFixed(0).padStart(7)} us  ${e.detail}`);
-    }
+    printHistory(s, s.updater.history, (r) => `${r.kind} ${r.id}: ${r.releases.map((x) => `${x.name} ${x.from} -> ${x.to}`).join(', ')}  ${r.lazy ? 'lazy' : 'eager'}  ${r.outcome}${r.error ? ` (${r.error.errno})` : ''}`);
   },
 });
 
