@@ -6,11 +6,11 @@
 
 import { catalog, catalogDefs, loadModuleDef } from '../kernel/catalog.js';
 import { err } from '../exec/errno.js';
-import { describePlan, STRATEGIES, type Strategy, type UpdateOptions } from '../updater/plan.js';
+import { describePlan } from '../updater/plan.js';
 import type { UpdateRecord } from '../updater/updater.js';
-import { arity, commandTable, printHistory } from './common.js';
+import { arity, commandTable, printHistory, updateFlags } from './common.js';
 import type { ConsoleSession } from './console.js';
-import { keyValues, parseCount, table } from './format.js';
+import { keyValues, table } from './format.js';
 import type { Command } from './session.js';
 
 const define = (c: Command<ConsoleSession>) => c;
@@ -97,45 +97,6 @@ const modinfo = define({
     s.print(`pins:        ${mod.pins}`);
   },
 });
-
-/** Split `--flag [value]` options from positional words. */
-function updateFlags(cmd: Command<ConsoleSession>, args: readonly string[], allowed: readonly string[]): { words: string[]; opts: UpdateOptions; dryRun: boolean } {
-  const words: string[] = [];
-  let strategy: Strategy | undefined;
-  let timeout: number | undefined;
-  let lazy: boolean | undefined;
-  let sweep = false;
-  let dryRun = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (!a.startsWith('--')) {
-      words.push(a);
-      continue;
-    }
-    if (!allowed.includes(a)) throw err('EINVAL', `${cmd.name} has no option ${a}`, `usage: ${cmd.usage}`);
-    if (a === '--strategy') {
-      const v = args[++i];
-      if (!v || !(STRATEGIES as readonly string[]).includes(v)) throw err('EINVAL', `--strategy needs one of ${STRATEGIES.join(', ')}${v ? `, got '${v}'` : ''}`);
-      strategy = v as Strategy;
-    } else if (a === '--timeout') {
-      const v = args[++i];
-      if (!v) throw err('EINVAL', '--timeout needs a number of cycles');
-      timeout = parseCount(v, '--timeout');
-    } else if (a === '--dry-run') {
-      dryRun = true;
-    } else if (a === '--eager' || a === '--lazy') {
-      if (lazy !== undefined && lazy !== (a === '--lazy')) throw err('EINVAL', '--lazy and --eager exclude each other');
-      lazy = a === '--lazy';
-    } else if (a === '--sweep') {
-      sweep = true;
-    }
-  }
-  return {
-    words,
-    opts: { ...(strategy ? { strategy } : {}), ...(timeout !== undefined ? { timeout } : {}), ...(lazy !== undefined ? { lazy } : {}), ...(sweep ? { sweep } : {}) },
-    dryRun,
-  };
-}
 
 function summary(r: UpdateRecord): string {
   return `${r.kind} ${r.id} committed: ${r.modules.map((m) => `${m.name} ${m.from} -> ${m.to}`).join(', ')} (${r.strategy}): waited ${r.waitCycles} cycles, paused ${r.pauseWallUs.toFixed(0)} us, ${r.syscallsDuring} syscalls ran meanwhile`;

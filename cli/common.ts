@@ -6,6 +6,7 @@
 
 import { IRQ_DISK0, IRQ_TIMER } from '../hw/machine.js';
 import { err } from '../exec/errno.js';
+import { STRATEGIES, type Strategy, type UpdateOptions } from '../updater/plan.js';
 import { Workload } from '../user/workload.js';
 import { keyValues, parseCount, table } from './format.js';
 import { type Command, helpFor, type Session } from './session.js';
@@ -326,6 +327,45 @@ const echo = define({
     s.print(args.join(' '));
   },
 });
+
+/** Split the options of update and revert (`--strategy S`, `--timeout N`, `--lazy`, `--eager`, `--sweep`, `--dry-run`; those in `allowed`) from positional words. */
+export function updateFlags(cmd: { name: string; usage: string }, args: readonly string[], allowed: readonly string[]): { words: string[]; opts: UpdateOptions; dryRun: boolean } {
+  const words: string[] = [];
+  let strategy: Strategy | undefined;
+  let timeout: number | undefined;
+  let lazy: boolean | undefined;
+  let sweep = false;
+  let dryRun = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith('--')) {
+      words.push(a);
+      continue;
+    }
+    if (!allowed.includes(a)) throw err('EINVAL', `${cmd.name} has no option ${a}`, `usage: ${cmd.usage}`);
+    if (a === '--strategy') {
+      const v = args[++i];
+      if (!v || !(STRATEGIES as readonly string[]).includes(v)) throw err('EINVAL', `--strategy needs one of ${STRATEGIES.join(', ')}${v ? `, got '${v}'` : ''}`);
+      strategy = v as Strategy;
+    } else if (a === '--timeout') {
+      const v = args[++i];
+      if (!v) throw err('EINVAL', '--timeout needs a number of cycles');
+      timeout = parseCount(v, '--timeout');
+    } else if (a === '--dry-run') {
+      dryRun = true;
+    } else if (a === '--eager' || a === '--lazy') {
+      if (lazy !== undefined && lazy !== (a === '--lazy')) throw err('EINVAL', '--lazy and --eager exclude each other');
+      lazy = a === '--lazy';
+    } else if (a === '--sweep') {
+      sweep = true;
+    }
+  }
+  return {
+    words,
+    opts: { ...(strategy ? { strategy } : {}), ...(timeout !== undefined ? { timeout } : {}), ...(lazy !== undefined ? { lazy } : {}), ...(sweep ? { sweep } : {}) },
+    dryRun,
+  };
+}
 
 /** A console's command table: help, its own commands, then the common ones. */
 export function commandTable<S extends Session>(own: readonly Command<S>[]): ReadonlyMap<string, Command<S>> {

@@ -9,8 +9,8 @@ import { err } from '../exec/errno.js';
 import { RELEASES } from '../oo/classes/releases.js';
 import { bootObjectKernel, type ObjectKernel } from '../oo/kernel.js';
 import { ObjectUpdater, type OoUpdateOptions, type OoUpdateRecord } from '../oo/updater.js';
-import { arity, commandTable, phaseLine, printHistory } from './common.js';
-import { parseCount, table } from './format.js';
+import { arity, commandTable, phaseLine, printHistory, updateFlags } from './common.js';
+import { table } from './format.js';
 import { type Command, Session } from './session.js';
 
 export class ObjectConsoleSession extends Session {
@@ -73,29 +73,6 @@ const lsobj = define({
   },
 });
 
-/** `--lazy`, `--eager`, `--timeout N` and `--dry-run` apart from the release specs. */
-function flags(cmd: Command<ObjectConsoleSession>, args: readonly string[], allowed: readonly string[]): { words: string[]; opts: OoUpdateOptions; dryRun: boolean } {
-  const words: string[] = [];
-  let lazy: boolean | undefined;
-  let timeout: number | undefined;
-  let dryRun = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (!a.startsWith('--')) words.push(a);
-    else if (!allowed.includes(a)) throw err('EINVAL', `${cmd.name} has no option ${a}`, `usage: ${cmd.usage}`);
-    else if (a === '--dry-run') dryRun = true;
-    else if (a === '--timeout') {
-      const v = args[++i];
-      if (!v) throw err('EINVAL', '--timeout needs a number of cycles');
-      timeout = parseCount(v, '--timeout');
-    } else {
-      if (lazy !== undefined && lazy !== (a === '--lazy')) throw err('EINVAL', '--lazy and --eager exclude each other');
-      lazy = a === '--lazy';
-    }
-  }
-  return { words, opts: { ...(lazy !== undefined ? { lazy } : {}), ...(timeout !== undefined ? { timeout } : {}) }, dryRun };
-}
-
 function summary(r: OoUpdateRecord): string {
   const what = r.releases.map((x) => `${x.name} ${x.from} -> ${x.to}`).join(', ');
   return `${r.kind} ${r.id} committed: ${what} (${r.classes.map((c) => `${c.name} ${c.to}`).join(', ')}): waited ${r.waitCycles} cycles, paused ${r.pauseWallUs.toFixed(0)} us, ${r.heldCalls} call(s) held, ${r.instances} swapped${r.pending ? `, ${r.pending} left to swap on their next call` : ''}`;
@@ -119,7 +96,7 @@ const update = define({
     'On timeout or a failed transfer every old object stays.',
   ],
   run(s, args) {
-    const { words, opts, dryRun } = flags(update, args, ['--lazy', '--eager', '--timeout', '--dry-run']);
+    const { words, opts, dryRun } = updateFlags(update, args, ['--lazy', '--eager', '--timeout', '--dry-run']);
     if (words.length === 0) throw err('EINVAL', 'update needs at least one NAME@VERSION', `usage: ${update.usage}`);
     if (dryRun) {
       const { changes } = s.updater.plan(words);
@@ -135,7 +112,7 @@ const revert = define({
   usage: 'revert NAME [--lazy|--eager] [--timeout CYCLES]',
   summary: 'go back to the release NAME ran before its last update',
   run(s, args) {
-    const { words, opts } = flags(revert, args, ['--lazy', '--eager', '--timeout']);
+    const { words, opts } = updateFlags(revert, args, ['--lazy', '--eager', '--timeout']);
     arity(revert, words, 1);
     runUpdate(s, [s.updater.revertTarget(words[0]!)], opts, 'revert');
   },
