@@ -8,7 +8,7 @@ import { catalog, catalogDefs, loadModuleDef } from '../kernel/catalog.js';
 import { err } from '../exec/errno.js';
 import { describePlan } from '../updater/plan.js';
 import type { UpdateRecord } from '../updater/updater.js';
-import { arity, commandTable, printHistory, updateFlags } from './common.js';
+import { arity, commandTable, finishUpdate, printHistory, updateFlags } from './common.js';
 import type { ConsoleSession } from './console.js';
 import { keyValues, table } from './format.js';
 import type { Command } from './session.js';
@@ -123,10 +123,7 @@ const update = define({
       for (const l of describePlan(s.updater.plan(versions, withCandidates))) s.print(l);
       return;
     }
-    const { record, thread } = s.updater.start(versions, withCandidates);
-    s.k.runThread(thread, Number.MAX_SAFE_INTEGER);
-    if (record.error) throw record.error;
-    s.print(summary(record));
+    finishUpdate(s, s.updater.start(versions, withCandidates), summary);
   },
 });
 
@@ -137,10 +134,7 @@ const revert = define({
   async run(s, args) {
     const { words, opts } = updateFlags(revert, args, ['--strategy', '--timeout', '--lazy', '--eager']);
     arity(revert, words, 1);
-    const { record, thread } = s.updater.start([s.updater.revertTarget(words[0]!)], opts, 'revert');
-    s.k.runThread(thread, Number.MAX_SAFE_INTEGER);
-    if (record.error) throw record.error;
-    s.print(summary(record));
+    finishUpdate(s, s.updater.start([s.updater.revertTarget(words[0]!)], opts, 'revert'), summary);
   },
 });
 

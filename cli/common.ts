@@ -6,6 +6,7 @@
 
 import { IRQ_DISK0, IRQ_TIMER } from '../hw/machine.js';
 import { err } from '../exec/errno.js';
+import type { Thread } from '../exec/thread.js';
 import { STRATEGIES, type Strategy, type UpdateOptions } from '../updater/plan.js';
 import { Workload } from '../user/workload.js';
 import { keyValues, parseCount, table } from './format.js';
@@ -35,6 +36,13 @@ export interface PhaseLine {
 /** One phase: name, when it ended, its simulated cycles and wall time, and what it did. */
 export function phaseLine(e: PhaseLine): string {
   return `${e.phase.padEnd(11)} t=${String(e.at).padEnd(10)} ${String(e.cycles).padStart(9)} cycles ${e.wallUs.toFixed(0).padStart(7)} us  ${e.detail}`;
+}
+
+/** Run a started update or revert to its end on the session's machine; throw its abort, or print its summary. */
+export function finishUpdate<R extends { readonly error: Error | null }>(s: Session, started: { readonly record: R; readonly thread: Thread }, summary: (r: R) => string): void {
+  s.k.runThread(started.thread, Number.MAX_SAFE_INTEGER);
+  if (started.record.error) throw started.record.error;
+  s.print(summary(started.record));
 }
 
 /** The `history` command's output: a head line per update, then its phases. */

@@ -9,7 +9,7 @@ import { err } from '../exec/errno.js';
 import { RELEASES } from '../oo/classes/releases.js';
 import { bootObjectKernel, type ObjectKernel } from '../oo/kernel.js';
 import { ObjectUpdater, type OoUpdateOptions, type OoUpdateRecord } from '../oo/updater.js';
-import { arity, commandTable, phaseLine, printHistory, updateFlags } from './common.js';
+import { arity, commandTable, finishUpdate, phaseLine, printHistory, updateFlags } from './common.js';
 import { table } from './format.js';
 import { type Command, Session } from './session.js';
 
@@ -79,10 +79,7 @@ function summary(r: OoUpdateRecord): string {
 }
 
 function runUpdate(s: ObjectConsoleSession, specs: string[], opts: OoUpdateOptions, kind: 'update' | 'revert'): void {
-  const { record, thread } = s.updater.start(specs, opts, kind);
-  s.kernel.runThread(thread, Number.MAX_SAFE_INTEGER);
-  if (record.error) throw record.error;
-  s.print(summary(record));
+  finishUpdate(s, s.updater.start(specs, opts, kind), summary);
 }
 
 const update = define({
