@@ -3,7 +3,7 @@
 
 import { accessBench, adaptorBench, lazyPauseBench, printLazyBench } from './lazy.js';
 import { printPtableBench, ptableBench } from './ptable.js';
-import { indirectionCost } from './indirection.js';
+import { indirectionCost } from '../compare/indirection.js';
 import { printStubBench, stubBench } from './stubs.js';
 import { printTwinPauseBench, twinPauseBench } from './twin.js';
 import { afterUpdateBench, pauseBench, printAfterUpdateBench, printPauseBench } from './update.js';

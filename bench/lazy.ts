@@ -11,13 +11,13 @@
 //   interface (plain functions, so that only the call path is measured).
 
 import { bootKernel } from '../kernel/kernel.js';
-import { bootWithModules } from '../kernel/boot.js';
+import { bootWithModules } from '../catalog/boot.js';
 import { runProgram } from '../exec/executive.js';
-import { loadModuleDef } from '../kernel/catalog.js';
+import { loadModuleDef } from '../catalog/catalog.js';
 import type { ModuleImage, Rec } from '../kernel/store.js';
 import type { Sys } from '../exec/abi.js';
 import { Updater } from '../updater/updater.js';
-import { fmt, median, timeMs } from './harness.js';
+import { fmt, median, timeMs } from '../compare/timing.js';
 
 const SIZES = [1_000, 100_000, 1_000_000] as const;
 

@@ -11,7 +11,7 @@
 
 import { Rng } from '../hw/rng.js';
 import { PTable } from '../kernel/ptable.js';
-import { fmt, median, timeMs } from './harness.js';
+import { fmt, median, timeMs } from '../compare/timing.js';
 
 interface Rec {
   readonly v: number;

@@ -8,7 +8,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { fmt } from './harness.js';
+import { fmt } from '../compare/timing.js';
 
 const CYCLES = 3_000_000;
 const child = fileURLToPath(new URL('./stub-run.js', import.meta.url));

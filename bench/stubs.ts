@@ -3,12 +3,12 @@
 // cross-module call through stubs and once with imports bound directly to
 // the raw functions, alternated in one run. Target: stubs cost <= 3%.
 
-import { bootWithModules, DEFAULT_MODULES } from '../kernel/boot.js';
+import { bootWithModules, DEFAULT_MODULES } from '../catalog/boot.js';
 import { runProgram } from '../exec/executive.js';
 import type { Binding } from '../kernel/symbols.js';
 import type { Sys } from '../exec/abi.js';
 import { Workload } from '../user/workload.js';
-import { alternate, fmt, median, quartiles, timeMs } from './harness.js';
+import { alternate, fmt, median, quartiles, timeMs } from '../compare/timing.js';
 
 export const STUB_CYCLES = 3_000_000;
 

@@ -12,7 +12,7 @@ import type { Sys } from '../exec/abi.js';
 import { runProgram } from '../exec/executive.js';
 import { bootObjectKernel } from '../oo/kernel.js';
 import { ObjectUpdater } from '../oo/updater.js';
-import { fmt, median, timeMs } from './harness.js';
+import { fmt, median, timeMs } from '../compare/timing.js';
 
 const SIZES = [1_000, 10_000, 100_000] as const;
 

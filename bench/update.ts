@@ -10,14 +10,14 @@
 //   went through updates against one booted directly with the same versions,
 //   alternated in one run. Target: the same within noise.
 
-import { bootWithModules } from '../kernel/boot.js';
+import { bootWithModules } from '../catalog/boot.js';
 import { runProgram } from '../exec/executive.js';
-import { loadModuleDef } from '../kernel/catalog.js';
+import { loadModuleDef } from '../catalog/catalog.js';
 import type { Sys } from '../exec/abi.js';
 import type { Strategy } from '../updater/plan.js';
 import { Updater } from '../updater/updater.js';
 import { Workload } from '../user/workload.js';
-import { alternate, fmt, median, timeMs } from './harness.js';
+import { alternate, fmt, median, timeMs } from '../compare/timing.js';
 
 interface Case {
   readonly label: string;

@@ -4,7 +4,7 @@
 // before they act, so a wrong argument changes nothing; failures are
 // KernelErrors that name the errno.
 
-import { catalog, catalogDefs, loadModuleDef } from '../kernel/catalog.js';
+import { catalog, catalogDefs, loadModuleDef } from '../catalog/catalog.js';
 import { err } from '../exec/errno.js';
 import { describePlan } from '../updater/plan.js';
 import type { UpdateRecord } from '../updater/updater.js';

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compare, COMPARE_STEPS, type CompareResult } from '../bench/compare.js';
+import { compare, COMPARE_STEPS, type CompareResult } from '../compare/compare.js';
 import { compareReport, compareSvg } from './compare.js';
 
 const BIN = resolve(import.meta.dirname, '..', 'dist', 'cli', 'main.js');

@@ -5,7 +5,7 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { err } from '../exec/errno.js';
-import { compare, type CompareResult, type KernelResult } from '../bench/compare.js';
+import { compare, type CompareResult, type KernelResult } from '../compare/compare.js';
 import { table } from './format.js';
 import { throughputSvg } from './svg.js';
 

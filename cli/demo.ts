@@ -8,9 +8,9 @@
 // any operation failed or any byte was lost.
 
 import type { MachineConfig } from '../hw/machine.js';
-import { bootWithModules } from '../kernel/boot.js';
+import { bootWithModules } from '../catalog/boot.js';
 import { runProgram } from '../exec/executive.js';
-import { catalogDefs, loadModuleDef } from '../kernel/catalog.js';
+import { catalogDefs, loadModuleDef } from '../catalog/catalog.js';
 import { describeError } from './format.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Sys } from '../exec/abi.js';

@@ -1,7 +1,7 @@
 // File syscalls and their errno semantics on the procedural kernel, through simplefs.
 
 import { describe, expect, it } from 'vitest';
-import { bootWithModules, DEFAULT_MODULES } from './boot.js';
+import { bootWithModules, DEFAULT_MODULES } from '../catalog/boot.js';
 import { runProgram } from '../exec/executive.js';
 import type { Errno } from '../exec/errno.js';
 import type { Sys } from '../exec/abi.js';

@@ -2,7 +2,7 @@
 // file syscalls from user threads through the stubs down to the disk.
 
 import { describe, expect, it } from 'vitest';
-import { bootWithModules, DEFAULT_MODULES } from './boot.js';
+import { bootWithModules, DEFAULT_MODULES } from '../catalog/boot.js';
 import { runProgram } from '../exec/executive.js';
 import type { Sys } from '../exec/abi.js';
 import { O_CREAT, O_RDWR } from '../exec/abi.js';

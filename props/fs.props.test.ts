@@ -8,7 +8,7 @@
 
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { DEFAULT_MODULES } from '../kernel/boot.js';
+import { DEFAULT_MODULES } from '../catalog/boot.js';
 import { threadOps } from './arbitraries.js';
 import { fsMachine, modelResults, startThreads } from './harness.js';
 import { propParams } from './seed.js';

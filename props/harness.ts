@@ -1,7 +1,7 @@
 // Running per-thread operation sequences on a machine and through the model:
 // the two sides every filesystem property compares.
 
-import { bootWithModules } from '../kernel/boot.js';
+import { bootWithModules } from '../catalog/boot.js';
 import { runProgram } from '../exec/executive.js';
 import type { Executive } from '../exec/executive.js';
 import type { Kernel } from '../kernel/kernel.js';

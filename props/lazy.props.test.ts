@@ -7,7 +7,7 @@
 
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { loadModuleDef } from '../kernel/catalog.js';
+import { loadModuleDef } from '../catalog/catalog.js';
 import { Updater } from '../updater/updater.js';
 import { AUDIT, threadOps } from './arbitraries.js';
 import { fsMachine, modelResults, startThreads } from './harness.js';

@@ -11,7 +11,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, describe, expect } from 'vitest';
 import type { Executive } from '../exec/executive.js';
-import { loadModuleDef } from '../kernel/catalog.js';
+import { loadModuleDef } from '../catalog/catalog.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { RELEASES } from '../oo/classes/releases.js';
 import type { ObjectKernel } from '../oo/kernel.js';

@@ -9,7 +9,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, describe, expect } from 'vitest';
 import { isKernelError } from '../exec/errno.js';
-import { loadModuleDef } from '../kernel/catalog.js';
+import { loadModuleDef } from '../catalog/catalog.js';
 import type { NewVersion, Strategy } from '../updater/plan.js';
 import { Updater } from '../updater/updater.js';
 import { AUDIT, fsOp, threadOps } from './arbitraries.js';

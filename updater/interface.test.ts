@@ -4,9 +4,9 @@
 // the importer is in the same group; a group rolls back as one.
 
 import { describe, expect, it } from 'vitest';
-import { bootWithModules } from '../kernel/boot.js';
+import { bootWithModules } from '../catalog/boot.js';
 import { runProgram } from '../exec/executive.js';
-import { catalogDefs, loadModuleDef } from '../kernel/catalog.js';
+import { catalogDefs, loadModuleDef } from '../catalog/catalog.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { ModuleDef } from '../kernel/module.js';
 import type { Sys } from '../exec/abi.js';

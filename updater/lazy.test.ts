@@ -4,9 +4,9 @@
 // were migrated; a transfer that fails on records still aborts the update.
 
 import { describe, expect, it } from 'vitest';
-import { bootWithModules } from '../kernel/boot.js';
+import { bootWithModules } from '../catalog/boot.js';
 import { runProgram } from '../exec/executive.js';
-import { loadModuleDef } from '../kernel/catalog.js';
+import { loadModuleDef } from '../catalog/catalog.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Sys } from '../exec/abi.js';
 import type { Attr } from '../exec/abi.js';

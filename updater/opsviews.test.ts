@@ -5,9 +5,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { SECTOR_SIZE } from '../hw/disk.js';
-import { bootWithModules } from '../kernel/boot.js';
+import { bootWithModules } from '../catalog/boot.js';
 import { runProgram } from '../exec/executive.js';
-import { loadModuleDef } from '../kernel/catalog.js';
+import { loadModuleDef } from '../catalog/catalog.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Sys } from '../exec/abi.js';
 import { O_RDWR } from '../exec/abi.js';

@@ -5,9 +5,9 @@
 // update then revert gives back an equal state; bad requests change nothing.
 
 import { describe, expect, it } from 'vitest';
-import { bootWithModules } from '../kernel/boot.js';
+import { bootWithModules } from '../catalog/boot.js';
 import { runProgram } from '../exec/executive.js';
-import { loadModuleDef } from '../kernel/catalog.js';
+import { loadModuleDef } from '../catalog/catalog.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { ModuleDef } from '../kernel/module.js';
 import type { Sys } from '../exec/abi.js';

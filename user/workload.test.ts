@@ -2,7 +2,7 @@
 // CPUs with no failed operation, and every byte verified afterwards.
 
 import { describe, expect, it } from 'vitest';
-import { bootWithModules, DEFAULT_MODULES } from '../kernel/boot.js';
+import { bootWithModules, DEFAULT_MODULES } from '../catalog/boot.js';
 import { runProgram } from '../exec/executive.js';
 import type { Sys } from '../exec/abi.js';
 import { Workload } from './workload.js';

@@ -3,8 +3,8 @@
 // blocked inside blk_submit (which the updater's timeouts rely on).
 
 import { describe, expect, it } from 'vitest';
-import { bootWithModules } from '../../kernel/boot.js';
-import { loadModuleDef } from '../../kernel/catalog.js';
+import { bootWithModules } from '../../catalog/boot.js';
+import { loadModuleDef } from '../../catalog/catalog.js';
 import { bootKernel } from '../../kernel/kernel.js';
 import type { KGen } from '../../exec/thread.js';
 

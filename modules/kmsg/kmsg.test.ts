@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { runProgram } from '../../exec/executive.js';
-import { loadModuleDef } from '../../kernel/catalog.js';
+import { loadModuleDef } from '../../catalog/catalog.js';
 import { bootKernel } from '../../kernel/kernel.js';
 import type { Sys } from '../../exec/abi.js';
 

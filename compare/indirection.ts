@@ -7,7 +7,7 @@
 
 import { bootKernel } from '../kernel/kernel.js';
 import { Ott } from '../oo/ott.js';
-import { median, timeMs } from './harness.js';
+import { median, timeMs } from './timing.js';
 
 export interface IndirectionCost {
   /** ns per call through the indirection, and calling the same function directly. */

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { err } from '../exec/errno.js';
-import { compareSemver, parseSemver, validateModuleDef } from './moddef.js';
-import type { ModuleDef } from './module.js';
+import { compareSemver, parseSemver, validateModuleDef } from '../kernel/moddef.js';
+import type { ModuleDef } from '../kernel/module.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const MODULES_DIR = resolve(HERE, '..', 'modules');
@@ -154,8 +154,8 @@ async function transpile(text: string, file: string): Promise<string> {
 
 /** The module API file of this installation (`.js` when built, `.ts` under the test runner). */
 function moduleApiUrl(): string {
-  const js = join(HERE, 'module.js');
-  return pathToFileURL(existsSync(js) ? js : join(HERE, 'module.ts')).href;
+  const js = join(HERE, '..', 'kernel', 'module.js');
+  return pathToFileURL(existsSync(js) ? js : join(HERE, '..', 'kernel', 'module.ts')).href;
 }
 
 /** Point imports of the module API at this installation's copy, and relative imports at their compiled copies. */

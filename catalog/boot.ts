@@ -3,7 +3,7 @@
 
 import type { MachineConfig } from '../hw/machine.js';
 import { loadModuleDef } from './catalog.js';
-import { bootKernel, type Kernel, type KernelOptions } from './kernel.js';
+import { bootKernel, type Kernel, type KernelOptions } from '../kernel/kernel.js';
 
 /** The modules of the default machine, in load order. */
 export const DEFAULT_MODULES = ['kmsg', 'blkdev', 'simplefs'] as const;
@@ -20,9 +20,4 @@ export async function bootWithModules(
     k.loader.insmod(def, {}, source);
   }
   return k;
-}
-
-/** Run `program` as a user thread to completion and return its result. */
-export function runProgram<T>(k: Kernel, name: string, program: Parameters<Kernel['spawnUser']>[1], maxCycles?: number): T {
-  return k.runThread(k.spawnUser(name, program), maxCycles) as T;
 }
