@@ -23,6 +23,14 @@ export interface LoadedDef {
   readonly source: string;
 }
 
+let candidates: Promise<Map<string, ModuleDef[]>> | null = null;
+
+/** The catalog as an updater finds versions in it (updater/updater.ts's VersionResolver): by spec, and every version of each module. */
+export const catalogResolver = {
+  load: (spec: string): Promise<LoadedDef> => loadModuleDef(spec),
+  candidates: (): Promise<Map<string, ModuleDef[]>> => (candidates ??= catalogDefs()),
+};
+
 /** Every module in the histories and its versions, oldest first. */
 export function catalog(): Map<string, string[]> {
   const out = new Map<string, string[]>();

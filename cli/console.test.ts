@@ -287,7 +287,7 @@ describe('updates from the console', () => {
       expect(describeError(e), line).toMatch(expected);
     }
     expect(fingerprint(s)).toEqual(before);
-    expect(s.updater.history).toEqual([]);
+    expect(s.k.updates.history).toEqual([]);
   });
 
   it('shows in modinfo how many records a lazy update has left to migrate', async () => {

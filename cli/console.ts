@@ -1,45 +1,40 @@
 // The console session on the procedural kernel: what `livemod shell` and
-// `livemod run` drive by default. It holds the kernel, its updater and the
-// module commands (commands.ts) besides the common ones.
+// `livemod run` drive by default. Its own commands are the module commands
+// (module-commands.ts); updates go through the procedural updater, which
+// finds versions in the catalog or in files.
 
 import type { MachineConfig } from '../hw/machine.js';
+import { catalogResolver } from '../catalog/catalog.js';
 import { bootKernel, type Kernel } from '../kernel/kernel.js';
 import { Updater } from '../updater/updater.js';
-import { COMMANDS } from './commands.js';
-import { phaseLine } from './common.js';
+import { commandTable } from './commands.js';
+import { MODULE_COMMANDS } from './module-commands.js';
 import { type Command, Session } from './session.js';
 
-export class ConsoleSession extends Session {
-  readonly updater: Updater;
+const COMMANDS = commandTable(MODULE_COMMANDS);
 
-  constructor(
-    readonly kernel: Kernel,
-    print: (line: string) => void,
-  ) {
-    super(print);
-    this.updater = new Updater(kernel);
-    this.updater.onEvent = (r, e) => this.print(`  [${r.kind} ${r.id}] ${phaseLine(e)}`);
+export class ConsoleSession extends Session<Kernel> {
+  readonly specForm = { usage: 'SPEC', what: 'NAME@VERSION or file' };
+
+  constructor(kernel: Kernel, print: (line: string) => void) {
+    super(kernel, new Updater(kernel, catalogResolver), print);
   }
 
   static boot(config: Partial<MachineConfig>, print: (line: string) => void): ConsoleSession {
     return new ConsoleSession(bootKernel(config), print);
   }
 
-  get k(): Kernel {
-    return this.kernel;
-  }
-
   get commands(): ReadonlyMap<string, Command> {
-    return COMMANDS as ReadonlyMap<string, Command>;
+    return COMMANDS;
   }
 
   kernelStat(): string[] {
-    return [`store:        ${this.kernel.store.commits} commits`, `binding:      ${this.kernel.symbols.binding}`];
+    return [`store:        ${this.k.store.commits} commits`, `binding:      ${this.k.symbols.binding}`];
   }
 
   /** Read from /dev/kmsg, or the boot buffer if kmsg is not loaded. */
   kernelLog(): string[] {
-    if (!this.kernel.ops.get('chrdev', 'kmsg')) return ['(kmsg is not loaded: showing the boot buffer; insmod kmsg keeps the full log)', ...this.kernel.log.pending()];
+    if (!this.k.ops.get('chrdev', 'kmsg')) return ['(kmsg is not loaded: showing the boot buffer; insmod kmsg keeps the full log)', ...this.k.log.pending()];
     const text = this.sys('dmesg', (sys) => sys.readFile('/dev/kmsg'));
     return new TextDecoder().decode(text).split('\n').filter((l) => l);
   }

@@ -20,7 +20,7 @@ describe('livemod demo', () => {
     expect(lines).toContain("      blk_submit@1 is blkdev 1.1.0's own export again, and simplefs is still bound to the same slot");
     expect(committed.some((x) => x.modules.map((m) => `${m.name}@${m.to}`).join(' ') === 'blkdev@2.0.0 simplefs@2.0.0')).toBe(true);
     // a grouped update with lazy migration, and the change that cannot be applied live
-    expect(committed.some((x) => x.modules.length === 2 && x.plan.lazy)).toBe(true);
+    expect(committed.some((x) => x.modules.length === 2 && x.lazy)).toBe(true);
     expect(r.refused).toEqual(['simplefs@3.0.0']);
     // Every update that did not stop the machine let the workload go on.
     for (const x of committed.filter((c) => c.strategy !== 'stop-machine')) expect(x.syscallsDuring, `update ${x.id}`).toBeGreaterThan(0);

@@ -10,12 +10,13 @@
 import type { MachineConfig } from '../hw/machine.js';
 import { bootWithModules } from '../catalog/boot.js';
 import { runProgram } from '../exec/executive.js';
-import { catalogDefs, loadModuleDef } from '../catalog/catalog.js';
+import { catalogResolver } from '../catalog/catalog.js';
+import { parseUpdateStep, type StartedUpdate, type UpdateRecord } from '../exec/lifecycle.js';
 import { describeError } from './format.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Sys } from '../exec/abi.js';
 import type { Strategy } from '../updater/plan.js';
-import { type UpdateRecord, Updater } from '../updater/updater.js';
+import { Updater } from '../updater/updater.js';
 import { Workload } from '../user/workload.js';
 import { table } from './format.js';
 
@@ -61,7 +62,7 @@ export const DEMO_STEPS: readonly Step[] = [
     spec: 'simplefs@2.1.0 kmsg@2.0.0',
     lazy: true,
     sweep: true,
-    after: (k, u) => `      inodes left to migrate on first access or by the sweep: ${u.lazy.behind('simplefs', 'inodes')} of ${k.store.table('simplefs', 'inodes').size}`,
+    after: (k, u) => `      inodes left to migrate on first access or by the sweep: ${u.k.store.recordsBehind('simplefs', 'inodes')} of ${k.store.table('simplefs', 'inodes').size}`,
   },
   { what: 'a new disk layout set up by init', spec: 'simplefs@3.0.0', refused: true },
 ];
@@ -78,7 +79,7 @@ export async function demo(config: Partial<MachineConfig>, print: (line: string)
   runProgram(k, 'mount', function* (sys: Sys) {
     yield* sys.mount('simplefs', 'disk0', '/mnt');
   });
-  const u = new Updater(k);
+  const u = new Updater(k, catalogResolver);
   const w = new Workload(k, { threads: 4, files: 8, seed: k.machine.config.seed });
   print(`livemod demo: ${k.machine.cpus.length} CPUs, seed ${k.machine.config.seed}; kmsg 1.0.0, blkdev 1.0.0, simplefs 1.0.0 mounted on /mnt`);
   w.start();
@@ -88,7 +89,6 @@ export async function demo(config: Partial<MachineConfig>, print: (line: string)
   const done: UpdateRecord[] = [];
   const refusals: string[] = [];
   let unexpected = 0;
-  const candidates = await catalogDefs();
   for (const [i, step] of DEMO_STEPS.entries()) {
     const head = `[${i + 1}/${DEMO_STEPS.length}] ${step.what}:`;
     if (step.unlessRunning) {
@@ -98,12 +98,10 @@ export async function demo(config: Partial<MachineConfig>, print: (line: string)
         continue;
       }
     }
-    const revert = step.spec.startsWith('revert ');
-    const versions = revert ? [u.revertTarget(step.spec.slice(7))] : await Promise.all(step.spec.split(' ').map((x) => loadModuleDef(x)));
-    const opts = { candidates, ...(step.strategy ? { strategy: step.strategy } : {}), ...(step.lazy !== undefined ? { lazy: step.lazy } : {}), ...(step.sweep ? { sweep: true } : {}) };
-    let started: ReturnType<Updater['start']>;
+    const opts = { ...(step.strategy ? { strategy: step.strategy } : {}), ...(step.lazy !== undefined ? { lazy: step.lazy } : {}), ...(step.sweep ? { sweep: true } : {}) };
+    let started: StartedUpdate;
     try {
-      started = u.start(versions, opts, revert ? 'revert' : 'update');
+      started = await u.request(parseUpdateStep(step.spec), opts);
     } catch (e) {
       print(`${head} ${step.spec}: refused by the plan: ${describeError(e)}`);
       refusals.push(step.spec);
@@ -130,8 +128,8 @@ export async function demo(config: Partial<MachineConfig>, print: (line: string)
   k.run(300_000);
   w.stop();
   const report = w.verify();
-  if (u.lazy.pending('simplefs', 'inodes').length > 0 || u.lazy.behind('simplefs', 'inodes') > 0) {
-    print(`inodes still at the old schema at the end: ${u.lazy.behind('simplefs', 'inodes')}`);
+  if (u.k.store.lazy.pending('simplefs', 'inodes').length > 0 || u.k.store.recordsBehind('simplefs', 'inodes') > 0) {
+    print(`inodes still at the old schema at the end: ${u.k.store.recordsBehind('simplefs', 'inodes')}`);
   }
   print('');
   const rows = done.map((r) => [

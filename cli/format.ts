@@ -1,7 +1,8 @@
 // Text helpers for the console: aligned tables, number parsing with units,
-// and the one-line rendering of errors.
+// the one-line rendering of errors, and of an update's phase.
 
 import { err, isKernelError } from '../exec/errno.js';
+import type { PhaseEvent } from '../exec/lifecycle.js';
 
 /** Columns aligned to the widest cell; the last column is not padded. */
 export function table(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string[] {
@@ -68,4 +69,9 @@ export function tokenize(line: string): string[] {
   if (quote) throw err('EINVAL', 'unterminated quote');
   if (any || cur) out.push(cur);
   return out;
+}
+
+/** One phase of an update: name, when it ended, its simulated cycles and wall time, and what it did. */
+export function phaseLine(e: PhaseEvent): string {
+  return `${e.phase.padEnd(11)} t=${String(e.at).padEnd(10)} ${String(e.cycles).padStart(9)} cycles ${e.wallUs.toFixed(0).padStart(7)} us  ${e.detail}`;
 }

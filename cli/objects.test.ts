@@ -21,8 +21,8 @@ function session(seed = 1) {
 /** What must not change when a command is refused. */
 function fingerprint(s: ObjectConsoleSession) {
   return {
-    objects: [...s.kernel.factories.values()].flatMap((f) => [...f.instances].map(([id, i]) => `${id}:${i.cls.name}@${i.cls.version}`)),
-    releases: [...s.kernel.releases],
+    objects: [...s.k.factories.values()].flatMap((f) => [...f.instances].map(([id, i]) => `${id}:${i.cls.name}@${i.cls.version}`)),
+    releases: [...s.k.releases],
     trace: s.k.machine.traceHash(),
     now: s.k.now,
   };
@@ -51,8 +51,8 @@ workload stop`);
     expect(lines.some((l) => /finish-lazy .* instance\(s\) of an earlier lazy update swapped first/.test(l))).toBe(true);
     expect(lines.find((l) => l.startsWith('verified '))).toMatch(/^verified [1-9]\d* files, \d+ bytes: all correct$/);
     expect(lines.find((l) => l.startsWith('workload stopped'))).toMatch(/, 0 failed$/);
-    expect(Object.fromEntries(s.kernel.releases)).toEqual({ blkdev: '2.0.0', simplefs: '1.1.0' });
-    expect(s.kernel.ott.adaptorCount()).toBe(1); // Inode 1.1 calls BlockDevice 2.0 through interface 1
+    expect(Object.fromEntries(s.k.releases)).toEqual({ blkdev: '2.0.0', simplefs: '1.1.0' });
+    expect(s.k.ott.adaptorCount()).toBe(1); // Inode 1.1 calls BlockDevice 2.0 through interface 1
   });
 
   it('refuses bad input with the errno and what to do, and changes nothing', async () => {
@@ -93,7 +93,7 @@ workload stop`);
     expect(await run('! update simplefs@1.1.0 --timeout 100k\nhistory')).toBe(true);
     expect(lines.some((l) => /\(failed as expected\) ETIMEDOUT: update did not quiesce within 100000 cycles: the generation marker waits for thread \d+ \(reader\)/.test(l))).toBe(true);
     expect(fingerprint(s).objects).toEqual(objects);
-    expect(s.kernel.releases.get('simplefs')).toBe('1.0.0');
+    expect(s.k.releases.get('simplefs')).toBe('1.0.0');
     s.k.machine.disks[0]!.release();
     expect(await run('cat /mnt/a')).toBe(true);
     expect(lines.at(-1)).toBe('still here');

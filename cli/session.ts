@@ -1,22 +1,24 @@
 // What a console session is, whichever kernel it runs on: a kernel on the
-// machine, a command table, a line parser that dispatches through it, a way
-// to run a file command as a syscall from a short-lived user thread while
-// the rest of the machine (the workload included) keeps running, and the
-// workload it started. console.ts is the procedural kernel's session,
-// objects.ts the object twin's.
+// machine and its updater (the one UpdateService interface), a command
+// table, a line parser that dispatches through it, a way to run a file
+// command as a syscall from a short-lived user thread while the rest of the
+// machine (the workload included) keeps running, and the workload it
+// started. console.ts is the procedural kernel's session, objects.ts the
+// object twin's; commands.ts assembles the table both share.
 
 import type { Sys } from '../exec/abi.js';
 import { err } from '../exec/errno.js';
 import type { Executive } from '../exec/executive.js';
+import type { UpdateService } from '../exec/lifecycle.js';
 import type { KGen } from '../exec/thread.js';
 import type { Vfs } from '../exec/vfs.js';
 import type { Workload } from '../user/workload.js';
-import { tokenize } from './format.js';
+import { phaseLine, tokenize } from './format.js';
 
 /** Most cycles a console command's user thread may take before the console gives up waiting. */
 export const COMMAND_CYCLE_LIMIT = 50_000_000;
 
-export interface Command<S extends Session = Session> {
+export interface Command<S extends Session<any> = Session> {
   readonly name: string;
   readonly usage: string;
   readonly summary: string;
@@ -27,15 +29,23 @@ export interface Command<S extends Session = Session> {
 /** A kernel a console can drive: the shared executive with the VFS. */
 export type ConsoleKernel = Executive & { readonly vfs: Vfs };
 
-export abstract class Session {
+export abstract class Session<K extends ConsoleKernel = ConsoleKernel> {
   workload: Workload | null = null;
 
   constructor(
+    readonly k: K,
+    /** The kernel's updater: `update`, `revert` and `history` go through it. */
+    readonly updater: UpdateService,
     /** Where output lines go. */
     readonly print: (line: string) => void,
-  ) {}
+  ) {
+    // Live progress: every phase of an update as it happens.
+    k.updates.phases.add((r, e) => this.print(`  [${r.kind} ${r.id}] ${phaseLine(e)}`));
+  }
 
-  abstract get k(): ConsoleKernel;
+  /** How `update` names a version here: its usage word and what it means (the procedural console also takes files). */
+  abstract readonly specForm: { readonly usage: string; readonly what: string };
+
   abstract get commands(): ReadonlyMap<string, Command>;
   /** Lines `stat` adds for this kernel. */
   abstract kernelStat(): string[];
@@ -63,6 +73,13 @@ export abstract class Session {
   sys<T>(what: string, program: (sys: Sys) => KGen<T>): T {
     const t = this.k.spawnUser(`sh:${what}`, program);
     return this.k.runThread(t, COMMAND_CYCLE_LIMIT) as T;
+  }
+}
+
+/** EINVAL naming the usage unless `args` has between `min` and `max` words. */
+export function arity(cmd: { name: string; usage: string }, args: readonly string[], min: number, max = min): void {
+  if (args.length < min || args.length > max) {
+    throw err('EINVAL', `${cmd.name} takes ${min === max ? min : `${min} to ${max === Infinity ? 'any number of' : max}`} argument${max === 1 ? '' : 's'}, got ${args.length}`, `usage: ${cmd.usage}`);
   }
 }
 

@@ -13,10 +13,11 @@ import { runProgram } from '../exec/executive.js';
 import { isKernelError } from '../exec/errno.js';
 import type { MachineConfig } from '../hw/machine.js';
 import { bootWithModules } from '../catalog/boot.js';
-import { catalogDefs, loadModuleDef } from '../catalog/catalog.js';
+import { catalogResolver } from '../catalog/catalog.js';
+import { parseUpdateStep, type UpdateRecord, type UpdateService } from '../exec/lifecycle.js';
 import { bootObjectKernel } from '../oo/kernel.js';
-import { ObjectUpdater, type OoUpdateRecord } from '../oo/updater.js';
-import { Updater, type UpdateRecord } from '../updater/updater.js';
+import { type ObjectRecord, ObjectUpdater } from '../oo/updater.js';
+import { Updater } from '../updater/updater.js';
 import { Workload } from '../user/workload.js';
 import { classUpdateLines, moduleUpdateLines } from './authorship.js';
 import { indirectionCost, type IndirectionCost } from './indirection.js';
@@ -94,13 +95,13 @@ export interface CompareOptions {
   readonly indirectionCalls?: number;
 }
 
-/** One kernel as the comparison drives it. */
-interface Driver {
+/** One kernel in the comparison: its machine, its updater (the one UpdateService interface) and what it measured. */
+interface Side {
   readonly k: Executive;
+  readonly updater: UpdateService;
   readonly result: KernelResult;
-  /** Start the step's update; returns a function that says whether it is over, or throws the refusal. */
-  start(step: CompareStep): () => boolean;
-  finish(step: StepResult): void;
+  /** Lines the author of an update wrote for it, by this kernel's kind of source (null when the source is not at hand). */
+  authorLines(r: UpdateRecord): number | null;
 }
 
 const WORKLOAD = { threads: 4, files: 8, maxSize: 4096, think: 4000 };
@@ -116,57 +117,31 @@ function mount(k: Executive): void {
   });
 }
 
-async function proceduralDriver(config: Partial<MachineConfig>): Promise<Driver> {
+async function proceduralSide(config: Partial<MachineConfig>): Promise<Side> {
   const k = await bootWithModules(['blkdev@1.0.0', 'simplefs@1.0.0'], config);
   mount(k);
-  const u = new Updater(k);
-  const candidates = await catalogDefs();
-  const specs = COMPARE_STEPS.flatMap((s) => (s.spec.startsWith('revert ') ? [] : s.spec.split(' ')));
-  const defs = new Map(await Promise.all(specs.map(async (s) => [s, await loadModuleDef(s)] as const)));
-  let record: UpdateRecord | null = null;
   return {
     k,
+    updater: new Updater(k, catalogResolver),
     result: emptyResult('procedural'),
-    start(step) {
-      const revert = step.spec.startsWith('revert ');
-      const versions = revert ? [u.revertTarget(step.spec.slice(7))] : step.spec.split(' ').map((s) => defs.get(s)!);
-      record = u.start(versions, { candidates, ...(step.lazy !== undefined ? { lazy: step.lazy } : {}) }, revert ? 'revert' : 'update').record;
-      const r = record;
-      return () => r.outcome !== 'running';
-    },
-    finish(s) {
-      const r = record!;
-      Object.assign(s, { outcome: r.outcome, error: r.error?.describe() ?? null, waitCycles: r.waitCycles, pauseWallUs: r.pauseWallUs, heldCalls: r.heldCalls, syscallsDuring: r.syscallsDuring });
-      s.authorLines = r.modules.reduce<number | null>((n, m) => (n === null ? null : addLines(n, moduleUpdateLines(m.name, r.kind === 'revert' ? m.from : m.to))), 0);
-    },
+    authorLines: (r) => r.modules.reduce<number | null>((n, m) => (n === null ? null : addLines(n, moduleUpdateLines(m.name, r.kind === 'revert' ? m.from : m.to))), 0),
   };
 }
 
-function objectDriver(config: Partial<MachineConfig>): Driver {
+function objectSide(config: Partial<MachineConfig>): Side {
   const k = bootObjectKernel(config);
   mount(k);
-  const u = new ObjectUpdater(k);
-  let record: OoUpdateRecord | null = null;
   return {
     k,
+    updater: new ObjectUpdater(k),
     result: emptyResult('objects'),
-    start(step) {
-      const revert = step.spec.startsWith('revert ');
-      const specs = revert ? [u.revertTarget(step.spec.slice(7))] : step.spec.split(' ');
-      record = u.start(specs, step.lazy !== undefined ? { lazy: step.lazy } : {}, revert ? 'revert' : 'update').record;
-      const r = record;
-      return () => r.outcome !== 'running';
-    },
-    finish(s) {
-      const r = record!;
-      Object.assign(s, { outcome: r.outcome, error: r.error?.describe() ?? null, waitCycles: r.waitCycles, pauseWallUs: r.pauseWallUs, heldCalls: r.heldCalls, syscallsDuring: r.syscallsDuring });
-      // A revert's code is the newer version's (its export of the older format): count what the newer version wrote.
-      s.authorLines = r.classes.reduce<number | null>((n, c) => {
+    // A revert's code is the newer version's (its export of the older format): count what the newer version wrote.
+    authorLines: (r) =>
+      (r as ObjectRecord).detail.classes.reduce<number | null>((n, c) => {
         if (n === null) return null;
         const [newer, older] = r.kind === 'revert' ? [c.from, c.to] : [c.to, c.from];
         return addLines(n, classUpdateLines(c.name, newer, older));
-      }, 0);
-    },
+      }, 0),
   };
 }
 
@@ -177,7 +152,7 @@ export async function compare(opts: CompareOptions): Promise<CompareResult> {
   const window = opts.window ?? 100_000;
   const gap = opts.gap ?? 400_000;
   const config = { seed: opts.seed, cpus: opts.cpus };
-  const drivers = [await proceduralDriver(config), objectDriver(config)] as const;
+  const drivers = [await proceduralSide(config), objectSide(config)] as const;
   const workloads = drivers.map((d) => new Workload(d.k, { ...WORKLOAD, seed: opts.seed }));
   const base = drivers.map((d) => d.k.stats.syscalls);
   const advance = () => {
@@ -192,23 +167,25 @@ export async function compare(opts: CompareOptions): Promise<CompareResult> {
   workloads.forEach((w) => w.start());
   for (let c = 0; c < 3 * window; c += window) advance();
   for (const step of COMPARE_STEPS) {
-    const over = drivers.map((d) => {
+    const records: (UpdateRecord | null)[] = [];
+    for (const d of drivers) {
       const s: StepResult = { kind: step.kind, spec: step.spec, outcome: 'running', error: null, startedAt: d.k.now, waitCycles: 0, pauseWallUs: 0, heldCalls: 0, syscallsDuring: 0, authorLines: null };
       d.result.steps.push(s);
       try {
-        return d.start(step);
+        records.push((await d.updater.request(parseUpdateStep(step.spec), step.lazy !== undefined ? { lazy: step.lazy } : {})).record);
       } catch (e) {
         Object.assign(s, { outcome: 'refused', error: describe(e) });
-        return () => true;
+        records.push(null);
       }
-    });
-    for (let waited = 0; !over.every((f) => f()); waited += window) {
+    }
+    for (let waited = 0; !records.every((r) => r === null || r.outcome !== 'running'); waited += window) {
       if (waited > 50_000_000) throw new Error(`compare: ${step.spec} still running after ${waited} cycles`);
       advance();
     }
-    drivers.forEach((d) => {
-      const s = d.result.steps.at(-1)!;
-      if (s.outcome !== 'refused') d.finish(s);
+    drivers.forEach((d, i) => {
+      const r = records[i];
+      if (!r) return;
+      Object.assign(d.result.steps.at(-1)!, { outcome: r.outcome, error: r.error?.describe() ?? null, waitCycles: r.waitCycles, pauseWallUs: r.pauseWallUs, heldCalls: r.heldCalls, syscallsDuring: r.syscallsDuring, authorLines: d.authorLines(r) });
     });
     for (let c = 0; c < gap; c += window) advance();
   }

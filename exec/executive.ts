@@ -2,13 +2,16 @@
 // scheduler on the Machine, the syscall entry and return path (its cost, its
 // counters, the preemption point at return, and the rule that a non-errno
 // failure inside the kernel is an oops and an EIO), user-space computation,
-// and spawning and running threads. The procedural kernel (kernel/) and the
+// spawning and running threads, and the update lifecycle (exec/lifecycle.ts)
+// whichever updater drives it. The procedural kernel (kernel/) and the
 // object twin (oo/) both extend it, so `livemod compare` measures their
 // indirections and update protocols, not two different schedulers.
 
 import type { Machine } from '../hw/machine.js';
 import { SYSCALL_ENTRY_CYCLES, type SyscallEntry, type SyscallName, Sys } from './abi.js';
 import { err, isKernelError } from './errno.js';
+import { HookList } from './hooks.js';
+import { UpdateLifecycle } from './lifecycle.js';
 import { Scheduler } from './sched.js';
 import { type KGen, PREEMPT, type Thread } from './thread.js';
 
@@ -16,10 +19,10 @@ import { type KGen, PREEMPT, type Thread } from './thread.js';
 const USER_SLICE = 2_000;
 
 export interface ExecutiveHooks {
-  /** A thread returned from a syscall (it holds no kernel frames now). */
-  syscallReturn: ((t: Thread) => void) | null;
+  /** A thread returned from a syscall (it holds no kernel frames now): per-task transitions switch it here. */
+  readonly syscallReturn: HookList<[Thread]>;
   /** A thread entered a syscall (the object twin's thread generations count it). */
-  syscallEnter: ((t: Thread) => void) | null;
+  readonly syscallEnter: HookList<[Thread]>;
 }
 
 /** The implementation of one syscall in a kernel: a generator over the syscall's arguments. */
@@ -28,10 +31,17 @@ export type SyscallImpl = (...args: unknown[]) => KGen<unknown>;
 export abstract class Executive implements SyscallEntry {
   readonly sched: Scheduler;
   readonly stats = { syscalls: 0, syscallErrors: 0, oopses: 0 };
-  readonly hooks: ExecutiveHooks = { syscallReturn: null, syscallEnter: null };
+  readonly hooks: ExecutiveHooks = { syscallReturn: new HookList(), syscallEnter: new HookList() };
+  /** The update lifecycle: history and the running update, whichever updater drives it. */
+  readonly updates: UpdateLifecycle;
 
-  constructor(readonly machine: Machine) {
+  constructor(
+    readonly machine: Machine,
+    /** How update events are named in the trace (so the two kernels' protocols are told apart). */
+    updateTraceTag = 'update',
+  ) {
     this.sched = new Scheduler(machine);
+    this.updates = new UpdateLifecycle(this, updateTraceTag);
     this.sched.hooks.onExit = (t) => this.reap(t);
   }
 
@@ -56,7 +66,7 @@ export abstract class Executive implements SyscallEntry {
     const impl = this.syscallImpl(name);
     if (!impl) throw err('ENOSYS', `no syscall ${name}`);
     t.syscall = name;
-    this.hooks.syscallEnter?.(t);
+    this.hooks.syscallEnter.run(t);
     let result: unknown;
     try {
       result = yield* impl(...args);
@@ -84,7 +94,7 @@ export abstract class Executive implements SyscallEntry {
 
   private leaveSyscall(t: Thread): void {
     t.syscall = null;
-    this.hooks.syscallReturn?.(t);
+    this.hooks.syscallReturn.run(t);
   }
 
   /** A user thread running `program` with the syscall interface. */

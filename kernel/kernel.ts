@@ -29,7 +29,7 @@ export interface KernelOptions {
 
 export class Kernel extends Executive {
   readonly symbols: SymbolTable;
-  readonly store = new StateStore();
+  readonly store: StateStore;
   readonly ops: OpsRegistry;
   readonly loader: Loader;
   readonly vfs: Vfs;
@@ -40,6 +40,12 @@ export class Kernel extends Executive {
 
   constructor(machine: Machine, options: KernelOptions = {}) {
     super(machine);
+    this.store = new StateStore({
+      charge: (cycles) => {
+        if (this.sched.current) this.sched.work(cycles);
+      },
+      oops: (where, e) => this.oops(where, e),
+    });
     this.symbols = new SymbolTable(this.sched, options.binding ?? 'stubs');
     this.ops = new OpsRegistry(this.symbols);
     this.log = new KernelLog(this.ops, () => machine.now);
@@ -52,8 +58,8 @@ export class Kernel extends Executive {
       printk: (t) => this.printk(t),
     });
     this.vfs = new Vfs(moduleFilesystems(this.ops, this.loader), this.sched);
-    this.ops.onRegister = (t) => this.attachTable(t);
-    this.ops.onUnregister = (t) => this.detachTable(t);
+    this.ops.onRegister.add((t) => this.attachTable(t));
+    this.ops.onUnregister.add((t) => this.detachTable(t));
   }
 
   /** Attach the timer, register the syscall table, start the clock. */

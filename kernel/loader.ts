@@ -1,4 +1,6 @@
-// The module loader: insmod, rmmod, lsmod, modinfo.
+// The module loader: insmod and rmmod, and for an update, prepare (link the
+// new versions, invisible: link.ts) paired with install (keep the books once
+// the switch has made them current).
 //
 // insmod checks the definition, resolves every import to a slot (refusing an
 // unresolved one by name), creates the module's state in the store, defines
@@ -6,15 +8,18 @@
 // undoes every step already taken, in reverse, so a failed insmod leaves the
 // machine exactly as it was. rmmod refuses with EBUSY while another module
 // imports from the module, while it is pinned (mounts, open files), or while
-// a thread is executing inside it.
+// a thread is executing inside it, and while an update of it is in progress.
+// Each loaded module carries its update stack (what revert goes back to),
+// which ends with it.
 
 import { err, isKernelError, KernelError } from '../exec/errno.js';
-import { exportCompat, type KernelServices, type ModuleContext, type ModuleDef, type ParamValue, tableCompat } from './module.js';
+import { exportCompat, type KernelServices, type ModuleContext, type ModuleDef, type ParamValue } from './module.js';
 import { parseParams, validateModuleDef } from './moddef.js';
 import { type OpsKind, type OpsRegistry, type OpsTable, opsKey, parseOpsKey } from './ops.js';
 import type { Scheduler } from '../exec/sched.js';
 import { RecordTable, type StateStore } from './store.js';
-import { type AnyFn, isGeneratorFunction, makeTarget, type Slot, symbolKey, type SymbolTable, type Target } from './symbols.js';
+import { type AnyFn, isGeneratorFunction, makeTarget, type Slot, symbolKey, type SymbolTable } from './symbols.js';
+import { buildTargets, type LinkedVersion, linkVersions, type NewAdaptor, type VersionToLink, viewSlotKey } from './link.js';
 
 export interface LoaderEnv {
   readonly symbols: SymbolTable;
@@ -42,6 +47,20 @@ export interface LoadedModule {
   /** Mounts and open files that use this module's ops. */
   pins: number;
   readonly loadedAt: number;
+  /**
+   * The versions this module ran before each update since it was loaded,
+   * newest last: what `revert` goes back to. It lives and ends with the
+   * loaded module, so a reload starts with nothing to revert.
+   */
+  readonly updateStack: PriorVersion[];
+  /** The update this module is part of while it runs: rmmod is refused until it ends. */
+  updating: number | null;
+}
+
+/** A version a module ran before an update. */
+export interface PriorVersion {
+  readonly def: ModuleDef;
+  readonly source: string;
 }
 
 export class Loader {
@@ -117,6 +136,8 @@ export class Loader {
         imports,
         pins: 0,
         loadedAt: this.env.sched.now,
+        updateStack: [],
+        updating: null,
       };
       mod.ctx = this.context(def, params, imports);
 
@@ -160,6 +181,9 @@ export class Loader {
 
   rmmod(name: string): void {
     const mod = this.require(name);
+    if (mod.updating !== null) {
+      throw err('EBUSY', `module ${name} is part of update ${mod.updating}, which is still in progress`, 'wait for it to commit or abort (tick, history), then retry');
+    }
     const users = this.holdersOf(name);
     if (users.length > 0) {
       throw err('EBUSY', `module ${name} is in use by ${users.join(', ')}`, `rmmod ${users.join(', ')} first`);
@@ -285,6 +309,15 @@ export class Loader {
   }
 
   /**
+   * Prepare an update: link each new version against slots no one sees yet
+   * (link.ts). Nothing changes until the switch adopts them and `install`
+   * keeps the books.
+   */
+  prepare(versions: readonly VersionToLink[], adaptors: readonly { readonly key: string; readonly provider: string }[]): { linked: LinkedVersion[]; adaptors: NewAdaptor[] } {
+    return linkVersions({ symbols: this.env.symbols, running: (n) => this.require(n), context: (d, p, i) => this.context(d, p, i) }, versions, adaptors);
+  }
+
+  /**
    * Make `def` the running version of a loaded module: its definition,
    * context, imports, source and parameters. The caller (the updater) has
    * already retargeted the slots; this only keeps the books.
@@ -308,55 +341,4 @@ export class Loader {
     for (const op of Object.keys(t.slots)) this.env.symbols.remove(`${opsKey(kind, name)}.${op}`);
     for (const v of t.views.values()) for (const slot of Object.values(v.adaptors)) this.env.symbols.remove(slot.key);
   }
-}
-
-export interface BuiltTarget {
-  readonly target: Target;
-  readonly generator: boolean;
-}
-
-/** Key of the slot of operation `op` in the version-`version` view of table `table`. */
-export function viewSlotKey(table: string, version: number, op: string): string {
-  return `${table}@${version}.${op}`;
-}
-
-/**
- * The targets of a module version bound to `ctx`: exports and compat
- * adaptors by `name@N`, ops by table then operation, and the adapted
- * operations of older table views by table, version, operation.
- */
-export function buildTargets(
-  def: ModuleDef,
-  ctx: ModuleContext,
-): {
-  exports: Map<string, BuiltTarget>;
-  compat: Map<string, BuiltTarget>;
-  ops: Map<string, Map<string, BuiltTarget>>;
-  views: Map<string, Map<number, Map<string, BuiltTarget>>>;
-} {
-  const exports = new Map<string, BuiltTarget>();
-  for (const [sym, e] of Object.entries(def.exports ?? {})) {
-    exports.set(symbolKey(sym, e.version), { target: makeTarget(def.name, def.version, sym, e.fn.bind(null, ctx)), generator: isGeneratorFunction(e.fn) });
-  }
-  const compat = new Map<string, BuiltTarget>();
-  for (const [key, fn] of exportCompat(def)) {
-    compat.set(key, { target: makeTarget(def.name, def.version, key, fn.bind(null, ctx)), generator: isGeneratorFunction(fn) });
-  }
-  const views = new Map<string, Map<number, Map<string, BuiltTarget>>>();
-  for (const [table, byVersion] of tableCompat(def)) {
-    const t = new Map<number, Map<string, BuiltTarget>>();
-    for (const [version, ops] of byVersion) {
-      const m = new Map<string, BuiltTarget>();
-      for (const [op, fn] of Object.entries(ops)) m.set(op, { target: makeTarget(def.name, def.version, viewSlotKey(table, version, op), fn.bind(null, ctx)), generator: isGeneratorFunction(fn) });
-      t.set(version, m);
-    }
-    views.set(table, t);
-  }
-  const ops = new Map<string, Map<string, BuiltTarget>>();
-  for (const [key, table] of Object.entries(def.ops ?? {})) {
-    const t = new Map<string, BuiltTarget>();
-    for (const [op, fn] of Object.entries(table)) t.set(op, { target: makeTarget(def.name, def.version, `${key}.${op}`, fn.bind(null, ctx)), generator: isGeneratorFunction(fn) });
-    ops.set(key, t);
-  }
-  return { exports, compat, ops, views };
 }

@@ -3,6 +3,7 @@
 // The kernel stores stubs, never raw functions, so every entry can be
 // redirected by retargeting its slot.
 
+import { HookList } from '../exec/hooks.js';
 import { err } from '../exec/errno.js';
 import type { AnyFn, Slot, SymbolTable } from './symbols.js';
 import type { KGen } from '../exec/thread.js';
@@ -56,9 +57,9 @@ export function parseOpsKey(key: string): { kind: OpsKind; name: string } | null
 
 export class OpsRegistry {
   private readonly tables = new Map<string, OpsTable>();
-  /** Called after a table is registered / before it is unregistered. */
-  onRegister: ((t: OpsTable) => void) | null = null;
-  onUnregister: ((t: OpsTable) => void) | null = null;
+  /** Subscribers told after a table is registered / before it is unregistered (the kernel attaches interrupt lines). */
+  readonly onRegister = new HookList<[OpsTable]>();
+  readonly onUnregister = new HookList<[OpsTable]>();
 
   constructor(private readonly symbols: SymbolTable) {}
 
@@ -70,7 +71,7 @@ export class OpsRegistry {
     const table: OpsTable = Object.seal({ kind, name, owner, version, slots: {}, entries: {}, views: new Map() });
     this.setSlots(table, slots);
     this.tables.set(key, table);
-    this.onRegister?.(table);
+    this.onRegister.run(table);
     return table;
   }
 
@@ -114,7 +115,7 @@ export class OpsRegistry {
   unregister(kind: OpsKind, name: string): void {
     const t = this.tables.get(opsKey(kind, name));
     if (!t) return;
-    this.onUnregister?.(t);
+    this.onUnregister.run(t);
     this.tables.delete(opsKey(kind, name));
   }
 

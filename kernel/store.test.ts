@@ -44,23 +44,44 @@ describe('StateStore', () => {
     expect(recs.get(2)).toBeUndefined();
   });
 
-  it('stamps records with the table schema and hands stale ones to the migrator', () => {
-    const st = new StateStore();
+  it('stamps records with the table schema and migrates stale ones on read through the pending steps', () => {
+    const charged: number[] = [];
+    const st = new StateStore({ charge: (c) => charged.push(c), oops: () => {} });
     st.create('fs', {}, { inodes: 1 });
     const t = new RecordTable<{ size: number; mtime?: number }>(st, 'fs', 'inodes');
     t.put(7, { size: 10 });
     expect(t.get(7)).toEqual({ size: 10, v: 1 });
     st.restore('fs', st.image('fs'), { inodes: 2 });
     const seen: number[] = [];
-    st.migrator = (module, table, key, rec) => {
-      seen.push(key);
-      const next = { ...rec, mtime: 0, v: 2 };
-      st.putRecord(module, table, key, next);
-      return next;
-    };
+    st.lazy.add('fs', 'inodes', {
+      from: 1,
+      to: 2,
+      update: 1,
+      fn: (old: { size: number }) => {
+        seen.push(old.size);
+        return { ...old, mtime: 0 };
+      },
+    });
+    expect(st.recordsBehind('fs', 'inodes')).toBe(1);
     expect(t.get(7)).toEqual({ size: 10, mtime: 0, v: 2 });
     expect(t.get(7)).toEqual({ size: 10, mtime: 0, v: 2 });
-    expect(seen).toEqual([7]); // migrated once, then current
+    expect(seen).toEqual([10]); // migrated once, then current
+    expect(charged).toHaveLength(1);
+    expect(st.recordsBehind('fs', 'inodes')).toBe(0);
+  });
+
+  it('fails a read with EIO and reports an oops when a lazy step throws, and forgets the steps with the module', () => {
+    const oopses: string[] = [];
+    const st = new StateStore({ charge: () => {}, oops: (where) => oopses.push(where) });
+    st.create('fs', {}, { inodes: 1 });
+    const t = new RecordTable<{ size: number }>(st, 'fs', 'inodes');
+    t.put(3, { size: 1 });
+    st.restore('fs', st.image('fs'), { inodes: 2 });
+    st.lazy.add('fs', 'inodes', { from: 1, to: 2, update: 1, fn: () => { throw new Error('bad step'); } });
+    expect(() => t.get(3)).toThrow(expect.objectContaining({ errno: 'EIO', message: expect.stringMatching(/record 3 of inodes could not be migrated: bad step/) }));
+    expect(oopses).toEqual(['lazy migration of fs/inodes[3]']);
+    st.remove('fs');
+    expect(st.lazy.pending('fs', 'inodes')).toEqual([]);
   });
 
   it('refuses tables a module did not declare', () => {

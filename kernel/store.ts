@@ -6,8 +6,14 @@
 // per-instance tables (persistent radix tables of small frozen records, each
 // stamped with its schema version in `v`). Taking a snapshot of an image is
 // keeping the reference, so a rollback restores exactly what was there.
+//
+// A record read at an older schema than its table's is migrated then and
+// there through the pending lazy steps (migrations.ts) and committed: the
+// store owns those steps, so no updater object has to be alive for a read.
 
 import { freeze, produce, type Draft } from 'immer';
+import { err } from '../exec/errno.js';
+import { LAZY_RECORD_CYCLES, PendingMigrations } from './migrations.js';
 import { PTable } from './ptable.js';
 
 /** A per-instance record: plain frozen data stamped with its schema version. */
@@ -18,20 +24,26 @@ export interface ModuleImage {
   readonly tables: Readonly<Record<string, PTable<Rec>>>;
 }
 
-/**
- * Hook consulted when a record is read whose schema version differs from the
- * table's current one (lazy migration installs it). It returns the record to
- * use, already committed.
- */
-export type RecordMigrator = (module: string, table: string, key: number, rec: Rec) => Rec;
+/** What the store needs of its kernel when a read migrates a record. */
+export interface StoreEnv {
+  /** Charge simulated cycles to the running thread, if any. */
+  charge(cycles: number): void;
+  /** Report a bug in module code (a lazy step that throws). */
+  oops(where: string, e: unknown): void;
+}
+
+const NO_ENV: StoreEnv = { charge: () => {}, oops: () => {} };
 
 export class StateStore {
   private readonly images = new Map<string, ModuleImage>();
   /** Commits of module state and record writes, for `stat`. */
   commits = 0;
-  migrator: RecordMigrator | null = null;
+  /** Lazy migration steps not yet run on every record. */
+  readonly lazy = new PendingMigrations();
   /** Current schema version of each module's tables: module → table → version (read on every record read). */
   private readonly schemas = new Map<string, Map<string, number>>();
+
+  constructor(private readonly env: StoreEnv = NO_ENV) {}
 
   create(module: string, state: unknown, tables: Record<string, number>): void {
     if (this.images.has(module)) throw new Error(`state of ${module} already exists`);
@@ -65,6 +77,7 @@ export class StateStore {
   remove(module: string): void {
     this.images.delete(module);
     this.schemas.delete(module);
+    this.lazy.clearModule(module);
   }
 
   schemaOf(module: string, table: string): number {
@@ -97,10 +110,30 @@ export class StateStore {
   /** Read one record, migrating it first if its schema is behind. */
   getRecord(module: string, name: string, key: number): Rec | undefined {
     const rec = this.table(module, name).get(key);
-    if (rec !== undefined && this.migrator !== null && rec.v !== this.schemaOf(module, name)) {
-      return this.migrator(module, name, key, rec);
-    }
+    if (rec !== undefined && rec.v !== this.schemaOf(module, name)) return this.migrateOnRead(module, name, key, rec);
     return rec;
+  }
+
+  /** A record read at an old schema: run the pending steps, commit the result and return it. EIO (and an oops) if a step fails. */
+  private migrateOnRead(module: string, name: string, key: number, rec: Rec): Rec {
+    let next: Rec;
+    try {
+      next = this.lazy.upgrade(module, name, rec, this.schemaOf(module, name));
+    } catch (e) {
+      this.env.oops(`lazy migration of ${module}/${name}[${key}]`, e);
+      throw err('EIO', `${module}: record ${key} of ${name} could not be migrated: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    this.putRecord(module, name, key, next);
+    this.env.charge(LAZY_RECORD_CYCLES);
+    return next;
+  }
+
+  /** Records of a table not yet at its current schema (a full scan: for modinfo and tests). */
+  recordsBehind(module: string, name: string): number {
+    const target = this.schemaOf(module, name);
+    let n = 0;
+    for (const [, rec] of this.table(module, name).entries()) if (rec.v !== target) n++;
+    return n;
   }
 
   /** Store a record as given (it must already carry `v`). */

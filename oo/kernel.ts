@@ -35,6 +35,8 @@ export class ObjectKernel extends Executive {
   readonly env: ObjEnv;
   /** The running release of each component (blkdev, simplefs). */
   readonly releases = new Map<string, string>();
+  /** For each release, the releases it ran before each committed update, newest last: what revert goes back to (the update stack). */
+  readonly updateStacks = new Map<string, string[]>();
   /** The kernel log: what dmesg would show. */
   readonly log: string[] = [];
   /** The block device object of disk0. */
@@ -46,7 +48,7 @@ export class ObjectKernel extends Executive {
   private booted = false;
 
   constructor(machine: Machine, options: ObjectKernelOptions = {}) {
-    super(machine);
+    super(machine, 'oo-update');
     const releases = { ...DEFAULT_RELEASES, ...options.releases };
     const versions = new Map<string, string>();
     for (const [component, release] of Object.entries(releases)) {
@@ -62,8 +64,8 @@ export class ObjectKernel extends Executive {
     this.ott = new Ott(machine.cpus.length, () => this.sched.current?.cpu ?? 0, (id, iface) => this.adaptorFor(id, iface));
     this.env = this.makeEnv();
     this.vfs = new Vfs(this.backend(), this.sched);
-    this.hooks.syscallEnter = (t) => this.generations.enter(t);
-    this.hooks.syscallReturn = (t) => this.generations.leave(t);
+    this.hooks.syscallEnter.add((t) => this.generations.enter(t));
+    this.hooks.syscallReturn.add((t) => this.generations.leave(t));
   }
 
   /** Attach the timer and the disk interrupt, make the block device object, start the clock. */

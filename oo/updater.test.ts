@@ -55,9 +55,9 @@ describe('object twin updates', () => {
     expect(k.stats.oopses).toBe(0);
     expect(Object.fromEntries(k.releases)).toEqual({ blkdev: '2.0.0', simplefs: '2.1.0' });
     // simplefs 1.2 swapped every inode eagerly; 2.1 is lazy by default.
-    expect(records[2]!.instances).toBeGreaterThan(4);
+    expect(records[2]!.migrated).toBeGreaterThan(4);
     expect(records[5]!.lazy).toBe(true);
-    expect(records[5]!.classes.map((c) => c.name)).toEqual(['FileSystem', 'Inode']);
+    expect(records[5]!.detail.classes.map((c) => c.name)).toEqual(['FileSystem', 'Inode']);
     expect(records[5]!.pending).toBeGreaterThan(0);
   });
 

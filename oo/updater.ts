@@ -11,24 +11,20 @@
 //
 //   plan -> finish pending lazy swaps -> forward (marker) -> block -> transfer -> complete -> commit
 //                                             \-> on timeout or a failed transfer: abort, old objects stay
+//
+// The record, history, the running update and how it ends are the shared
+// lifecycle's (exec/lifecycle.ts), as for the procedural updater; what is
+// the twin's own is below: the plan by releases and classes, and the
+// hot-swap phases.
 
 import { err, isKernelError, KernelError } from '../exec/errno.js';
+import { DEFAULT_UPDATE_TIMEOUT, POLL_CYCLES, type StartedUpdate, type UpdateKind, type UpdateOptions, type UpdateRecord, type UpdateService, type UpdateStep, wallNow } from '../exec/lifecycle.js';
 import type { KGen, Thread } from '../exec/thread.js';
 import { RELEASES } from './classes/releases.js';
 import type { Factory } from './factory.js';
 import { ClassSwap, Mediator, SwapSet } from './hotswap.js';
 import type { ObjectKernel } from './kernel.js';
 import { type ObjClass, transferFormat } from './objclass.js';
-
-export type OoPhase = 'plan' | 'finish-lazy' | 'forward' | 'block' | 'transfer' | 'complete' | 'commit' | 'abort';
-
-export interface OoPhaseEvent {
-  readonly phase: OoPhase;
-  readonly at: number;
-  readonly cycles: number;
-  readonly wallUs: number;
-  readonly detail: string;
-}
 
 /** One class whose version an update changes. */
 export interface ClassChange {
@@ -38,56 +34,33 @@ export interface ClassChange {
   readonly format: string;
 }
 
-export interface OoUpdateOptions {
-  /** Swap each instance on its next call (true), all at once (false), or as the new class version says (undefined). */
-  readonly lazy?: boolean;
-  /** Cycles to wait for quiescence before aborting. */
-  readonly timeout?: number;
-}
-
-export interface OoUpdateRecord {
-  readonly id: number;
-  readonly kind: 'update' | 'revert';
-  readonly releases: readonly { readonly name: string; readonly from: string; readonly to: string }[];
+/** What only the twin's record holds: the classes an update changes, and whether --lazy or --eager was given. */
+export interface ClassDetail {
   readonly classes: readonly { readonly name: string; readonly from: string; readonly to: string; readonly format: string }[];
-  /** Whether some class is swapped lazily: all of them with --lazy, none with --eager, else those whose new version says so. */
-  readonly lazy: boolean;
-  /** The --lazy / --eager choice, if one was made. */
   readonly lazyChoice: boolean | undefined;
-  outcome: 'running' | 'committed' | 'aborted';
-  error: KernelError | null;
-  readonly phases: OoPhaseEvent[];
-  readonly startedAt: number;
-  endedAt: number | null;
-  syscallsDuring: number;
-  /** Wall time of the atomic section: TRANSFER and COMPLETE (lazy: installing the lazy swaps). */
-  pauseWallUs: number;
-  /** Calls held at a mediator, and the cycles they waited in all (counted when they are let go). */
-  heldCalls: number;
-  heldCycles: number;
-  /** Cycles from the start of the update to COMPLETE (or abort). */
-  waitCycles: number;
-  /** Instances swapped during the update (lazy: left to swap on their next call). */
-  instances: number;
-  pending: number;
 }
 
-export const OO_DEFAULT_TIMEOUT = 5_000_000;
-const POLL_CYCLES = 1_000;
-const wallNow = () => Number(process.hrtime.bigint()) / 1000;
+export type ObjectRecord = UpdateRecord<ClassDetail>;
+
 const describe = (threads: readonly Thread[]) => threads.map((t) => `thread ${t.tid} (${t.name})${t.waitChannel ? ` waiting on ${t.waitChannel}` : ''}`).join(', ') || 'no thread';
 
-export class ObjectUpdater {
-  readonly history: OoUpdateRecord[] = [];
-  running: OoUpdateRecord | null = null;
-  /** For each release, the releases it ran before each committed update, newest last. */
-  private readonly previous = new Map<string, string[]>();
-  onEvent: ((r: OoUpdateRecord, e: OoPhaseEvent) => void) | null = null;
+export class ObjectUpdater implements UpdateService {
+  readonly flags = ['--lazy', '--eager', '--timeout'] as const;
+  readonly strategies: readonly string[] = ['hot-swap'];
 
   constructor(private readonly k: ObjectKernel) {}
 
+  get lifecycle() {
+    return this.k.updates;
+  }
+
+  /** Every update and revert on this kernel, oldest first. */
+  get history(): readonly ObjectRecord[] {
+    return this.k.updates.history as ObjectRecord[];
+  }
+
   /** Check an update of `specs` (`name@version`) and say which classes change; throws the refusal. */
-  plan(specs: readonly string[], kind: 'update' | 'revert' = 'update'): { releases: OoUpdateRecord['releases']; changes: ClassChange[] } {
+  plan(specs: readonly string[], kind: UpdateKind = 'update'): { releases: { name: string; from: string; to: string }[]; changes: ClassChange[] } {
     if (specs.length === 0) throw err('EINVAL', 'no release to update to', 'name one, e.g. simplefs@1.1.0');
     const releases: { name: string; from: string; to: string }[] = [];
     const target = new Map<Factory, ObjClass>();
@@ -120,56 +93,68 @@ export class ObjectUpdater {
   }
 
   /** Start an update as a kernel thread; the machine must run for it to progress. */
-  start(specs: readonly string[], opts: OoUpdateOptions = {}, kind: 'update' | 'revert' = 'update'): { record: OoUpdateRecord; thread: Thread } {
-    if (this.running) throw err('EBUSY', `update ${this.running.id} is still in progress`, 'wait for it and try again');
+  start(specs: readonly string[], opts: UpdateOptions = {}, kind: UpdateKind = 'update'): { record: ObjectRecord; thread: Thread } {
+    this.k.updates.refuseIfRunning();
     const w0 = wallNow();
     const { releases, changes } = this.plan(specs, kind);
-    const lazy = opts.lazy ?? changes.some((c) => c.to.lazy === true);
-    const r: OoUpdateRecord = {
-      id: this.history.length + 1,
-      kind,
-      releases,
-      classes: changes.map((c) => ({ name: c.factory.name, from: c.from.version, to: c.to.version, format: c.format })),
-      lazy,
-      lazyChoice: opts.lazy,
-      outcome: 'running',
-      error: null,
-      phases: [],
-      startedAt: this.k.now,
-      endedAt: null,
-      syscallsDuring: 0,
-      pauseWallUs: 0,
-      heldCalls: 0,
-      heldCycles: 0,
-      waitCycles: 0,
-      instances: 0,
-      pending: 0,
-    };
-    this.history.push(r);
-    this.running = r;
-    this.event(r, 'plan', 0, wallNow() - w0, r.classes.map((c) => `${c.name} ${c.from} -> ${c.to} (${c.format})`).join(', ') || 'no class changes');
-    const thread = this.k.spawnKernel(`kupdate-oo/${r.id}`, this.body(changes, r, opts.timeout ?? OO_DEFAULT_TIMEOUT, this.k.stats.syscalls));
+    const classes = changes.map((c) => ({ name: c.factory.name, from: c.from.version, to: c.to.version, format: c.format }));
+    const r = this.k.updates.begin<ClassDetail>(
+      {
+        kind,
+        modules: releases,
+        strategy: 'hot-swap',
+        lazy: opts.lazy ?? changes.some((c) => c.to.lazy === true),
+        timeout: opts.timeout ?? DEFAULT_UPDATE_TIMEOUT,
+        detail: { classes, lazyChoice: opts.lazy },
+      },
+      w0,
+      classes.map((c) => `${c.name} ${c.from} -> ${c.to} (${c.format})`).join(', ') || 'no class changes',
+    );
+    const set = new SwapSet(this.k.ott, this.k.sched);
+    const marker: { fn: (() => void) | null } = { fn: null };
+    const body = this.k.updates.drive(r, this.phases(changes, r, set, marker), () => (r.lazy ? 'lazy' : 'eager'), () => this.rollback(set, marker));
+    const thread = this.k.spawnKernel(`kupdate-oo/${r.id}`, body);
     return { record: r, thread };
   }
 
   /** Run an update to its end. Throws the abort's KernelError; returns the record when committed. */
-  run(specs: readonly string[], opts: OoUpdateOptions = {}, kind: 'update' | 'revert' = 'update'): OoUpdateRecord {
-    const { record, thread } = this.start(specs, opts, kind);
-    this.k.runThread(thread, (opts.timeout ?? OO_DEFAULT_TIMEOUT) * 4);
-    if (record.error) throw record.error;
-    return record;
+  run(specs: readonly string[], opts: UpdateOptions = {}, kind: UpdateKind = 'update'): ObjectRecord {
+    const started = this.start(specs, opts, kind);
+    return this.k.updates.runToEnd(started, started.record.timeout * 4) as ObjectRecord;
   }
 
   /** The release spec `revert name` goes back to: what `name` ran before its last update. */
   revertTarget(name: string): string {
-    const back = this.previous.get(name)?.at(-1);
+    const back = this.k.updateStacks.get(name)?.at(-1);
     if (!back) throw err('EINVAL', `nothing to revert: ${name} ${this.k.releases.get(name) ?? ''} was not reached by an update`, 'history lists the updates');
     return `${name}@${back}`;
   }
 
   /** Go back to the release `name` ran before its last update. */
-  revert(name: string, opts: OoUpdateOptions = {}): OoUpdateRecord {
+  revert(name: string, opts: UpdateOptions = {}): ObjectRecord {
     return this.run([this.revertTarget(name)], opts, 'revert');
+  }
+
+  // --- the UpdateService interface ---
+
+  async dryRun(step: UpdateStep): Promise<string[]> {
+    const { changes } = this.plan(this.specsOf(step), step.kind);
+    return changes.map((c) => `${c.factory.name} ${c.from.version} -> ${c.to.version}: ${c.factory.instances.size} instance(s), transfer format ${c.format}${c.to.iface !== c.from.iface ? `, interface ${c.from.iface} -> ${c.to.iface}` : ''}`);
+  }
+
+  async request(step: UpdateStep, opts: UpdateOptions = {}): Promise<StartedUpdate> {
+    if (opts.strategy !== undefined && opts.strategy !== 'hot-swap') throw err('EINVAL', `the object twin updates by hot-swap only, not ${opts.strategy}`);
+    return this.start(this.specsOf(step), opts, step.kind);
+  }
+
+  summary(rec: UpdateRecord): string {
+    const r = rec as ObjectRecord;
+    const what = r.modules.map((x) => `${x.name} ${x.from} -> ${x.to}`).join(', ');
+    return `${r.kind} ${r.id} committed: ${what} (${r.detail.classes.map((c) => `${c.name} ${c.to}`).join(', ')}): waited ${r.waitCycles} cycles, paused ${r.pauseWallUs.toFixed(0)} us, ${r.heldCalls} call(s) held, ${r.migrated} swapped${r.pending ? `, ${r.pending} left to swap on their next call` : ''}`;
+  }
+
+  private specsOf(step: UpdateStep): readonly string[] {
+    return step.kind === 'revert' ? [this.revertTarget(step.specs[0]!)] : step.specs;
   }
 
   /** The factory's N-1 check, with the hint naming the release to apply first. */
@@ -209,19 +194,11 @@ export class ObjectUpdater {
     }
   }
 
-  private event(r: OoUpdateRecord, phase: OoPhase, cycles: number, wallUs: number, detail: string): void {
-    const e: OoPhaseEvent = { phase, at: this.k.now, cycles, wallUs, detail };
-    r.phases.push(e);
-    this.k.machine.events.trace.mixString(`oo-update:${r.id}:${phase}`);
-    this.onEvent?.(r, e);
-  }
-
-  private *body(changes: readonly ClassChange[], r: OoUpdateRecord, timeout: number, syscallsAtStart: number): KGen<void> {
+  /** The hot-swap's phases; the lifecycle commits when they return and rolls back when they throw. */
+  private *phases(changes: readonly ClassChange[], r: ObjectRecord, set: SwapSet, marker: { fn: (() => void) | null }): KGen<void> {
     const { k } = this;
-    const set = new SwapSet(k.ott, k.sched);
-    let marker: (() => void) | null = null;
     const overdue = (what: () => string) => {
-      if (k.now - r.startedAt >= timeout) throw err('ETIMEDOUT', `update did not quiesce within ${timeout} cycles: ${what()}`, 'try again later or raise the timeout');
+      if (k.now - r.startedAt >= r.timeout) throw err('ETIMEDOUT', `update did not quiesce within ${r.timeout} cycles: ${what()}`, 'try again later or raise the timeout');
     };
     try {
       yield* this.finishLazy(changes, r, overdue);
@@ -238,14 +215,14 @@ export class ObjectUpdater {
       }
       let elapsed = false;
       const markedAt = k.generations.current;
-      marker = () => void (elapsed = true);
-      k.generations.marker(marker);
+      marker.fn = () => void (elapsed = true);
+      k.generations.marker(marker.fn);
       while (!elapsed) {
         overdue(() => `the generation marker waits for ${describe(k.generations.threadsSince(markedAt))}, in the kernel since before the swap began`);
         yield* k.sched.sleep(POLL_CYCLES);
       }
-      marker = null;
-      this.event(r, 'forward', k.now - t0, 0, `${set.mediators.length} mediator(s); generation marker elapsed at generation ${k.generations.current}`);
+      marker.fn = null;
+      k.updates.event(r, 'forward', k.now - t0, 0, `${set.mediators.length} mediator(s); generation marker elapsed at generation ${k.generations.current}`);
       const lazy = swaps.filter((cs) => this.isLazy(cs, r));
       const eager = set.mediators.filter((m) => !lazy.includes(m.swap.cls));
       if (eager.length > 0) {
@@ -256,43 +233,37 @@ export class ObjectUpdater {
           overdue(() => describe(set.busy()));
           yield* k.sched.sleep(POLL_CYCLES);
         }
-        this.event(r, 'block', k.now - t1, 0, `${set.held} call(s) held so far`);
+        k.updates.event(r, 'block', k.now - t1, 0, `${set.held} call(s) held so far`);
       }
       this.transferAndComplete(swaps, eager, lazy, set, r);
-      r.outcome = 'committed';
-      for (const rel of r.releases) {
+      // commit: the running releases and their update stacks
+      for (const rel of r.modules) {
         k.releases.set(rel.name, rel.to);
-        const stack = this.previous.get(rel.name) ?? [];
+        const stack = k.updateStacks.get(rel.name) ?? [];
         if (r.kind === 'revert') stack.pop();
         else stack.push(rel.from);
-        this.previous.set(rel.name, stack);
+        k.updateStacks.set(rel.name, stack);
       }
-      this.event(r, 'commit', 0, 0, `${r.releases.map((x) => `${x.name} ${x.to}`).join(', ')} running`);
-      k.printk(`${r.kind} ${r.id}: ${r.releases.map((x) => `${x.name} ${x.from} -> ${x.to}`).join(', ')} committed (${r.lazy ? 'lazy' : 'eager'})`);
-    } catch (e) {
-      if (marker) k.generations.cancel(marker);
-      for (const m of set.mediators) {
-        if (m.phase === 'done') continue;
-        if (k.instance(m.swap.id)) k.ott.mediate(m.swap.id, null);
-        m.swap.cls.factory.pending.delete(m.swap.id);
-        m.release(); // held callers re-dispatch to the old object
-      }
-      r.outcome = 'aborted';
-      r.error = isKernelError(e) ? e : new KernelError('ECANCELED', `update failed: ${e instanceof Error ? e.message : String(e)}`, 'the update was rolled back');
-      r.waitCycles = k.now - r.startedAt;
-      this.event(r, 'abort', 0, 0, r.error.describe());
-      k.printk(`${r.kind} ${r.id}: aborted: ${r.error.message}`);
     } finally {
       r.heldCalls = set.held;
       r.heldCycles = set.heldCycles;
-      r.endedAt = k.now;
-      r.syscallsDuring = k.stats.syscalls - syscallsAtStart;
-      this.running = null;
+    }
+  }
+
+  /** Abort: the marker is cancelled and every mediator goes; held callers re-dispatch to the old objects. */
+  private rollback(set: SwapSet, marker: { fn: (() => void) | null }): void {
+    const { k } = this;
+    if (marker.fn) k.generations.cancel(marker.fn);
+    for (const m of set.mediators) {
+      if (m.phase === 'done') continue;
+      if (k.instance(m.swap.id)) k.ott.mediate(m.swap.id, null);
+      m.swap.cls.factory.pending.delete(m.swap.id);
+      m.release(); // held callers re-dispatch to the old object
     }
   }
 
   /** Instances of these classes still waiting for a lazy swap from an earlier update are swapped first. */
-  private *finishLazy(changes: readonly ClassChange[], r: OoUpdateRecord, overdue: (what: () => string) => void): KGen<void> {
+  private *finishLazy(changes: readonly ClassChange[], r: ObjectRecord, overdue: (what: () => string) => void): KGen<void> {
     const t0 = this.k.now;
     let swapped = 0;
     for (const c of changes) {
@@ -303,7 +274,7 @@ export class ObjectUpdater {
         yield* this.k.sched.sleep(POLL_CYCLES);
       }
     }
-    if (swapped > 0) this.event(r, 'finish-lazy', this.k.now - t0, 0, `${swapped} instance(s) of an earlier lazy update swapped first`);
+    if (swapped > 0) this.k.updates.event(r, 'finish-lazy', this.k.now - t0, 0, `${swapped} instance(s) of an earlier lazy update swapped first`);
   }
 
   /** The new object of one instance: the old one exports, a copy is imported. Throws ECANCELED naming it. */
@@ -325,8 +296,8 @@ export class ObjectUpdater {
     m.release();
   }
 
-  private isLazy(cs: ClassSwap, r: OoUpdateRecord): boolean {
-    return r.lazyChoice ?? cs.to.lazy === true;
+  private isLazy(cs: ClassSwap, r: ObjectRecord): boolean {
+    return r.detail.lazyChoice ?? cs.to.lazy === true;
   }
 
   /**
@@ -335,7 +306,7 @@ export class ObjectUpdater {
    * classes: the transfer is tried on one instance (so a broken one still
    * aborts the update), and the rest is left to each instance's next call.
    */
-  private transferAndComplete(swaps: readonly ClassSwap[], eager: readonly Mediator[], lazy: readonly ClassSwap[], set: SwapSet, r: OoUpdateRecord): void {
+  private transferAndComplete(swaps: readonly ClassSwap[], eager: readonly Mediator[], lazy: readonly ClassSwap[], set: SwapSet, r: ObjectRecord): void {
     const w0 = wallNow();
     const live = eager.filter((m) => m.swap.cls.factory.instances.has(m.swap.id));
     const made = live.map((m) => this.transfer(m));
@@ -353,10 +324,10 @@ export class ObjectUpdater {
     const w2 = wallNow();
     r.pauseWallUs = w2 - w0;
     r.waitCycles = this.k.now - r.startedAt;
-    r.instances = made.length;
+    r.migrated = made.length;
     r.pending = lazy.reduce((n, cs) => n + cs.factory.pending.size, 0);
-    this.event(r, 'transfer', cycles, w1 - w0, `${made.length} instance(s) exported and imported${lazy.length ? `; ${lazy.map((cs) => cs.factory.name).join(', ')} left to swap on each instance's next call` : ''}`);
-    this.event(r, 'complete', 0, w2 - w1, `${made.length} object(s) installed, ${r.pending} lazy swap(s) pending, ${set.held} held call(s) re-dispatched`);
+    this.k.updates.event(r, 'transfer', cycles, w1 - w0, `${made.length} instance(s) exported and imported${lazy.length ? `; ${lazy.map((cs) => cs.factory.name).join(', ')} left to swap on each instance's next call` : ''}`);
+    this.k.updates.event(r, 'complete', 0, w2 - w1, `${made.length} object(s) installed, ${r.pending} lazy swap(s) pending, ${set.held} held call(s) re-dispatched`);
   }
 
   /** A lazy swap of one instance, on its next call. A failing transfer keeps the old object and is an oops. */

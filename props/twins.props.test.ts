@@ -11,7 +11,8 @@
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, describe, expect } from 'vitest';
 import type { Executive } from '../exec/executive.js';
-import { loadModuleDef } from '../catalog/catalog.js';
+import { catalogResolver } from '../catalog/catalog.js';
+import type { UpdateService, UpdateStep } from '../exec/lifecycle.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { RELEASES } from '../oo/classes/releases.js';
 import type { ObjectKernel } from '../oo/kernel.js';
@@ -53,50 +54,28 @@ const outcomes = { procedural: { committed: 0, other: 0 }, objects: { committed:
 /** Apply one injection on a kernel; refusals and aborts are fine here (they must change no result). */
 type Apply = (i: Injection) => Promise<void>;
 
-/** What applying an injection needs from one kernel's updater. */
-interface Kernelside {
-  readonly name: keyof typeof outcomes;
-  running(component: string): string;
-  update(spec: string, lazy: { lazy?: boolean }): Promise<unknown>;
-  revert(component: string, lazy: { lazy?: boolean }): unknown;
-}
-
-function applier(side: Kernelside): Apply {
+/** Injections through a kernel's updater (the UpdateService both share); `running` reads the version a component runs. */
+function applier(name: keyof typeof outcomes, k: Executive, updater: UpdateService, running: (component: string) => string): Apply {
   return async (i) => {
     const lazy = i.migration === 'default' ? {} : { lazy: i.migration === 'lazy' };
+    let step: UpdateStep;
+    if (i.revert) step = { kind: 'revert', specs: [i.component] };
+    else {
+      const to = next(i.component, running(i.component));
+      if (!to) return;
+      step = { kind: 'update', specs: [`${i.component}@${to}`] };
+    }
     try {
-      if (i.revert) side.revert(i.component, lazy);
-      else {
-        const to = next(i.component, side.running(i.component));
-        if (!to) return;
-        await side.update(`${i.component}@${to}`, lazy);
-      }
-      outcomes[side.name].committed++;
+      k.updates.runToEnd(await updater.request(step, lazy));
+      outcomes[name].committed++;
     } catch {
-      outcomes[side.name].other++;
+      outcomes[name].other++;
     }
   };
 }
 
-function proceduralApply(k: Kernel): Apply {
-  const u = new Updater(k);
-  return applier({
-    name: 'procedural',
-    running: (c) => k.loader.require(c).def.version,
-    update: async (spec, lazy) => u.run([await loadModuleDef(spec)], lazy),
-    revert: (c, lazy) => u.revert(c, lazy),
-  });
-}
-
-function objectApply(k: ObjectKernel): Apply {
-  const u = new ObjectUpdater(k);
-  return applier({
-    name: 'objects',
-    running: (c) => k.releases.get(c)!,
-    update: async (spec, lazy) => u.run([spec], lazy),
-    revert: (c, lazy) => u.revert(c, lazy),
-  });
-}
+const proceduralApply = (k: Kernel): Apply => applier('procedural', k, new Updater(k, catalogResolver), (c) => k.loader.require(c).def.version);
+const objectApply = (k: ObjectKernel): Apply => applier('objects', k, new ObjectUpdater(k), (c) => k.releases.get(c)!);
 
 /** Run the threads with the injections, then the audit of every path; the results per thread. */
 async function results(k: Executive, apply: Apply, threads: readonly (readonly Parameters<typeof applyToKernel>[2][])[], injections: readonly Injection[]): Promise<string[][]> {

@@ -9,8 +9,9 @@
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, describe, expect } from 'vitest';
 import { isKernelError } from '../exec/errno.js';
-import { loadModuleDef } from '../catalog/catalog.js';
-import type { NewVersion, Strategy } from '../updater/plan.js';
+import { catalogResolver, loadModuleDef } from '../catalog/catalog.js';
+import { parseUpdateStep, type StartedUpdate, type UpdateOptions } from '../exec/lifecycle.js';
+import type { Strategy } from '../updater/plan.js';
 import { Updater } from '../updater/updater.js';
 import { AUDIT, fsOp, threadOps } from './arbitraries.js';
 import { fsMachine, modelResults, startThreads } from './harness.js';
@@ -30,21 +31,16 @@ const injection = fc.record({
   migration: fc.constantFrom<'default' | 'lazy' | 'eager'>('default', 'lazy', 'eager'),
 });
 
-/** The versions an action asks for; null when it does not apply right now (nothing to revert). */
-async function versionsFor(u: Updater, action: Action): Promise<NewVersion[] | null> {
-  if (action.startsWith('revert ')) {
-    try {
-      return [u.revertTarget(action.slice(7))];
-    } catch {
-      return null;
-    }
-  }
+/** Start what an action asks for; null when it does not apply right now (nothing to revert). Throws the plan's refusal. */
+async function startAction(u: Updater, action: Action, opts: UpdateOptions): Promise<StartedUpdate | null> {
   if (action === 'abort simplefs') {
     const { def } = await loadModuleDef('simplefs@1.2.0');
     const from = [u.k.loader.require('simplefs').def.version];
-    return [{ def: { ...def, version: '9.9.9', upgrade: { from, state: () => { throw new Error('injected transfer failure'); } } }, source: 'props' }];
+    return u.start([{ def: { ...def, version: '9.9.9', upgrade: { from, state: () => { throw new Error('injected transfer failure'); } } }, source: 'props' }], opts as Parameters<Updater['start']>[1]);
   }
-  return Promise.all(action.split(' ').map((spec) => loadModuleDef(spec)));
+  const step = parseUpdateStep(action);
+  if (step.kind === 'revert' && u.k.loader.require(step.specs[0]!).updateStack.length === 0) return null;
+  return u.request(step, opts);
 }
 
 /** Outcomes over every run, to check the property exercised what it claims. */
@@ -64,18 +60,17 @@ describe('live update is invisible to the workload', () => {
     propParams('updates, reverts and aborts at random points', 25),
   )('every thread sees what the model says, with updates going on', async ({ seed, cpus, threads, updates }) => {
     const k = await fsMachine(['kmsg@1.0.0', 'blkdev@1.0.0', 'simplefs@1.0.0'], seed, cpus, threads.length);
-    const u = new Updater(k);
+    const u = new Updater(k, catalogResolver);
     const got: string[][] = threads.map(() => []);
     const workers = startThreads(k, threads, got);
     const outcomes: string[] = [];
     for (const inj of updates) {
       k.run(inj.after);
-      const versions = await versionsFor(u, inj.action);
-      if (!versions) continue;
+      const opts = { ...(inj.strategy === 'default' ? {} : { strategy: inj.strategy }), ...(inj.migration === 'default' ? {} : { lazy: inj.migration === 'lazy' }) };
       try {
-        const kind = inj.action.startsWith('revert ') ? 'revert' : 'update';
-        const opts = { ...(inj.strategy === 'default' ? {} : { strategy: inj.strategy }), ...(inj.migration === 'default' ? {} : { lazy: inj.migration === 'lazy' }) };
-        const { record, thread } = u.start(versions, opts, kind);
+        const started = await startAction(u, inj.action, opts);
+        if (!started) continue;
+        const { record, thread } = started;
         k.runThread(thread, Number.MAX_SAFE_INTEGER);
         outcomes.push(`${inj.action}:${record.outcome}`);
         seen.set(`${inj.action}:${record.outcome}`, (seen.get(`${inj.action}:${record.outcome}`) ?? 0) + 1);

@@ -4,6 +4,7 @@
 // `update --dry-run` prints a plan and stops.
 
 import { err } from '../exec/errno.js';
+import { DEFAULT_UPDATE_TIMEOUT } from '../exec/lifecycle.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { LoadedModule } from '../kernel/loader.js';
 import { compareSemver } from '../kernel/moddef.js';
@@ -13,8 +14,6 @@ import { isGeneratorFunction, symbolKey } from '../kernel/symbols.js';
 export const STRATEGIES = ['module', 'per-task', 'stop-machine'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
-/** Default quiescence timeout, in simulated cycles. */
-export const DEFAULT_TIMEOUT = 5_000_000;
 
 export interface UpdateOptions {
   readonly strategy?: Strategy;
@@ -127,7 +126,7 @@ function diffFunctions(mod: LoadedModule, newDef: ModuleDef): FunctionDiff {
 export function plan(k: Kernel, versions: readonly NewVersion[], opts: UpdateOptions = {}): Plan {
   const direction = opts.direction ?? 'upgrade';
   if (versions.length === 0) throw err('EINVAL', 'an update needs at least one module version', 'update NAME@VERSION...');
-  const timeout = opts.timeout ?? DEFAULT_TIMEOUT;
+  const timeout = opts.timeout ?? DEFAULT_UPDATE_TIMEOUT;
   if (!Number.isInteger(timeout) || timeout < 1) throw err('EINVAL', `timeout must be a positive number of cycles, got ${timeout}`);
   const names = new Set<string>();
   const mods: [LoadedModule, NewVersion][] = [];

@@ -5,28 +5,14 @@
 
 import { err } from '../exec/errno.js';
 import type { Kernel } from '../kernel/kernel.js';
-import { type BuiltTarget, viewSlotKey } from '../kernel/loader.js';
-import type { ModuleContext } from '../kernel/module.js';
+import { type BuiltTarget, type LinkedVersion, type NewAdaptor, viewSlotKey } from '../kernel/link.js';
 import { type OpsTable, parseOpsKey } from '../kernel/ops.js';
 import type { Slot } from '../kernel/symbols.js';
 import type { ModulePlan } from './plan.js';
 import type { TransferResult } from './transfer.js';
 
-/** A new version loaded and linked, not yet visible (the prepare phase's output). */
-export interface Prepared {
-  readonly plan: ModulePlan;
-  readonly ctx: ModuleContext;
-  /** What each import of the new version is bound to. */
-  readonly imports: Map<string, Slot>;
-  readonly exports: Map<string, BuiltTarget>;
-  /** Adaptors of the new version, by the interface they implement. */
-  readonly compat: Map<string, BuiltTarget>;
-  readonly ops: Map<string, Map<string, BuiltTarget>>;
-  /** Adapted operations of older table views, by table, version, operation. */
-  readonly views: Map<string, Map<number, Map<string, BuiltTarget>>>;
-  /** Slots for exports the group adds, created at prepare so importers in the group can link to them. */
-  readonly newSlots: Map<string, Slot>;
-}
+/** A version prepared by the loader (linked, not yet visible) with its part of the plan. */
+export type Prepared = LinkedVersion & { readonly plan: ModulePlan };
 
 /** Point `slot` at `target` (and mark it an adaptor or not), logging the inverse in `undo`. */
 function retarget(slot: Slot, target: Slot['target'], adaptor: boolean, undo: (() => void)[]): void {
@@ -81,12 +67,6 @@ function switchViews(k: Kernel, table: OpsTable, tableKey: string, views: Map<nu
     k.ops.dropView(table, version);
   }
   undo.push(() => (table.views = before));
-}
-
-/** An adaptor slot made by the update (prepared, not yet visible) and the module whose compat it comes from. */
-export interface NewAdaptor {
-  readonly provider: string;
-  readonly slot: Slot;
 }
 
 /** Switch every prepared module to its new version; all or nothing. */

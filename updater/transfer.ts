@@ -8,7 +8,8 @@ import { freeze } from 'immer';
 import { err } from '../exec/errno.js';
 import { PTable } from '../kernel/ptable.js';
 import type { ModuleImage, Rec } from '../kernel/store.js';
-import type { LazyMigrations, LazyStep } from './lazy.js';
+import type { LazyStep, PendingMigrations } from '../kernel/migrations.js';
+import { checkPlainData } from '../kernel/plaindata.js';
 import type { ModulePlan } from './plan.js';
 
 export interface TransferResult {
@@ -27,7 +28,7 @@ export interface TransferOptions {
   /** Leave records to migrate on first access. */
   readonly lazy: boolean;
   /** Steps of earlier lazy updates, to bring old records up to date first. */
-  readonly pending: LazyMigrations;
+  readonly pending: PendingMigrations;
   /** The update's id (recorded with the steps it registers). */
   readonly update: number;
 }
@@ -35,25 +36,6 @@ export interface TransferOptions {
 /** Simulated cycles a transfer costs: a base, plus per migrated record. */
 export function transferCycles(records: number, stateTransferred: boolean): number {
   return 500 + (stateTransferred ? 500 : 0) + 30 * records;
-}
-
-/** Throws unless `value` is plain data: primitives, arrays and plain objects, no functions, no cycles. */
-export function checkPlainData(value: unknown, where: string, seen = new Set<object>()): void {
-  if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) {
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`${where} is ${value}`);
-    return;
-  }
-  if (typeof value !== 'object') throw new Error(`${where} is a ${typeof value}, not plain data`);
-  if (seen.has(value)) throw new Error(`${where} is reached twice (a cycle or shared reference)`);
-  seen.add(value);
-  if (Array.isArray(value)) {
-    value.forEach((x, i) => checkPlainData(x, `${where}[${i}]`, seen));
-  } else {
-    const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) throw new Error(`${where} is a ${proto?.constructor?.name ?? 'class'} instance, not a plain object`);
-    for (const [k, x] of Object.entries(value)) checkPlainData(x, `${where}.${k}`, seen);
-  }
-  seen.delete(value);
 }
 
 /**
@@ -89,7 +71,7 @@ export function transferImage(old: ModuleImage, oldSchemas: Readonly<Record<stri
   const migrate = (table: string, key: number, rec: Rec, current: number, schema: number, fn: (old: any) => any): Rec => {
     let out: unknown;
     try {
-      const upToDate = rec.v === current ? rec : opts.pending.upgradeData(p.name, table, rec, current);
+      const upToDate = rec.v === current ? rec : opts.pending.upgrade(p.name, table, rec, current);
       const { v: _v, ...data } = upToDate;
       out = fn(data);
       checkPlainData(out, `${table}[${key}]`);

@@ -1,0 +1,136 @@
+// The console commands about the machine itself: help, time, threads,
+// statistics, the kernel log, disk faults and echo (for scripts). Each
+// command is one entry (usage, a one-line summary, the body), dispatched by
+// name as xv6 dispatches syscalls.
+
+import { IRQ_DISK0, IRQ_TIMER } from '../hw/machine.js';
+import { err } from '../exec/errno.js';
+import { parseCount, table } from './format.js';
+import { arity, type Command, helpFor, type Session } from './session.js';
+
+const define = (c: Command<Session>) => c;
+
+const help = define({
+  name: 'help',
+  usage: 'help [COMMAND]',
+  summary: 'list the commands, or show how to use one',
+  run(s, args) {
+    arity(help, args, 0, 1);
+    if (args[0] !== undefined) {
+      const cmd = s.commands.get(args[0]);
+      if (!cmd) throw err('EINVAL', `unknown command '${args[0]}'`, "type 'help' for the list");
+      for (const l of helpFor(cmd)) s.print(l);
+      return;
+    }
+    for (const l of table(['command', 'what it does'], [...s.commands.values()].map((c) => [c.usage, c.summary]))) s.print(l);
+  },
+});
+
+const tick = define({
+  name: 'tick',
+  usage: 'tick CYCLES',
+  summary: 'let the machine run for CYCLES simulated cycles (250000, 250k, 1M)',
+  run(s, args) {
+    arity(tick, args, 1);
+    const n = parseCount(args[0]!, 'CYCLES');
+    s.k.run(n);
+    s.print(`t=${s.k.now}`);
+  },
+});
+
+const ps = define({
+  name: 'ps',
+  usage: 'ps',
+  summary: 'list threads with their state, CPU, what they wait on and their stack of active frames',
+  run(s, args) {
+    arity(ps, args, 0);
+    const running = s.k.sched.running();
+    const rows = s.k.sched.threads().map((t) => [
+      t.tid,
+      t.name,
+      t.kind,
+      t.state,
+      running[t.cpu] === t ? `${t.cpu}` : `(${t.cpu})`,
+      t.waitChannel ?? '-',
+      t.syscall ?? '-',
+      t.frames.map((f) => `${f.module}@${f.version}:${f.fn}`).join(' > ') || '-',
+    ]);
+    for (const l of table(['tid', 'name', 'kind', 'state', 'cpu', 'wait', 'syscall', 'stack (outermost first)'], rows)) s.print(l);
+  },
+});
+
+const stat = define({
+  name: 'stat',
+  usage: 'stat',
+  summary: 'machine statistics: time, CPUs, syscalls, disk, store, trace hash',
+  run(s, args) {
+    arity(stat, args, 0);
+    const k = s.k;
+    const now = k.now;
+    s.print(`time:         ${now} cycles`);
+    s.print(`cpus:         ${k.machine.cpus.map((c) => `cpu${c.id} ${now ? ((100 * c.busyCycles) / now).toFixed(1) : '0.0'}%`).join('  ')}`);
+    s.print(`threads:      ${k.sched.threads().length} live; ${k.sched.counters.steps} steps, ${k.sched.counters.switches} switches, ${k.sched.counters.preemptions} preemptions`);
+    s.print(`syscalls:     ${k.stats.syscalls} (${k.stats.syscallErrors} returned an error)`);
+    const d = k.machine.disks[0]!;
+    s.print(`disk0:        ${d.completed} requests done, ${d.errors} errors, ${d.queued} in flight`);
+    s.print(`interrupts:   timer ${k.machine.irq.count(IRQ_TIMER)}, disk0 ${k.machine.irq.count(IRQ_DISK0)}, lost ${k.machine.irq.spurious}`);
+    for (const l of s.kernelStat()) s.print(l);
+    s.print(`mounts:       ${k.vfs.mountTable().map((m) => `${m.dev} on ${m.path} (${m.fstype})`).join(', ') || '-'}`);
+    s.print(`open files:   ${k.vfs.openFiles()}`);
+    s.print(`oopses:       ${k.stats.oopses}`);
+    s.print(`trace:        ${k.machine.traceHash()} (${k.machine.events.trace.records} records)`);
+  },
+});
+
+const dmesg = define({
+  name: 'dmesg',
+  usage: 'dmesg',
+  summary: 'print the kernel log',
+  run(s, args) {
+    arity(dmesg, args, 0);
+    for (const l of s.kernelLog()) s.print(l);
+  },
+});
+
+const fault = define({
+  name: 'fault',
+  usage: 'fault DISK error SECTOR | fault DISK hang [N] | fault DISK clear',
+  summary: 'inject disk faults: an I/O error on a sector, or requests that never complete',
+  run(s, args) {
+    arity(fault, args, 2, 3);
+    const disk = s.k.machine.disks.find((d) => d.name === args[0]);
+    if (!disk) throw err('ENODEV', `no disk '${args[0]}'`, `disks: ${s.k.machine.disks.map((d) => d.name).join(', ')}`);
+    const what = args[1];
+    if (what === 'error') {
+      arity(fault, args, 3);
+      const sector = parseCount(args[2]!, 'SECTOR');
+      if (sector >= disk.sectors) throw err('EINVAL', `sector ${sector} is outside 0..${disk.sectors - 1}`);
+      disk.injectError(sector);
+      s.print(`${disk.name}: sector ${sector} now fails with EIO`);
+    } else if (what === 'hang') {
+      const n = args[2] === undefined ? 1 : parseCount(args[2], 'N');
+      disk.injectHang(n);
+      s.print(`${disk.name}: the next ${n} request(s) will never complete`);
+    } else if (what === 'clear') {
+      arity(fault, args, 2);
+      disk.clearErrors();
+      s.print(`${disk.name}: sector errors cleared`);
+    } else {
+      throw err('EINVAL', `unknown fault '${what}'`, `usage: ${fault.usage}`);
+    }
+  },
+});
+
+const echo = define({
+  name: 'echo',
+  usage: 'echo TEXT...',
+  summary: 'print TEXT (for scripts)',
+  run(s, args) {
+    s.print(args.join(' '));
+  },
+});
+
+/** `help` comes first in every console's table. */
+export const HELP: Command = help;
+export const MACHINE_COMMANDS: readonly Command[] = [tick, ps, stat, dmesg];
+export const SCRIPT_COMMANDS: readonly Command[] = [fault, echo];

@@ -1,0 +1,97 @@
+// The console commands for the procedural kernel's modules: insmod, rmmod,
+// lsmod and modinfo. Bodies check their arguments before they act, so a
+// wrong argument changes nothing; failures are KernelErrors that name the
+// errno.
+
+import { catalog, loadModuleDef } from '../catalog/catalog.js';
+import { err } from '../exec/errno.js';
+import type { Kernel } from '../kernel/kernel.js';
+import { keyValues, table } from './format.js';
+import { arity, type Command, type Session } from './session.js';
+
+const define = (c: Command<Session<Kernel>>) => c;
+
+const insmod = define({
+  name: 'insmod',
+  usage: 'insmod NAME[@VERSION]|PATH [key=value...]',
+  summary: 'load a module from the module histories or from a .ts/.js file',
+  details: ['NAME loads the latest version; modinfo NAME lists the versions and parameters.'],
+  async run(s, args) {
+    arity(insmod, args, 1, Infinity);
+    const params = keyValues(args.slice(1), insmod.usage);
+    const { def, source } = await loadModuleDef(args[0]!);
+    const mod = s.k.loader.insmod(def, params, source);
+    s.print(`${mod.name} ${mod.def.version} loaded`);
+  },
+});
+
+const rmmod = define({
+  name: 'rmmod',
+  usage: 'rmmod NAME',
+  summary: 'unload a module (refused with EBUSY while it is in use)',
+  run(s, args) {
+    arity(rmmod, args, 1);
+    s.k.loader.rmmod(args[0]!);
+    s.print(`${args[0]} unloaded`);
+  },
+});
+
+const lsmod = define({
+  name: 'lsmod',
+  usage: 'lsmod',
+  summary: 'list the loaded modules, who uses them and what pins them',
+  run(s, args) {
+    arity(lsmod, args, 0);
+    const rows = s.k.loader.list().map((m) => [
+      m.name,
+      m.def.version,
+      s.k.loader.holdersOf(m.name).join(',') || '-',
+      m.pins,
+      [...m.imports].filter(([, slot]) => slot.adaptor).map(([key]) => key).join(',') || '-',
+      m.source,
+    ]);
+    for (const l of table(['module', 'version', 'used by', 'pins', 'via adaptor', 'source'], rows)) s.print(l);
+  },
+});
+
+const modinfo = define({
+  name: 'modinfo',
+  usage: 'modinfo NAME',
+  summary: 'describe a module: version, parameters, imports, exports, ops tables, state',
+  run(s, args) {
+    arity(modinfo, args, 1);
+    const name = args[0]!;
+    const mod = s.k.loader.get(name);
+    const versions = catalog().get(name);
+    if (!mod) {
+      if (!versions) throw err('ENOENT', `no module named '${name}' is loaded or in the histories`, 'lsmod lists loaded modules');
+      s.print(`name:        ${name} (not loaded)`);
+      s.print(`versions:    ${versions.join(', ')}`);
+      return;
+    }
+    const d = mod.def;
+    s.print(`name:        ${d.name}`);
+    s.print(`version:     ${d.version}`);
+    s.print(`description: ${d.description}`);
+    if (d.license) s.print(`license:     ${d.license}`);
+    s.print(`source:      ${mod.source}`);
+    if (versions) s.print(`versions:    ${versions.join(', ')}`);
+    for (const [p, pd] of Object.entries(d.params ?? {})) s.print(`parm:        ${p}=${String(mod.params[p])} (${pd.type}, default ${String(pd.default)}): ${pd.description}`);
+    for (const [key, slot] of mod.imports) s.print(`requires:    ${key} from ${slot.target.module}${slot.adaptor ? ' (through its adaptor)' : ''}`);
+    for (const [key, slot] of mod.exports) {
+      const how = slot.adaptor ? `adaptor for ${s.k.loader.importersOf(slot).join(', ')}` : slot.generator ? 'may block' : 'plain';
+      s.print(`exports:     ${key} (${how}, ${slot.calls} calls)`);
+    }
+    for (const key of Object.keys(d.compat ?? {})) if (!mod.exports.has(key)) s.print(`compat:      ${key} (adaptor, made when a module imports it)`);
+    for (const t of mod.opsTables) s.print(`ops:         ${t}`);
+    if (d.state) s.print(`state:       schema ${d.state.schema}`);
+    for (const [t, v] of Object.entries(d.records ?? {})) {
+      const behind = s.k.store.recordsBehind(d.name, t);
+      s.print(`records:     ${t} (schema ${v}, ${s.k.store.table(d.name, t).size} records${behind ? `, ${behind} not yet migrated` : ''})`);
+    }
+    s.print(`used by:     ${s.k.loader.holdersOf(mod.name).join(', ') || '-'}`);
+    s.print(`pins:        ${mod.pins}`);
+  },
+});
+
+export const MODULE_COMMANDS: readonly Command<Session<Kernel>>[] = [insmod, rmmod, lsmod, modinfo];

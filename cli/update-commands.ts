@@ -1,0 +1,122 @@
+// The update commands, one set for both kernels: `update`, `revert` and
+// `history` drive the session's UpdateService (the procedural updater or the
+// object twin's hot-swap) and read the shared lifecycle's history. Which
+// options a command takes is the updater's to say (`flags`, `strategies`).
+
+import { err } from '../exec/errno.js';
+import { UpdateLifecycle, type UpdateOptions, type UpdateStep } from '../exec/lifecycle.js';
+import { parseCount, phaseLine } from './format.js';
+import { arity, type Command, type Session } from './session.js';
+
+const define = (c: Command<Session>) => c;
+
+/** Split the options of update and revert (`--strategy S`, `--timeout N`, `--lazy`, `--eager`, `--sweep`, `--dry-run`; those in `allowed`) from positional words. */
+export function updateFlags(cmd: { name: string; usage: string }, args: readonly string[], allowed: readonly string[], strategies: readonly string[]): { words: string[]; opts: UpdateOptions; dryRun: boolean } {
+  const words: string[] = [];
+  let strategy: string | undefined;
+  let timeout: number | undefined;
+  let lazy: boolean | undefined;
+  let sweep = false;
+  let dryRun = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith('--')) {
+      words.push(a);
+      continue;
+    }
+    if (!allowed.includes(a)) throw err('EINVAL', `${cmd.name} has no option ${a}`, `usage: ${cmd.usage}`);
+    if (a === '--strategy') {
+      const v = args[++i];
+      if (!v || !strategies.includes(v)) throw err('EINVAL', `--strategy needs one of ${strategies.join(', ')}${v ? `, got '${v}'` : ''}`);
+      strategy = v;
+    } else if (a === '--timeout') {
+      const v = args[++i];
+      if (!v) throw err('EINVAL', '--timeout needs a number of cycles');
+      timeout = parseCount(v, '--timeout');
+    } else if (a === '--dry-run') {
+      dryRun = true;
+    } else if (a === '--eager' || a === '--lazy') {
+      if (lazy !== undefined && lazy !== (a === '--lazy')) throw err('EINVAL', '--lazy and --eager exclude each other');
+      lazy = a === '--lazy';
+    } else if (a === '--sweep') {
+      sweep = true;
+    }
+  }
+  return {
+    words,
+    opts: { ...(strategy ? { strategy } : {}), ...(timeout !== undefined ? { timeout } : {}), ...(lazy !== undefined ? { lazy } : {}), ...(sweep ? { sweep } : {}) },
+    dryRun,
+  };
+}
+
+/** Usage of an update command with the options this session's updater takes, in the order it lists them. */
+function usageOf(s: Session, head: string, forUpdate: boolean): string {
+  const f = s.updater.flags;
+  const opts = f.map((flag) => {
+    if (flag === '--strategy') return `[--strategy ${s.updater.strategies.join('|')}]`;
+    if (flag === '--timeout') return '[--timeout CYCLES]';
+    if (flag === '--lazy') return f.includes('--sweep') && forUpdate ? '[--lazy [--sweep]|--eager]' : '[--lazy|--eager]';
+    return ''; // --eager and --sweep are shown with --lazy
+  });
+  return [head, ...opts.filter((o) => o), ...(forUpdate ? ['[--dry-run]'] : [])].join(' ');
+}
+
+/** Run a started update or revert to its end on the session's machine; throw its abort, or print its summary. */
+async function runStep(s: Session, step: UpdateStep, opts: UpdateOptions): Promise<void> {
+  const started = await s.updater.request(step, opts);
+  s.print(s.updater.summary(s.k.updates.runToEnd(started)));
+}
+
+const update = define({
+  name: 'update',
+  usage: 'update SPEC... [--strategy S] [--timeout CYCLES] [--lazy [--sweep]|--eager] [--dry-run]',
+  summary: 'replace running modules by other versions, live; several SPECs update as one group',
+  details: [
+    'SPEC is NAME@VERSION from the histories (or, on the procedural kernel, a path to a .ts/.js file).',
+    'Procedural kernel: per-task by default for code-only updates, module when state changes; --strategy chooses.',
+    'Object twin: every instance of the classes a release changes is hot-swapped; a factory updates only from N-1.',
+    '--lazy migrates per-instance state on first access (--sweep: and in the background), --eager all at the switch;',
+    'without either, as the version says. --dry-run prints the plan and changes nothing.',
+    'On timeout or a failed transfer the update rolls back.',
+  ],
+  async run(s, args) {
+    const usage = usageOf(s, `update ${s.specForm.usage}...`, true);
+    const { words, opts, dryRun } = updateFlags({ name: 'update', usage }, args, [...s.updater.flags, '--dry-run'], s.updater.strategies);
+    if (words.length === 0) throw err('EINVAL', `update needs at least one ${s.specForm.what}`, `usage: ${usage}`);
+    const step: UpdateStep = { kind: 'update', specs: words };
+    if (dryRun) {
+      for (const l of await s.updater.dryRun(step, opts)) s.print(l);
+      return;
+    }
+    await runStep(s, step, opts);
+  },
+});
+
+const revert = define({
+  name: 'revert',
+  usage: 'revert NAME [--strategy S] [--timeout CYCLES] [--lazy|--eager]',
+  summary: "go back to the version a module ran before its last update, through that update's downgrade",
+  async run(s, args) {
+    const usage = usageOf(s, 'revert NAME', false);
+    const { words, opts } = updateFlags({ name: 'revert', usage }, args, s.updater.flags.filter((f) => f !== '--sweep'), s.updater.strategies);
+    arity({ name: 'revert', usage }, words, 1);
+    await runStep(s, { kind: 'revert', specs: words }, opts);
+  },
+});
+
+const history = define({
+  name: 'history',
+  usage: 'history',
+  summary: 'every update and revert: phases with their durations (cycles and wall time), and the outcome',
+  run(s, args) {
+    arity(history, args, 0);
+    const records = s.k.updates.history;
+    if (records.length === 0) s.print('no updates yet');
+    for (const r of records) {
+      s.print(UpdateLifecycle.headline(r));
+      for (const e of r.phases) s.print(`  ${phaseLine(e)}`);
+    }
+  },
+});
+
+export const UPDATE_COMMANDS: readonly Command[] = [update, revert, history];
