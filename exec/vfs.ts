@@ -7,29 +7,23 @@
 // kernel calls ops tables through their stubs (kernel/filesystems.ts), the
 // object twin calls objects through its translation table (oo/).
 //
-// Operations of a filesystem (all take the device name first; any may block):
-//   mount(dev) -> root ino        umount(dev)
-//   lookup(dev, dir, name) -> ino create(dev, dir, name, 'file'|'dir') -> ino
-//   unlink(dev, dir, name)        rmdir(dev, dir, name)
-//   getattr(dev, ino) -> Attr     readdir(dev, ino) -> names
-//   read(dev, ino, off, len) -> bytes   write(dev, ino, off, bytes) -> count
-//   truncate(dev, ino, size)      statfs(dev) -> StatFs
+// A filesystem's operations are the typed contract `FsOps` (exec/fsops.ts),
+// which `FsDriver` carries.
 // A character device has read(pos, len) -> { data, pos } and write(bytes) ->
 // count; a block device has submit(op, sector, buf) and capacity() ->
 // sectors, and /dev/<disk> reads and writes whole sectors through it.
 
 import { type Attr, FIRST_FD, joinPath as join, O_APPEND, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET, splitPath, type StatFs } from './abi.js';
 import { err, isKernelError } from './errno.js';
+import type { FsOps } from './fsops.js';
 import { SECTOR_SIZE as SECTOR } from '../hw/disk.js';
 import type { Scheduler } from './sched.js';
 import type { KGen, Thread } from './thread.js';
 
-/** A filesystem type as the VFS reaches it. */
-export interface FsDriver {
+/** A filesystem type as the VFS reaches it: the fs contract's operations, device name first. */
+export interface FsDriver extends FsOps {
   /** What is pinned while a mount or an open file uses it (a module, an object class). */
   readonly owner: string;
-  /** Call filesystem operation `op` (see above), device name first. */
-  call(op: string, args: readonly unknown[]): KGen<unknown>;
 }
 
 /** A character or block device under /dev. */
@@ -125,7 +119,7 @@ export class Vfs {
     if (!blk || blk.kind !== 'blk') throw err('ENODEV', `no block device '${dev}'`, this.backend.missing.dev);
     const busy = [...this.mounts.values()].find((m) => m.dev === dev);
     if (busy) throw err('EBUSY', `${dev} is already mounted on ${busy.path}`);
-    const root = (yield* fs.call('mount', [dev])) as number;
+    const root = yield* fs.mount(dev);
     this.backend.pin(fs.owner);
     this.backend.pin(blk.owner);
     this.mounts.set(p, { path: p, fstype, dev, fs, root, devOwner: blk.owner });
@@ -138,7 +132,7 @@ export class Vfs {
     for (const table of this.files.values()) {
       for (const f of table.values()) if (f.node.kind === 'fs' && f.node.mount === m) throw err('EBUSY', `${p} has open files`, 'close them first');
     }
-    yield* this.fsCall(m, 'umount');
+    yield* m.fs.umount(m.dev);
     this.mounts.delete(p);
     this.backend.unpin(m.fs.owner);
     this.backend.unpin(m.devOwner);
@@ -156,9 +150,9 @@ export class Vfs {
     }
     let owner: string | null = null;
     if (node.kind === 'fs') {
-      const attr = (yield* this.fsCall(node.mount, 'getattr', node.ino)) as Attr;
+      const attr = yield* node.mount.fs.getattr(node.mount.dev, node.ino);
       if (attr.type === 'dir' && acc !== O_RDONLY) throw err('EISDIR', `${path} is a directory`);
-      if (attr.type === 'file' && flags & O_TRUNC && acc !== O_RDONLY) yield* this.fsCall(node.mount, 'truncate', node.ino, 0);
+      if (attr.type === 'file' && flags & O_TRUNC && acc !== O_RDONLY) yield* node.mount.fs.truncate(node.mount.dev, node.ino, 0);
       owner = node.mount.fs.owner;
     } else if (node.kind === 'dev') {
       owner = node.dev.owner;
@@ -189,7 +183,7 @@ export class Vfs {
     if (!Number.isInteger(len) || len < 0) throw err('EINVAL', `read length ${len}`);
     const n = f.node;
     if (n.kind === 'fs') {
-      const data = (yield* this.fsCall(n.mount, 'read', n.ino, f.offset, len)) as Uint8Array;
+      const data = yield* n.mount.fs.read(n.mount.dev, n.ino, f.offset, len);
       f.offset += data.length;
       return data;
     }
@@ -217,8 +211,8 @@ export class Vfs {
     if (!(data instanceof Uint8Array)) throw err('EFAULT', 'write needs a byte buffer');
     const n = f.node;
     if (n.kind === 'fs') {
-      if (f.flags & O_APPEND) f.offset = ((yield* this.fsCall(n.mount, 'getattr', n.ino)) as Attr).size;
-      const count = (yield* this.fsCall(n.mount, 'write', n.ino, f.offset, data)) as number;
+      if (f.flags & O_APPEND) f.offset = (yield* n.mount.fs.getattr(n.mount.dev, n.ino)).size;
+      const count = yield* n.mount.fs.write(n.mount.dev, n.ino, f.offset, data);
       f.offset += count;
       return count;
     }
@@ -237,7 +231,7 @@ export class Vfs {
     let base: number;
     if (whence === SEEK_SET) base = 0;
     else if (whence === SEEK_CUR) base = f.offset;
-    else if (whence === SEEK_END && f.node.kind === 'fs') base = ((yield* this.fsCall(f.node.mount, 'getattr', f.node.ino)) as Attr).size;
+    else if (whence === SEEK_END && f.node.kind === 'fs') base = (yield* f.node.mount.fs.getattr(f.node.mount.dev, f.node.ino)).size;
     else throw err('EINVAL', `bad whence ${whence}`);
     const pos = base + offset;
     if (!Number.isInteger(pos) || pos < 0) throw err('EINVAL', `seek to ${pos}`);
@@ -247,7 +241,7 @@ export class Vfs {
 
   *stat(path: string): KGen<Attr> {
     const n = yield* this.resolve(path);
-    if (n.kind === 'fs') return (yield* this.fsCall(n.mount, 'getattr', n.ino)) as Attr;
+    if (n.kind === 'fs') return yield* n.mount.fs.getattr(n.mount.dev, n.ino);
     if (n.kind === 'dev' && n.dev.kind === 'blk') return { ino: 0, type: 'blk', size: n.dev.capacity() * SECTOR, nlink: 1 };
     if (n.kind === 'dev') return { ino: 0, type: 'chr', size: 0, nlink: 1 };
     return { ino: 0, type: 'dir', size: 0, nlink: 2 };
@@ -256,7 +250,7 @@ export class Vfs {
   *mkdir(path: string): KGen<void> {
     const { parent, name } = yield* this.resolveParent(path);
     if (parent.kind === 'fs') {
-      yield* this.fsCall(parent.mount, 'create', parent.ino, name, 'dir');
+      yield* parent.mount.fs.create(parent.mount.dev, parent.ino, name, 'dir');
     } else if (parent.kind === 'root') {
       const p = join([...splitPath(parent.path), name]);
       if (this.rootDirs.has(p) || (parent.path === '/dev')) throw err('EEXIST', `${p} exists`);
@@ -273,7 +267,7 @@ export class Vfs {
       if (this.rootDirs.has(p)) throw err('EISDIR', `${p} is a directory`, 'use rmdir');
       throw err(parent.kind === 'root' && parent.path === '/dev' ? 'EPERM' : 'ENOENT', `cannot unlink ${p}`);
     }
-    yield* this.fsCall(parent.mount, 'unlink', parent.ino, name);
+    yield* parent.mount.fs.unlink(parent.mount.dev, parent.ino, name);
   }
 
   *rmdir(path: string): KGen<void> {
@@ -281,7 +275,7 @@ export class Vfs {
     if (this.mounts.has(p)) throw err('EBUSY', `${p} is a mount point`, `umount ${p} first`);
     const { parent, name } = yield* this.resolveParent(path);
     if (parent.kind === 'fs') {
-      yield* this.fsCall(parent.mount, 'rmdir', parent.ino, name);
+      yield* parent.mount.fs.rmdir(parent.mount.dev, parent.ino, name);
       return;
     }
     if (!this.rootDirs.has(p)) throw err('ENOENT', `${p} does not exist`);
@@ -293,22 +287,17 @@ export class Vfs {
   *statfs(path: string): KGen<StatFs> {
     const n = yield* this.resolve(path);
     if (n.kind !== 'fs') throw err('ENOSYS', `${path} is not on a mounted filesystem`);
-    return (yield* this.fsCall(n.mount, 'statfs')) as StatFs;
+    return yield* n.mount.fs.statfs(n.mount.dev);
   }
 
   *readdir(path: string): KGen<string[]> {
     const n = yield* this.resolve(path);
-    if (n.kind === 'fs') return (yield* this.fsCall(n.mount, 'readdir', n.ino)) as string[];
+    if (n.kind === 'fs') return yield* n.mount.fs.readdir(n.mount.dev, n.ino);
     if (n.kind === 'dev') throw err('ENOTDIR', `${path} is a device`);
     if (n.path === '/dev') return this.backend.deviceNames().sort();
     const depth = splitPath(n.path).length;
     const names = [...this.rootDirs].filter((d) => d !== n.path && d.startsWith(n.path === '/' ? '/' : n.path + '/') && splitPath(d).length === depth + 1);
     return names.map((d) => splitPath(d)[depth]!).sort();
-  }
-
-  /** Call a filesystem operation of a mount. */
-  private *fsCall(mount: Mount, op: string, ...args: unknown[]): KGen<unknown> {
-    return yield* mount.fs.call(op, [mount.dev, ...args]);
   }
 
   /** Whole sectors [first, first+count) of a block device. */
@@ -343,7 +332,7 @@ export class Vfs {
     const hit = this.mountOf(parts);
     if (hit) {
       let ino = hit.mount.root;
-      for (const name of hit.rest) ino = (yield* this.fsCall(hit.mount, 'lookup', ino, name)) as number;
+      for (const name of hit.rest) ino = yield* hit.mount.fs.lookup(hit.mount.dev, ino, name);
       return { kind: 'fs', mount: hit.mount, ino };
     }
     const p = join(parts);
@@ -371,12 +360,12 @@ export class Vfs {
       throw err('EPERM', `cannot create ${p}: the root filesystem holds only directories`, 'create files under a mounted filesystem, e.g. /mnt');
     }
     try {
-      const ino = (yield* this.fsCall(parent.mount, 'lookup', parent.ino, name)) as number;
+      const ino = yield* parent.mount.fs.lookup(parent.mount.dev, parent.ino, name);
       return { kind: 'fs', mount: parent.mount, ino };
     } catch (e) {
       if (!isKernelError(e) || e.errno !== 'ENOENT') throw e;
     }
-    const ino = (yield* this.fsCall(parent.mount, 'create', parent.ino, name, 'file')) as number;
+    const ino = yield* parent.mount.fs.create(parent.mount.dev, parent.ino, name, 'file');
     return { kind: 'fs', mount: parent.mount, ino };
   }
 }

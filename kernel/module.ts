@@ -14,6 +14,7 @@ import type { Disk } from '../hw/disk.js';
 import type { RecordTable } from './store.js';
 import type { AnyFn } from './symbols.js';
 import type { KGen } from '../exec/thread.js';
+import type { FsOps, FsOpsV1 } from '../exec/fsops.js';
 
 export type { Draft } from 'immer';
 export { MAX_REQUEST_SECTORS, SECTOR_SIZE, sectorRuns, type DiskOp, type DiskCompletion } from '../hw/disk.js';
@@ -21,6 +22,8 @@ export { KernelError, err, type Errno } from '../exec/errno.js';
 export type { KGen } from '../exec/thread.js';
 export type { Rec } from './store.js';
 export type { AnyFn } from './symbols.js';
+export type { Attr, StatFs } from '../exec/abi.js';
+export type { FsOps } from '../exec/fsops.js';
 
 export type ParamValue = number | string | boolean;
 
@@ -111,6 +114,29 @@ export interface DowngradeDef extends TransferDef {
   readonly to: readonly string[];
 }
 
+/**
+ * An ops table as a module writes it, for an interface `T` whose operations
+ * its callers reach as generators: each operation takes the module's context
+ * `C` first (the linker binds it), and one that never blocks may be a plain
+ * function returning its result.
+ */
+export type ModuleOps<T, C = any> = {
+  readonly [K in keyof T]: T[K] extends (...args: infer A) => KGen<infer R> ? (m: C, ...args: A) => R | KGen<R> : never;
+};
+
+/**
+ * A filesystem type's table (`fs:NAME`), written against the fs contract
+ * `FsOps` (exec/fsops.ts): every operation of interface version 1, and those
+ * added later that the table implements (its version goes in `opsVersions`).
+ */
+export type FsModuleOps<C = any> = ModuleOps<FsOpsV1, C> & Partial<ModuleOps<FsOps, C>>;
+
+/** The ops tables a module registers, keyed `kind:name`; TypeScript checks an `fs:` table against the fs contract. */
+export interface OpsTables {
+  readonly [key: string]: Readonly<Record<string, AnyFn>>;
+  readonly [key: `fs:${string}`]: FsModuleOps;
+}
+
 export interface ModuleDef<S = any> {
   readonly name: string;
   /** Semantic version, `MAJOR.MINOR.PATCH`. */
@@ -122,9 +148,10 @@ export interface ModuleDef<S = any> {
   readonly exports?: Readonly<Record<string, ExportDef>>;
   /**
    * Function tables the module registers when it loads, keyed `kind:name`
-   * (kinds: fs, blkdev, chrdev, irq), each a record of operations.
+   * (kinds: fs, blkdev, chrdev, irq), each a record of operations; an `fs:`
+   * table is an `FsModuleOps`.
    */
-  readonly ops?: Readonly<Record<string, Readonly<Record<string, AnyFn>>>>;
+  readonly ops?: OpsTables;
   /** Version of each ops table's interface, when above 1 (a table that gained operations). */
   readonly opsVersions?: Readonly<Record<string, number>>;
   readonly params?: Readonly<Record<string, ParamDef>>;

@@ -7,8 +7,8 @@
 
 import { err } from '../exec/errno.js';
 import { Executive, type SyscallImpl } from '../exec/executive.js';
-import { SYSCALLS, type SyscallName } from '../exec/abi.js';
-import type { KGen, Thread, WaitQueue } from '../exec/thread.js';
+import { type Attr, type StatFs, SYSCALLS, type SyscallName } from '../exec/abi.js';
+import type { Thread, WaitQueue } from '../exec/thread.js';
 import { type FsDriver, Vfs, type VfsBackend } from '../exec/vfs.js';
 import { IRQ_DISK0, IRQ_TIMER, Machine, type MachineConfig } from '../hw/machine.js';
 import { CLASS_HISTORIES, DEFAULT_RELEASES, RELEASES } from './classes/releases.js';
@@ -18,9 +18,6 @@ import type { ObjClass, ObjEnv } from './objclass.js';
 import { type ObjId, Ott } from './ott.js';
 
 export const OO_KERNEL_VERSION = '1.0.0';
-
-/** The fs operations that never block; the others are generators. */
-const PLAIN_FS_OPS = new Set(['lookup', 'create', 'unlink', 'rmdir', 'getattr', 'readdir']);
 
 export interface ObjectKernelOptions {
   /** Release of each component to boot with (default: the first of each history). */
@@ -177,23 +174,52 @@ export class ObjectKernel extends Executive {
       if (id === undefined) throw err('EINVAL', `${dev} was never mounted`);
       return id;
     };
+    /** The Inode object of `ino` on volume `dev`. */
+    const inode = (dev: string, ino: number): ObjId => ott.callPlain(volume(dev), 'inode', [ino]) as ObjId;
     const k = this;
+    // The fs contract on the objects: the OTT's calls are untyped, so each
+    // result takes the contract's type here. Inodes' directory operations and
+    // getattr never block; read, write and truncate may.
     const simplefs: FsDriver = {
       owner: 'FileSystem',
-      *call(op: string, args: readonly unknown[]): KGen<unknown> {
-        const [dev, ...rest] = args as [string, ...unknown[]];
-        if (op === 'mount') return k.mountVolume(dev);
+      *mount(dev) {
+        return k.mountVolume(dev);
+      },
+      *umount(dev) {
+        ott.callPlain(volume(dev), 'umount', []);
+      },
+      *lookup(dev, dir, name) {
+        return ott.callPlain(inode(dev, dir), 'lookup', [name]) as number;
+      },
+      *create(dev, dir, name, type) {
+        return ott.callPlain(inode(dev, dir), 'create', [name, type]) as number;
+      },
+      *unlink(dev, dir, name) {
+        ott.callPlain(inode(dev, dir), 'unlink', [name]);
+      },
+      *rmdir(dev, dir, name) {
+        ott.callPlain(inode(dev, dir), 'rmdir', [name]);
+      },
+      *getattr(dev, ino) {
+        return ott.callPlain(inode(dev, ino), 'getattr', []) as Attr;
+      },
+      *readdir(dev, ino) {
+        return ott.callPlain(inode(dev, ino), 'readdir', []) as string[];
+      },
+      *read(dev, ino, off, len) {
+        return (yield* ott.call(inode(dev, ino), 'read', [off, len])) as Uint8Array;
+      },
+      *write(dev, ino, off, data) {
+        return (yield* ott.call(inode(dev, ino), 'write', [off, data])) as number;
+      },
+      *truncate(dev, ino, size) {
+        yield* ott.call(inode(dev, ino), 'truncate', [size]);
+      },
+      *statfs(dev) {
         const fs = volume(dev);
-        if (op === 'umount') return ott.callPlain(fs, 'umount', []);
-        if (op === 'statfs') {
-          const i = k.instance(fs)!;
-          if (!('statfs' in i.obj)) throw err('ENOSYS', `FileSystem ${i.cls.version} has no statfs`, 'update simplefs to 2.1.0 or later');
-          return ott.callPlain(fs, 'statfs', []);
-        }
-        const [ino, ...opArgs] = rest as [number, ...unknown[]];
-        const inode = ott.callPlain(fs, 'inode', [ino]) as ObjId;
-        if (PLAIN_FS_OPS.has(op)) return ott.callPlain(inode, op, opArgs);
-        return yield* ott.call(inode, op, opArgs);
+        const i = k.instance(fs)!;
+        if (!('statfs' in i.obj)) throw err('ENOSYS', `FileSystem ${i.cls.version} has no statfs`, 'update simplefs to 2.1.0 or later');
+        return ott.callPlain(fs, 'statfs', []) as StatFs;
       },
     };
     return {

@@ -107,7 +107,7 @@ function* readBlock(m: M, dev: string, blk: number): KGen<Uint8Array> {
   return buf;
 }
 
-// ---- fs:simplefs operations ----------------------------------------------
+// ---- fs:simplefs operations (defineModule checks them against FsOps) -----
 
 function mount(m: M, dev: string): number {
   return mountWith(m, dev, []);

@@ -7,7 +7,7 @@
 // times of 0 ("unknown"). The fs table also gains an operation, `statfs`
 // (fs interface version 2), which the kernel's statfs syscall needs.
 
-import { type Ctx, defineModule, type KGen } from '../../kernel/module.js';
+import { type Ctx, defineModule, type KGen, type StatFs } from '../../kernel/module.js';
 import { getattr as getattr10, inode as inode10, type Inode as Inode1 } from './1.0.0.js';
 import { create as create12, mount as mount12, type SfsState } from './1.2.0.js';
 import v20, { type Imports, truncate as truncate20, write as write20 } from './2.0.0.js';
@@ -51,7 +51,7 @@ function getattr(m: M, dev: string, ino: number) {
   return { ...getattr10(m as never, dev, ino), mtime };
 }
 
-function statfs(m: M, dev: string): { blockSize: number; blocks: number; free: number; files: number } {
+function statfs(m: M, dev: string): StatFs {
   const vol = m.state().volumes[dev];
   if (!vol) throw new Error(`simplefs: ${dev} was never mounted`);
   let files = 0;
