@@ -3,18 +3,36 @@
 // a class update can reach all of them. It refuses an update unless the
 // running version is the one just before the new one (N-1), and a revert
 // unless it goes back to the one just before the running one.
+//
+// It also keeps the hot-swaps still pending in front of its instances, as
+// the kernel keeps the state an update leaves behind. It only keeps them:
+// `PendingSwap` below says what they are to it and to its readers, and the
+// hot-swap protocol (hotswap.ts) implements it, as it implements the object
+// table's CallMediator. So the factory, which the kernel uses, does not
+// depend on the update machinery built on top of it.
 
 import { err } from '../exec/errno.js';
-import type { Mediator } from './hotswap.js';
 import type { ObjClass, ObjEnv } from './objclass.js';
 import type { ObjId, Ott } from './ott.js';
+
+/** Where the hot-swap of one instance stands (`done`: swapped, or given back its old object). */
+export type MediatorPhase = 'forward' | 'block' | 'lazy' | 'done';
+
+/** A hot-swap still pending in front of one instance (hotswap.ts's Mediator). */
+export interface PendingSwap {
+  readonly phase: MediatorPhase;
+  /** Which instance, swapped from which class version to which. */
+  readonly swap: { readonly id: ObjId; readonly cls: { readonly from: ObjClass; readonly to: ObjClass } };
+  /** Swap now if nothing is in flight in the instance; whether it is swapped. */
+  trySwap(): boolean;
+}
 
 export class Factory {
   private index: number;
   /** Every live instance and the class version its object is (older than running while a lazy swap is pending). */
   readonly instances = new Map<ObjId, { obj: object; cls: ObjClass }>();
   /** Instances with a mediator in front of them: during an update, and after a lazy one until each is swapped. */
-  readonly pending = new Map<ObjId, Mediator>();
+  readonly pending = new Map<ObjId, PendingSwap>();
 
   constructor(
     readonly history: readonly ObjClass[],

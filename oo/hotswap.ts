@@ -20,11 +20,11 @@
 
 import type { Scheduler } from '../exec/sched.js';
 import type { KGen, Thread, WaitQueue } from '../exec/thread.js';
-import type { Factory } from './factory.js';
+import type { Factory, MediatorPhase, PendingSwap } from './factory.js';
 import type { ObjClass } from './objclass.js';
 import type { Callable, CallMediator, ObjId, Ott } from './ott.js';
 
-export type MediatorPhase = 'forward' | 'block' | 'lazy' | 'done';
+export type { MediatorPhase } from './factory.js';
 
 /**
  * The swap of every instance of one class: its phase is shared by all of the
@@ -73,7 +73,8 @@ export class SwapSet {
   }
 }
 
-export class Mediator implements CallMediator {
+/** The mediator in front of one instance; its factory keeps it as a pending swap until the instance is swapped. */
+export class Mediator implements CallMediator, PendingSwap {
   /** Set once this instance is swapped, or given back its old object. */
   private done = false;
   inflight = 0;

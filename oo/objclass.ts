@@ -50,6 +50,16 @@ export interface ObjClass<O extends object = object> {
   readonly lazy?: boolean;
 }
 
+/**
+ * The default export of a class version file (`oo/classes/<class>/<version>.ts`),
+ * as `defineModule` is a module file's. Its transfer functions are typed for
+ * the version's own objects; a factory only ever hands them those, so the
+ * entry is seen from outside as a class of any object.
+ */
+export function defineClass<O extends object>(cls: ObjClass<O>): ObjClass {
+  return cls as unknown as ObjClass;
+}
+
 /** The first format `to` imports that `from` exports, or null when there is none. */
 export function transferFormat(from: ObjClass, to: ObjClass): string | null {
   return Object.keys(to.importFrom).find((f) => f in from.exportAs) ?? null;

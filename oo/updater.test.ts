@@ -10,7 +10,7 @@ import { runProgram } from '../exec/executive.js';
 import type { Sys } from '../exec/abi.js';
 import type { KGen } from '../exec/thread.js';
 import { Workload } from '../user/workload.js';
-import { INODE } from './classes/inode.js';
+import { INODE } from './classes/releases.js';
 import { bootObjectKernel, type ObjectKernel, type ObjectKernelOptions } from './kernel.js';
 import { ObjectUpdater } from './updater.js';
 
