@@ -18,6 +18,7 @@ import { Executive, runProgram, type SyscallImpl } from './executive.js';
 import type { Scheduler } from './sched.js';
 import type { KGen, Thread } from './thread.js';
 import { type DeviceNode, type FsDriver, Vfs, type VfsBackend } from './vfs.js';
+import type { FsOpName } from './fsops.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -40,7 +41,7 @@ interface Inode {
 }
 
 /**
- * A memory filesystem with the operations listed in vfs.ts's header. Each
+ * A memory filesystem with the operations of the contract (fsops.ts). Each
  * device keeps its tree across mounts. An operation on a device that is not
  * mounted is a bug in the caller (a plain Error, so an oops).
  */
@@ -58,7 +59,23 @@ class MemFs {
   constructor(private readonly sched: Scheduler) {}
 
   driver(): FsDriver {
-    return { owner: 'memfs', call: (op, args) => this.call(op, args) };
+    // Each typed operation of the contract goes to the one dispatcher below.
+    const op = <K extends FsOpName>(name: K) => ((...args: unknown[]) => this.call(name, args)) as unknown as FsDriver[K];
+    return {
+      owner: 'memfs',
+      mount: op('mount'),
+      umount: op('umount'),
+      lookup: op('lookup'),
+      create: op('create'),
+      unlink: op('unlink'),
+      rmdir: op('rmdir'),
+      getattr: op('getattr'),
+      readdir: op('readdir'),
+      read: op('read'),
+      write: op('write'),
+      truncate: op('truncate'),
+      statfs: op('statfs'),
+    };
   }
 
   private *call(op: string, args: readonly unknown[]): KGen<unknown> {
