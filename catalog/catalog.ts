@@ -12,22 +12,17 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { err } from '../exec/errno.js';
 import { compareSemver, parseSemver, validateModuleDef } from '../kernel/moddef.js';
+import type { ModuleVersion } from '../kernel/loader.js';
 import type { ModuleDef } from '../kernel/module.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const MODULES_DIR = resolve(HERE, '..', 'modules');
 
-export interface LoadedDef {
-  readonly def: ModuleDef;
-  /** `catalog:name@version` or the absolute file path. */
-  readonly source: string;
-}
-
 let candidates: Promise<Map<string, ModuleDef[]>> | null = null;
 
 /** The catalog as an updater finds versions in it (updater/updater.ts's VersionResolver): by spec, and every version of each module. */
 export const catalogResolver = {
-  load: (spec: string): Promise<LoadedDef> => loadModuleDef(spec),
+  load: (spec: string): Promise<ModuleVersion> => loadModuleDef(spec),
   candidates: (): Promise<Map<string, ModuleDef[]>> => (candidates ??= catalogDefs()),
 };
 
@@ -54,11 +49,11 @@ export function isPathSpec(spec: string): boolean {
 }
 
 /** `name` (latest), `name@version`, or a path to a `.ts`/`.js` file. */
-export async function loadModuleDef(spec: string): Promise<LoadedDef> {
+export async function loadModuleDef(spec: string): Promise<ModuleVersion> {
   return isPathSpec(spec) ? loadFromPath(spec) : loadFromCatalog(spec);
 }
 
-export async function loadFromCatalog(spec: string): Promise<LoadedDef> {
+export async function loadFromCatalog(spec: string): Promise<ModuleVersion> {
   const at = spec.indexOf('@');
   const name = at < 0 ? spec : spec.slice(0, at);
   const wanted = at < 0 ? undefined : spec.slice(at + 1);
@@ -87,7 +82,7 @@ export async function catalogDefs(): Promise<Map<string, ModuleDef[]>> {
   return out;
 }
 
-export async function loadFromPath(path: string): Promise<LoadedDef> {
+export async function loadFromPath(path: string): Promise<ModuleVersion> {
   const file = resolve(path);
   if (!existsSync(file)) throw err('ENOENT', `no such file: ${path}`, 'check the path');
   if (!statSync(file).isFile()) throw err('EINVAL', `${path} is not a file`);

@@ -290,6 +290,21 @@ describe('updates from the console', () => {
     expect(s.k.updates.history).toEqual([]);
   });
 
+it('revert after rmmod and insmod of the version an update had reached is refused with EINVAL, changing nothing', async () => {
+    const { s, run } = session();
+    expect(await run('insmod kmsg@1.0.0\nupdate kmsg@2.0.0\nrmmod kmsg\ninsmod kmsg@2.0.0')).toBe(true);
+    const before = s.k.updates.history.length;
+    let caught: unknown = null;
+    try {
+      await s.exec('revert kmsg');
+    } catch (e) {
+      caught = e;
+    }
+    expect(describeError(caught)).toBe('EINVAL: nothing to revert: kmsg 2.0.0 was not reached by an update (history lists the updates)');
+    expect(s.k.loader.require('kmsg').def.version).toBe('2.0.0');
+    expect(s.k.updates.history).toHaveLength(before);
+  });
+
   it('shows in modinfo how many records a lazy update has left to migrate', async () => {
     const { lines, errors, run } = session();
     expect(await run('insmod blkdev@2.0.0\ninsmod simplefs@2.0.0\nmount simplefs disk0 /mnt\nmkdir /mnt/a\nwrite /mnt/a/x hi\nupdate simplefs@2.1.0 --lazy\nmodinfo simplefs')).toBe(true);

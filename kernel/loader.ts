@@ -52,13 +52,13 @@ export interface LoadedModule {
    * newest last: what `revert` goes back to. It lives and ends with the
    * loaded module, so a reload starts with nothing to revert.
    */
-  readonly updateStack: PriorVersion[];
+  readonly updateStack: ModuleVersion[];
   /** The update this module is part of while it runs: rmmod is refused until it ends. */
   updating: number | null;
 }
 
-/** A version a module ran before an update. */
-export interface PriorVersion {
+/** A version of a module: its definition and where it was loaded from (`catalog:name@version` or a file path). */
+export interface ModuleVersion {
   readonly def: ModuleDef;
   readonly source: string;
 }

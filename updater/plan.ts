@@ -6,7 +6,7 @@
 import { err } from '../exec/errno.js';
 import { DEFAULT_UPDATE_TIMEOUT } from '../exec/lifecycle.js';
 import type { Kernel } from '../kernel/kernel.js';
-import type { LoadedModule } from '../kernel/loader.js';
+import type { LoadedModule, ModuleVersion } from '../kernel/loader.js';
 import { compareSemver } from '../kernel/moddef.js';
 import { exportCompat, type ModuleDef, type TransferDef } from '../kernel/module.js';
 import { isGeneratorFunction, symbolKey } from '../kernel/symbols.js';
@@ -26,11 +26,6 @@ export interface UpdateOptions {
   readonly lazy?: boolean;
   /** With lazy migration: also migrate the rest in the background. */
   readonly sweep?: boolean;
-}
-
-export interface NewVersion {
-  readonly def: ModuleDef;
-  readonly source: string;
 }
 
 export interface FunctionDiff {
@@ -123,13 +118,13 @@ function diffFunctions(mod: LoadedModule, newDef: ModuleDef): FunctionDiff {
 }
 
 /** Plan an update of one or more modules (a group: one quiescence, one switch, one commit or rollback). */
-export function plan(k: Kernel, versions: readonly NewVersion[], opts: UpdateOptions = {}): Plan {
+export function plan(k: Kernel, versions: readonly ModuleVersion[], opts: UpdateOptions = {}): Plan {
   const direction = opts.direction ?? 'upgrade';
   if (versions.length === 0) throw err('EINVAL', 'an update needs at least one module version', 'update NAME@VERSION...');
   const timeout = opts.timeout ?? DEFAULT_UPDATE_TIMEOUT;
   if (!Number.isInteger(timeout) || timeout < 1) throw err('EINVAL', `timeout must be a positive number of cycles, got ${timeout}`);
   const names = new Set<string>();
-  const mods: [LoadedModule, NewVersion][] = [];
+  const mods: [LoadedModule, ModuleVersion][] = [];
   for (const v of versions) {
     const name = v.def.name;
     if (names.has(name)) throw err('EINVAL', `module ${name} appears twice in one update`);
@@ -222,7 +217,7 @@ function suggestGroup(k: Kernel, plans: readonly ModulePlan[], users: readonly s
   return `update ${[...specs, ...unknown.map((u) => `${u}@VERSION`)].join(' ')} as one group, with versions of ${unknown.join(', ')} that no longer import ${key}, or give the new version an adaptor (compat['${key}'])`;
 }
 
-function planModule(mod: LoadedModule, v: NewVersion, direction: 'upgrade' | 'downgrade'): ModulePlan {
+function planModule(mod: LoadedModule, v: ModuleVersion, direction: 'upgrade' | 'downgrade'): ModulePlan {
   const oldDef = mod.def;
   const newDef = v.def;
   const name = oldDef.name;

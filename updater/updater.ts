@@ -18,9 +18,10 @@ import { err } from '../exec/errno.js';
 import { POLL_CYCLES, type StartedUpdate, type UpdateKind, type UpdateOptions as ServiceOptions, type UpdateRecord, type UpdateService, type UpdateStep, wallNow } from '../exec/lifecycle.js';
 import type { KGen } from '../exec/thread.js';
 import type { Kernel } from '../kernel/kernel.js';
+import type { ModuleVersion } from '../kernel/loader.js';
 import type { ModuleDef } from '../kernel/module.js';
 import { sweepTable } from './lazy.js';
-import { describePlan, needsTransfer, type NewVersion, type Plan, plan, STRATEGIES, type Strategy, type UpdateOptions } from './plan.js';
+import { describePlan, needsTransfer, type Plan, plan, STRATEGIES, type Strategy, type UpdateOptions } from './plan.js';
 import { applySwitch, type Prepared } from './switch.js';
 import { slotsOf, TRANSITIONS, type UpdaterTuning } from './transition.js';
 import { transferCycles, transferImage, type TransferResult } from './transfer.js';
@@ -32,7 +33,7 @@ export const DEFAULT_TUNING: UpdaterTuning = { pollCycles: POLL_CYCLES, stopAtte
 /** Where the versions an update names come from (the catalog, for the CLI). */
 export interface VersionResolver {
   /** The definition `spec` names: `name@version` or a file. */
-  load(spec: string): Promise<NewVersion>;
+  load(spec: string): Promise<ModuleVersion>;
   /** Every known version of each module, so a refusal can suggest a group that would work. */
   candidates(): Promise<ReadonlyMap<string, readonly ModuleDef[]>>;
 }
@@ -70,12 +71,12 @@ export class Updater implements UpdateService {
   }
 
   /** Plan an update without changing anything (update --dry-run). */
-  plan(versions: readonly NewVersion[], opts: UpdateOptions = {}): Plan {
+  plan(versions: readonly ModuleVersion[], opts: UpdateOptions = {}): Plan {
     return plan(this.k, versions, opts);
   }
 
   /** What `revert NAME` would go back to: the top of the module's update stack. */
-  revertTarget(name: string): NewVersion {
+  revertTarget(name: string): ModuleVersion {
     const mod = this.k.loader.require(name);
     const back = mod.updateStack.at(-1);
     if (!back) throw err('EINVAL', `nothing to revert: ${name} ${mod.def.version} was not reached by an update`, 'history lists the updates');
@@ -83,7 +84,7 @@ export class Updater implements UpdateService {
   }
 
   /** Start an update as a kernel thread; the machine must run for it to progress. */
-  start(versions: readonly NewVersion[], opts: UpdateOptions = {}, kind: UpdateKind = 'update'): { record: ProceduralRecord; thread: StartedUpdate['thread'] } {
+  start(versions: readonly ModuleVersion[], opts: UpdateOptions = {}, kind: UpdateKind = 'update'): { record: ProceduralRecord; thread: StartedUpdate['thread'] } {
     this.k.updates.refuseIfRunning();
     const w0 = wallNow();
     const p = this.plan(versions, { ...opts, direction: kind === 'revert' ? 'downgrade' : 'upgrade' });
@@ -102,7 +103,7 @@ export class Updater implements UpdateService {
   }
 
   /** Run an update to its end. Throws the abort's KernelError; returns the record when committed. */
-  run(versions: readonly NewVersion[], opts: UpdateOptions = {}, kind: UpdateKind = 'update'): ProceduralRecord {
+  run(versions: readonly ModuleVersion[], opts: UpdateOptions = {}, kind: UpdateKind = 'update'): ProceduralRecord {
     const started = this.start(versions, opts, kind);
     return this.k.updates.runToEnd(started, (started.record.timeout + 10 * this.tuning.stopRetryCycles) * 4) as ProceduralRecord;
   }
@@ -128,13 +129,13 @@ export class Updater implements UpdateService {
     return `${r.kind} ${r.id} committed: ${r.modules.map((m) => `${m.name} ${m.from} -> ${m.to}`).join(', ')} (${r.strategy}): waited ${r.waitCycles} cycles, paused ${r.pauseWallUs.toFixed(0)} us, ${r.syscallsDuring} syscalls ran meanwhile`;
   }
 
-  private async resolve(step: UpdateStep, opts: ServiceOptions): Promise<{ versions: NewVersion[]; options: UpdateOptions }> {
+  private async resolve(step: UpdateStep, opts: ServiceOptions): Promise<{ versions: ModuleVersion[]; options: UpdateOptions }> {
     if (opts.strategy !== undefined && !this.strategies.includes(opts.strategy)) {
       throw err('EINVAL', `--strategy needs one of ${this.strategies.join(', ')}, got '${opts.strategy}'`);
     }
     const options = { ...opts, strategy: opts.strategy as Strategy | undefined, candidates: await this.resolver.candidates() };
     if (step.kind === 'revert') return { versions: [this.revertTarget(step.specs[0]!)], options };
-    const versions: NewVersion[] = [];
+    const versions: ModuleVersion[] = [];
     for (const spec of step.specs) versions.push(await this.resolver.load(spec));
     return { versions, options };
   }
