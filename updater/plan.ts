@@ -12,7 +12,14 @@ import { exportCompat, type ModuleDef, type TransferDef } from '../kernel/module
 import { isGeneratorFunction, symbolKey } from '../kernel/symbols.js';
 
 export const STRATEGIES = ['module', 'per-task', 'stop-machine'] as const;
-export type Strategy = (typeof STRATEGIES)[number];
+/**
+ * `unsafe` switches at once, with no quiescence: a negative control for the
+ * tests and `livemod check` only (as direct binding exists only to measure
+ * the stubs). It shows that the checks can tell a safe update from an
+ * unsafe one. The console does not offer it.
+ */
+export const CONTROL_STRATEGIES = ['unsafe'] as const;
+export type Strategy = (typeof STRATEGIES)[number] | (typeof CONTROL_STRATEGIES)[number];
 
 
 export interface UpdateOptions {
@@ -184,7 +191,7 @@ export function plan(k: Kernel, versions: readonly ModuleVersion[], opts: Update
   let strategy: Strategy;
   let strategyReason: string;
   if (opts.strategy) {
-    if (!(STRATEGIES as readonly string[]).includes(opts.strategy)) throw err('EINVAL', `unknown strategy '${opts.strategy}'`, `strategies: ${STRATEGIES.join(', ')}`);
+    if (![...STRATEGIES, ...CONTROL_STRATEGIES].includes(opts.strategy)) throw err('EINVAL', `unknown strategy '${opts.strategy}'`, `strategies: ${STRATEGIES.join(', ')}`);
     if (opts.strategy === 'per-task' && !codeOnly) {
       throw err('EINVAL', 'per-task cannot be used when state changes: threads on old and new code would share one state', 'use --strategy module or stop-machine');
     }

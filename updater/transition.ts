@@ -9,6 +9,8 @@
 //                 frame of the old version is on its stack; nobody waits
 //   stop-machine  Ksplice: stop every CPU at a step boundary; switch if no
 //                 stack holds the group, else resume and retry, then abort
+//   unsafe        the negative control (tests and `livemod check` only):
+//                 switch at once, whoever is inside the old version
 //
 // A strategy returns when the switch is done and throws (ETIMEDOUT, EBUSY,
 // or the transfer's error) to abort; the updater does the rest.
@@ -242,9 +244,23 @@ function* stopMachine(c: TransitionContext): KGen<void> {
   }
 }
 
+/**
+ * The negative control: no quiescence at all. The switch runs in the
+ * updater's first step, so threads suspended inside the old version resume
+ * there and run old code against the new state. It exists so that tests and
+ * `livemod check` can show they fail when quiescence is missing.
+ */
+function* unsafe(c: TransitionContext): KGen<void> {
+  c.event('quiesce', 0, 0, 'unsafe control: no quiescence, switching at once');
+  const done = c.atomically();
+  c.k.sched.work(done.cycles);
+  done.emit();
+}
+
 /** The strategies, by name. */
 export const TRANSITIONS: Readonly<Record<Strategy, Transition>> = {
   module: hotSwap,
   'per-task': perTask,
   'stop-machine': stopMachine,
+  unsafe,
 };

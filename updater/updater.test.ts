@@ -164,6 +164,29 @@ describe('one update at a time', () => {
   });
 });
 
+describe('the unsafe control', () => {
+  it('switches at once while a thread is inside the old version, where module waits for it', async () => {
+    const a = await machine(['kmsg@1.0.0', 'blkdev@1.0.0', 'simplefs@1.0.0']);
+    const readerA = stuckReader(a.k);
+    const unsafe = a.u.start([await version('simplefs@1.1.0')], { strategy: 'unsafe' });
+    a.k.run(5_000);
+    expect(unsafe.record.outcome).toBe('committed'); // with a frame of 1.0.0 still on the reader's stack
+    expect(readerA.frames.some((f) => f.module === 'simplefs' && f.version === '1.0.0')).toBe(true);
+    expect(unsafe.record.phases.map((e) => e.phase)).toEqual(['plan', 'prepare', 'quiesce', 'transfer', 'switch', 'commit']);
+
+    const b = await machine(['kmsg@1.0.0', 'blkdev@1.0.0', 'simplefs@1.0.0']);
+    stuckReader(b.k);
+    const gated = b.u.start([await version('simplefs@1.1.0')], { strategy: 'module' });
+    b.k.run(5_000);
+    expect(gated.record.outcome).toBe('running');
+  });
+
+  it('is not offered by the console: the updater lists only the real strategies', async () => {
+    const u = new Updater(await bootWithModules(['blkdev@1.0.0'], { seed: 1 }));
+    expect(u.strategies).toEqual(['module', 'per-task', 'stop-machine']);
+  });
+});
+
 describe('per-task with a thread that never leaves the old code', () => {
   it('times out naming the thread, switches nobody for good, and leaves every slot as it was', async () => {
     const { k, u } = await machine(['kmsg@1.0.0', 'blkdev@1.0.0', 'simplefs@1.0.0']);
