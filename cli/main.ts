@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { err } from '../exec/errno.js';
+import { checkCommand } from './check.js';
 import { compareCommand } from './compare.js';
 import { ConsoleSession } from './console.js';
 import { ObjectConsoleSession } from './objects.js';
@@ -97,6 +98,42 @@ program
   .action(async (cmdOpts: { svg?: string }) => {
     const o = program.opts<MachineOpts>();
     const ok = await compareCommand({ seed: o.seed, cpus: o.cpus, ...(cmdOpts.svg ? { svg: cmdOpts.svg } : {}) }, out);
+    process.exitCode = ok ? 0 : 1;
+  });
+
+const words = (value: string, prev: string[] = []) => [...prev, ...value.split(',').filter((x) => x)];
+
+program
+  .command('check')
+  .description('update-timing coverage: apply an update at every distinct moment of a workload, with each strategy, and check the results against the model, a run with no update and a cold restart')
+  .argument('[update...]', 'NAME@VERSION of one update (several: one group)')
+  .option('--histories', 'check every live update in the module histories')
+  .option('--strategy <s>', 'module, per-task, stop-machine, unsafe (the control) or all', 'all')
+  .option('--boot <specs>', 'modules to boot with, comma-separated (default: what the update takes over from, and the newest others that load)', words)
+  .option('--threads <n>', 'workload threads', integer('--threads', 1, 16))
+  .option('--files <n>', 'files per thread', integer('--files', 1, 100))
+  .option('--ops <n>', 'operations per thread', integer('--ops', 1, 10_000))
+  .option('--size <bytes>', 'largest file written', integer('--size', 1, 65536))
+  .option('--think <cycles>', 'most cycles of computation between two operations', integer('--think', 0, 10_000_000))
+  .option('--exhaustive', 'run every update point, not one per class')
+  .option('--point <step>', 'run only the update point at this step (a replay)', integer('--point', 0, Number.MAX_SAFE_INTEGER))
+  .option('--workers <n>', 'worker threads (default: one per core)', integer('--workers', 1, 64))
+  .option('--json', 'print the report as JSON (schema livemod.check/1)')
+  .action(async (update: string[], c: { histories?: boolean; strategy: string; boot?: string[]; threads?: number; files?: number; ops?: number; size?: number; think?: number; exhaustive?: boolean; point?: number; workers?: number; json?: boolean }) => {
+    const o = program.opts<MachineOpts>();
+    const workload = {
+      ...(c.threads !== undefined ? { threads: c.threads } : {}),
+      ...(c.files !== undefined ? { files: c.files } : {}),
+      ...(c.ops !== undefined ? { ops: c.ops } : {}),
+      ...(c.size !== undefined ? { maxSize: c.size } : {}),
+      ...(c.think !== undefined ? { think: c.think } : {}),
+    };
+    const ok = await checkCommand(
+      { seed: o.seed, cpus: o.cpus, update, histories: c.histories === true, ...(c.boot ? { boot: c.boot } : {}), strategy: c.strategy, workload, exhaustive: c.exhaustive === true, ...(c.point !== undefined ? { point: c.point } : {}), ...(c.workers !== undefined ? { workers: c.workers } : {}), json: c.json === true },
+      out,
+      process.stderr.isTTY ? (line) => process.stderr.write(`\r${line}\x1b[K`) : undefined,
+    );
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     process.exitCode = ok ? 0 : 1;
   });
 

@@ -5,6 +5,7 @@
 // timer asked for a reschedule. An idle CPU steals from the longest run
 // queue. Everything is ordered by the event queue, so it is deterministic.
 
+import { HookList } from './hooks.js';
 import type { Machine } from '../hw/machine.js';
 import { type Directive, type KGen, Thread, WaitQueue } from './thread.js';
 
@@ -41,6 +42,8 @@ export class Scheduler {
   private readonly cpus: CpuRun[];
   readonly hooks: SchedHooks = {};
   /** Steps run, context switches, preemptions: for `stat`. */
+  /** Told after every step, with the thread that took it: a step boundary, where an update can be requested (livemod check records them). */
+  readonly stepped = new HookList<[Thread]>();
   readonly counters = { steps: 0, switches: 0, preemptions: 0, steals: 0, stops: 0, stoppedCycles: 0 };
   private stop: StopRequest | null = null;
   /** Set while every CPU is parked by stopMachine. */
@@ -214,6 +217,7 @@ export class Scheduler {
     this.counters.steps++;
     this.machine.cpus[c.id]!.busyCycles += cost;
     this.machine.events.trace.mixNumber(t.tid);
+    this.stepped.run(t);
 
     if (res.done) {
       t.result = res.value;

@@ -26,9 +26,16 @@ export interface WorkloadConfig {
   readonly maxSize: number;
   /** Most cycles of user-space computation between two operations (drawn from the seed). */
   readonly think: number;
+  /**
+   * Operations each thread makes before it exits (0: until stop). A bounded
+   * workload ends with the same files whatever the interleaving, since each
+   * thread owns its directory and draws its operations from its own seed:
+   * livemod check compares runs by their final trees.
+   */
+  readonly opsPerThread: number;
 }
 
-export const DEFAULT_WORKLOAD: WorkloadConfig = { threads: 4, files: 8, seed: 1, root: '/mnt', maxSize: 4096, think: 4000 };
+export const DEFAULT_WORKLOAD: WorkloadConfig = { threads: 4, files: 8, seed: 1, root: '/mnt', maxSize: 4096, think: 4000, opsPerThread: 0 };
 
 export interface VerifyReport {
   readonly files: number;
@@ -59,6 +66,7 @@ export class Workload {
     if (!Number.isInteger(files) || files < 1 || files > 1000) throw new RangeError(`files must be 1..1000, got ${files}`);
     if (!Number.isInteger(maxSize) || maxSize < 1 || maxSize > 65536) throw new RangeError(`maxSize must be 1..65536, got ${maxSize}`);
     if (!Number.isInteger(this.config.think) || this.config.think < 0) throw new RangeError(`think must be a whole number of cycles, got ${this.config.think}`);
+    if (!Number.isInteger(this.config.opsPerThread) || this.config.opsPerThread < 0) throw new RangeError(`opsPerThread must be a whole number, got ${this.config.opsPerThread}`);
   }
 
   get running(): boolean {
@@ -76,6 +84,11 @@ export class Workload {
   /** Ask every worker to stop after its current operation and run until they have. */
   stop(maxCycles = 100_000_000): void {
     this.stopping = true;
+    this.finish(maxCycles);
+  }
+
+  /** Run until every worker has exited by itself (a bounded workload: opsPerThread). */
+  finish(maxCycles = 100_000_000): void {
     if (!this.k.runUntil(() => !this.running, maxCycles)) {
       const stuck = this.threads.filter((t) => t.state !== 'exited').map((t) => `${t.tid} (${t.waitChannel ?? t.state})`);
       throw new Error(`workload threads did not stop within ${maxCycles} cycles: ${stuck.join(', ')}`);
@@ -101,7 +114,7 @@ export class Workload {
     const dir = this.dir(t);
     let generation = 0;
     yield* this.attempt(`mkdir ${dir}`, () => sys.mkdir(dir));
-    while (!this.stopping) {
+    for (let done = 0; !this.stopping && (this.config.opsPerThread === 0 || done < this.config.opsPerThread); done++) {
       if (this.config.think > 0) yield* sys.compute(rng.int(0, this.config.think));
       const i = rng.int(0, this.config.files - 1);
       const path = `${dir}/f${i}`;

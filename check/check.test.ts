@@ -1,0 +1,84 @@
+// Timing coverage on small workloads: points are recorded deterministically
+// and merged into fewer classes; every class is run with each strategy; the
+// judge catches a failed operation, a wrong byte, an oops and a different
+// final tree; the restart oracle names what a lazy migration leaves behind;
+// and a point replays alone with the same outcome.
+
+import { describe, expect, it } from 'vitest';
+import { check, judge, phenomenaOf } from './check.js';
+import { classesOf, recordPoints } from './points.js';
+import { type RunOutcome, runScenario, type Scenario } from './scenario.js';
+
+const WORKLOAD = { threads: 2, files: 3, ops: 6, maxSize: 2500, think: 1000 };
+const scenario = (update: string[], boot: string[]): Scenario => ({ seed: 3, cpus: 2, boot, update, workload: WORKLOAD });
+const BOOT_11 = ['kmsg@1.0.0', 'blkdev@2.0.0', 'simplefs@1.1.0'];
+
+describe('update points', () => {
+  it('are the same in two recordings, and fall into fewer classes than points', async () => {
+    const s = scenario(['simplefs@1.2.0'], BOOT_11);
+    const a = await recordPoints(s);
+    const b = await recordPoints(s);
+    expect(a.points).toEqual(b.points);
+    expect(a.baseline.trace).toBe(b.baseline.trace);
+    expect(a.points.length).toBeGreaterThan(50);
+    const classes = classesOf(a.points);
+    expect(classes.length).toBeLessThan(a.points.length / 2);
+    expect(classes.reduce((n, c) => n + c.size, 0)).toBe(a.points.length);
+    // Some class has a thread inside simplefs, and some has none: the signature sees frames.
+    expect(classes.some((c) => c.signature.includes('simplefs@1.1.0:'))).toBe(true);
+    expect(classes.some((c) => !c.signature.includes('simplefs@'))).toBe(true);
+  });
+});
+
+describe('check', () => {
+  it('runs one point per class with each strategy, and the real ones fail none', async () => {
+    const r = await check({ update: ['simplefs@1.2.0'], boot: BOOT_11, strategies: ['module', 'stop-machine', 'per-task'], seed: 3, cpus: 2, workload: WORKLOAD, workers: 1 });
+    expect(r.pointsRun).toBe(r.classes);
+    const [module, stop, perTask] = r.strategies;
+    expect(module!.runs).toBe(r.classes);
+    expect(module!.failing).toEqual([]);
+    expect(module!.committed).toBe(r.classes);
+    expect(module!.delay.worst).toBeGreaterThanOrEqual(module!.delay.median);
+    expect(stop!.failing).toEqual([]);
+    expect(stop!.stoppedCycles.median).toBeGreaterThan(0);
+    expect(perTask!.refused).toBe(r.classes); // a state change: the plan refuses per-task
+    expect(perTask!.refusal).toMatch(/^EINVAL: per-task cannot be used when state changes/);
+    expect(r.restart.sameTree).toBe(true);
+  });
+
+  it('names the records a lazy migration leaves at the old schema as a run-time phenomenon', async () => {
+    const r = await check({ update: ['simplefs@2.1.0'], boot: ['kmsg@1.0.0', 'blkdev@2.0.0', 'simplefs@2.0.0'], strategies: ['module'], seed: 3, cpus: 2, workload: WORKLOAD, workers: 1 });
+    expect(r.strategies[0]!.failing).toEqual([]);
+    const lazy = r.phenomena.find((p) => p.name === 'records left at an older schema (lazy migration)');
+    expect(lazy?.example).toMatch(/^simplefs\/inodes \d+$/);
+    expect(lazy!.runs).toBeGreaterThan(0);
+  });
+});
+
+describe('the judge and the restart oracle', () => {
+  it('pass an unchanged run and name the first thing that differs otherwise', async () => {
+    const base = await runScenario(scenario(['simplefs@1.2.0'], BOOT_11), null);
+    expect(base.failed).toBe(0);
+    expect(judge(base, base)).toBeNull();
+    const bad = (over: Partial<RunOutcome>): RunOutcome => ({ ...base, ...over });
+    expect(judge(bad({ failed: 1, firstFailure: 'write /mnt/w0/f1: EIO: boom' }), base)).toBe('operation failed: write /mnt/w0/f1: EIO: boom');
+    expect(judge(bad({ mismatches: ['/mnt/w0/f1: byte 3 is 1, expected 2'] }), base)).toMatch(/^file differs from what was written: \/mnt\/w0\/f1/);
+    expect(judge(bad({ oopses: base.oopses + 2 }), base)).toBe('2 oops(es) in module code');
+    const tree = [...base.facts.tree];
+    tree[tree.length - 1] = `${tree.at(-1)}x`;
+    expect(judge(bad({ facts: { ...base.facts, tree } }), base)).toMatch(/^final tree differs from the run with no update/);
+    expect(phenomenaOf(base.facts, base.facts)).toEqual([]);
+    expect(phenomenaOf({ ...base.facts, space: '1 free blocks of 2, 1 files' }, base.facts).map((p) => p.name)).toEqual(['free space differs from a restart']);
+  });
+
+  it('replays a point alone with the outcome it had in the full check', async () => {
+    const s = scenario(['simplefs@1.2.0'], BOOT_11);
+    const { points } = await recordPoints(s);
+    const p = classesOf(points)[3]!.representative;
+    const a = await runScenario(s, { step: p.step, strategy: 'module' });
+    const b = await runScenario(s, { step: p.step, strategy: 'module' });
+    expect(a.requestedAt).toBe(p.at);
+    expect(a.update).toBe('committed');
+    expect(b).toEqual(a);
+  });
+});

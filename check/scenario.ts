@@ -1,0 +1,201 @@
+// One run of a timing-coverage scenario (livemod check): a machine booted
+// with given module versions, a bounded verifying workload, and optionally an
+// update requested at a given step boundary. A run is a pure function of its
+// scenario, so a point found in one run can be replayed alone in another
+// (in another worker, too). What a run ends with is what the checks compare:
+// the workload's own verdict (its model of every file), the final tree, and
+// the facts a cold restart can be compared on.
+
+import { bootWithModules } from '../catalog/boot.js';
+import { catalogResolver } from '../catalog/catalog.js';
+import type { Sys } from '../exec/abi.js';
+import { isKernelError } from '../exec/errno.js';
+import { runProgram } from '../exec/executive.js';
+import type { KGen } from '../exec/thread.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { Strategy } from '../updater/plan.js';
+import { Updater } from '../updater/updater.js';
+import { Workload } from '../user/workload.js';
+
+export interface WorkloadShape {
+  readonly threads: number;
+  readonly files: number;
+  /** Operations each thread makes. */
+  readonly ops: number;
+  readonly maxSize: number;
+  readonly think: number;
+}
+
+export interface Scenario {
+  readonly seed: number;
+  readonly cpus: number;
+  /** Module specs loaded at boot, in order (`name@version`). */
+  readonly boot: readonly string[];
+  /** The update: specs of one group. */
+  readonly update: readonly string[];
+  readonly workload: WorkloadShape;
+}
+
+/** Where the update is requested, and how. */
+export interface Request {
+  /** The step boundary (the scheduler's step count) after which the update is requested. */
+  readonly step: number;
+  readonly strategy: Strategy;
+}
+
+/** What can be compared with a cold restart of the new versions. */
+export interface Facts {
+  /** Every file under /mnt: path, size and a hash of its bytes. */
+  readonly tree: readonly string[];
+  readonly versions: readonly string[];
+  /** `module/table schema`, for every record table. */
+  readonly schemas: readonly string[];
+  /** `module/table N`: records not yet at their table's schema (lazy migration). */
+  readonly behind: readonly string[];
+  /** Adaptor slots (an old interface served through a newer version's compat). */
+  readonly adaptors: readonly string[];
+  /** Free blocks and files of /mnt, when the filesystem has statfs. */
+  readonly space: string | null;
+}
+
+export interface RunOutcome {
+  /** The update's outcome, or `refused` (by the plan), or `none` (no update requested). */
+  readonly update: 'committed' | 'aborted' | 'refused' | 'none';
+  readonly error: string | null;
+  /** Simulated time the update was requested at. */
+  readonly requestedAt: number | null;
+  /** Cycles from the request to the switch (or abort). */
+  readonly delay: number;
+  readonly heldCalls: number;
+  readonly stoppedCycles: number;
+  /** Workload operations that failed, and the first of them. */
+  readonly failed: number;
+  readonly firstFailure: string | null;
+  /** Files whose bytes or listing differ from the workload's model. */
+  readonly mismatches: readonly string[];
+  readonly oopses: number;
+  readonly facts: Facts;
+  readonly trace: string;
+  readonly steps: number;
+}
+
+/** Cycles a run may take before it is declared stuck. */
+const RUN_LIMIT = 200_000_000;
+
+/** FNV-1a over bytes, as a short hex string (to compare file contents). */
+function hashBytes(b: Uint8Array): string {
+  let h = 0x811c9dc5;
+  for (const x of b) h = Math.imul(h ^ x, 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+
+function* walk(sys: Sys, dir: string, out: string[]): KGen<void> {
+  for (const name of yield* sys.readdir(dir)) {
+    const path = `${dir}/${name}`;
+    const st = yield* sys.stat(path);
+    if (st.type === 'dir') {
+      out.push(`${path}/`);
+      yield* walk(sys, path, out);
+    } else out.push(`${path} ${st.size} ${hashBytes(yield* sys.readFile(path))}`);
+  }
+}
+
+/** Records of each table not yet at its schema, before anything reads them back. */
+function recordsBehind(k: Kernel): string[] {
+  const behind: string[] = [];
+  for (const m of k.loader.list()) {
+    for (const t of Object.keys(m.def.records ?? {})) {
+      const n = k.store.recordsBehind(m.name, t);
+      if (n > 0) behind.push(`${m.name}/${t} ${n}`);
+    }
+  }
+  return behind;
+}
+
+/**
+ * The facts of a machine at the end of a run (read through syscalls and the
+ * kernel's tables). `behind` is taken by the caller before the verifier and
+ * the tree walk read every file (which migrates lazily kept records).
+ */
+export function factsOf(k: Kernel, behind: readonly string[]): Facts {
+  const tree = runProgram<string[]>(k, 'check:tree', function* (sys: Sys): KGen<string[]> {
+    const out: string[] = [];
+    yield* walk(sys, '/mnt', out);
+    return out;
+  });
+  const space = runProgram<string | null>(k, 'check:statfs', function* (sys: Sys): KGen<string | null> {
+    try {
+      const st = yield* sys.statfs('/mnt');
+      return `${st.free} free blocks of ${st.blocks}, ${st.files} files`;
+    } catch (e) {
+      if (isKernelError(e) && e.errno === 'ENOSYS') return null;
+      throw e;
+    }
+  });
+  const schemas: string[] = [];
+  const adaptors: string[] = [];
+  for (const m of k.loader.list()) {
+    for (const t of Object.keys(m.def.records ?? {})) schemas.push(`${m.name}/${t} ${k.store.schemaOf(m.name, t)}`);
+    for (const [key, slot] of m.exports) if (slot.adaptor) adaptors.push(`${m.name}:${key}`);
+  }
+  return { tree, versions: k.loader.list().map((m) => `${m.name}@${m.def.version}`), schemas, behind, adaptors, space };
+}
+
+/** A booted machine with the workload started (not yet run). */
+export async function startScenario(s: Scenario): Promise<{ k: Kernel; workload: Workload }> {
+  const k = await bootWithModules(s.boot, { seed: s.seed, cpus: s.cpus });
+  runProgram(k, 'mount', (sys: Sys) => sys.mount('simplefs', 'disk0', '/mnt'));
+  const w = new Workload(k, { threads: s.workload.threads, files: s.workload.files, opsPerThread: s.workload.ops, maxSize: s.workload.maxSize, think: s.workload.think, seed: s.seed });
+  w.start();
+  return { k, workload: w };
+}
+
+/**
+ * Run a scenario: the workload to its end, with the update requested after
+ * step `request.step` if given. `onStep` sees every step boundary before the
+ * request (the recording run uses it).
+ */
+export async function runScenario(s: Scenario, request: Request | null, onStep?: (k: Kernel) => void): Promise<RunOutcome> {
+  const { k, workload } = await startScenario(s);
+  const versions = request ? await Promise.all(s.update.map((spec) => catalogResolver.load(spec))) : [];
+  const candidates = request ? await catalogResolver.candidates() : undefined;
+  const off = onStep ? k.sched.stepped.add(() => onStep(k)) : null;
+  let update: RunOutcome['update'] = 'none';
+  let error: string | null = null;
+  let requestedAt: number | null = null;
+  let record: ReturnType<Updater['start']>['record'] | null = null;
+  if (request) {
+    k.runUntil(() => k.sched.counters.steps >= request.step || !workload.running, RUN_LIMIT);
+    requestedAt = k.now;
+    try {
+      record = new Updater(k).start(versions, { strategy: request.strategy, candidates: candidates! }).record;
+    } catch (e) {
+      update = 'refused';
+      error = isKernelError(e) ? e.describe() : e instanceof Error ? e.message : String(e);
+    }
+  }
+  workload.finish(RUN_LIMIT); // the bounded workload ends by itself
+  if (record && !k.runUntil(() => record!.outcome !== 'running', RUN_LIMIT)) throw new Error(`update still running after ${RUN_LIMIT} cycles`);
+  off?.();
+  if (record) {
+    update = record.outcome === 'committed' ? 'committed' : 'aborted';
+    error = record.error?.describe() ?? null;
+  }
+  const behind = recordsBehind(k);
+  const report = workload.verify();
+  return {
+    update,
+    error,
+    requestedAt,
+    delay: record ? record.waitCycles : 0,
+    heldCalls: record ? record.heldCalls : 0,
+    stoppedCycles: record ? record.stoppedCycles : 0,
+    failed: workload.failed,
+    firstFailure: workload.failures[0] ?? null,
+    mismatches: report.mismatches,
+    oopses: k.stats.oopses,
+    facts: factsOf(k, behind),
+    trace: k.machine.traceHash(),
+    steps: k.sched.counters.steps,
+  };
+}
