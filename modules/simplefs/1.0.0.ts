@@ -263,8 +263,8 @@ function* truncate(m: M, dev: string, ino: number, size: number): KGen<void> {
   yield* truncateWith(m, dev, ino, size, write);
 }
 
-/** Truncate, growing the file through `writer` (versions differ in their write path only). */
-function* truncateWith<C extends M>(m: C, dev: string, ino: number, size: number, writer: (m: C, dev: string, ino: number, off: number, bytes: Uint8Array) => KGen<number>): KGen<void> {
+/** Truncate, growing the file through `writer` and giving blocks back through `free` (versions differ in their write path and free-space layout only). */
+function* truncateWith<C extends M>(m: C, dev: string, ino: number, size: number, writer: (m: C, dev: string, ino: number, off: number, bytes: Uint8Array) => KGen<number>, free: (m: C, dev: string, blocks: readonly number[]) => void = freeBlocks): KGen<void> {
   const node = inode(m, dev, ino);
   if (node.type === 'dir') throw err('EISDIR', `inode ${ino} is a directory`);
   if (!Number.isInteger(size) || size < 0) throw err('EINVAL', `bad size ${size}`);
@@ -273,7 +273,7 @@ function* truncateWith<C extends M>(m: C, dev: string, ino: number, size: number
     return;
   }
   const keep = Math.ceil(size / BS);
-  freeBlocks(m, dev, node.blocks.slice(keep));
+  free(m, dev, node.blocks.slice(keep));
   m.records<Inode>('inodes').update(ino, (r) => {
     r.blocks.length = keep;
     r.size = size;

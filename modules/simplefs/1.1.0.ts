@@ -19,12 +19,12 @@ function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Arra
   }
 }
 
-/** The fix: after a failed write, hand back the blocks it added past the end of the file (it had `had` blocks before). */
-function releaseUnwritten(m: Ctx<{ readonly volumes: SfsState['volumes'] }, unknown & object>, dev: string, ino: number, had: number): void {
+/** The fix: after a failed write, hand back (through `free`) the blocks it added past the end of the file (it had `had` blocks before). */
+function releaseUnwritten(m: Ctx<object, unknown & object>, dev: string, ino: number, had: number, free: (m: never, dev: string, blocks: readonly number[]) => void = freeBlocks): void {
   const now = m.records<Inode>('inodes').get(ino);
   const keep = now ? Math.max(had, Math.ceil(now.size / BS)) : 0;
   if (now && now.blocks.length > keep) {
-    freeBlocks(m as never, dev, now.blocks.slice(keep));
+    free(m as never, dev, now.blocks.slice(keep));
     m.records<Inode>('inodes').update(ino, (r) => void (r.blocks.length = keep));
   }
 }

@@ -67,14 +67,15 @@ function create(m: M, dev: string, dir: number, name: string, type: 'file' | 'di
   return ino;
 }
 
-function removeEntry(m: M, dev: string, dir: number, name: string, want: 'file' | 'dir'): void {
+/** Remove `name` from `dir`, giving its blocks back through `free` (later versions differ in their free-space layout). */
+function removeEntry(m: M, dev: string, dir: number, name: string, want: 'file' | 'dir', free: (m: M, dev: string, blocks: readonly number[]) => void = freeBlocks): void {
   const ino = findEntry(m, dev, dir, name);
   if (ino === undefined) throw err('ENOENT', `${name} does not exist`);
   const node = inode(m, dev, ino);
   if (want === 'file' && node.type === 'dir') throw err('EISDIR', `${name} is a directory`, 'use rmdir');
   if (want === 'dir' && node.type !== 'dir') throw err('ENOTDIR', `${name} is not a directory`);
   if (want === 'dir' && Object.keys(m.state().dirs[ino] ?? {}).length > 0) throw err('ENOTEMPTY', `${name} is not empty`);
-  freeBlocks(m, dev, node.blocks);
+  free(m, dev, node.blocks);
   m.records<Inode>('inodes').delete(ino);
   if (want === 'dir') m.records<Inode>('inodes').update(dir, (d) => void (d.nlink -= 1));
   m.commit((s) => {
@@ -122,7 +123,7 @@ function checkState(s: SfsState): string | undefined {
 }
 
 /** Shared with later versions (the same module). */
-export { type SfsState, checkState, create, lookup, mount, readdir, rmdir, toLists, toMaps, unlink };
+export { type SfsState, checkState, create, lookup, mount, readdir, removeEntry, rmdir, toLists, toMaps, unlink };
 
 export default defineModule<SfsState>({
   name: 'simplefs',

@@ -59,7 +59,7 @@ function statfs(m: M, dev: string): StatFs {
   return { blockSize: 512, blocks: vol.blocks, free: vol.blocks - vol.used, files };
 }
 
-export { type Inode, create, getattr, mount, statfs, truncate, write };
+export { type Inode, create, getattr, mount, stamp, statfs, truncate, write };
 
 export default defineModule<SfsState>({
   ...v20,

@@ -3,13 +3,15 @@
 // of every volume it formats are kept for a journal. Volumes formatted by
 // 2.x have file data in those blocks, and an update does not re-run init;
 // 3.0 declares no `upgrade.init` that could move that data, so the updater's
-// plan refuses it, naming the reason. Loaded fresh (rmmod, insmod on a disk
-// it formats itself), it works.
+// plan refuses it, naming the reason, from 2.1 and from 2.3 alike. Loaded
+// fresh (rmmod, insmod on a disk it formats itself), it works. It is built on
+// 2.1's code (a free-block bitmap), not on 2.2's or 2.3's.
 
 import { type Ctx, defineModule, err } from '../../kernel/module.js';
 import { type SfsState as SfsState2 } from './1.2.0.js';
 import v21, { type Inode, mount as mount21 } from './2.1.0.js';
 import type { Imports } from './2.0.0.js';
+import { type SfsState as SfsState23, toBitmapState } from './2.3.0.js';
 
 interface SfsState extends SfsState2 {
   /** Blocks kept for the journal at the start of each volume this version formats. */
@@ -47,8 +49,10 @@ export default defineModule<SfsState>({
     m.commit((s) => void (s.journal = m.params.journal as number));
   },
   upgrade: {
-    from: ['2.1.0'],
-    state: (old: SfsState2): SfsState => ({ ...old, journal: 0 }),
+    // 2.3's free extents would go back to the bitmap 3.0 keeps (the plan
+    // refuses the update for init before any transfer, from either version).
+    from: ['2.1.0', '2.3.0'],
+    state: (old: SfsState2 | SfsState23): SfsState => ({ ...(Object.values(old.volumes).some((v) => 'free' in v) ? toBitmapState(old as SfsState23) : (old as SfsState2)), journal: 0 }),
   },
 });
 
