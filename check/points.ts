@@ -1,10 +1,15 @@
 // Update points and their equivalence classes (Hayden et al., "Evaluating
 // dynamic software update safety using systematic testing"): every step
-// boundary of a run is a moment at which an update could be requested. Two
-// points are equivalent when a strategy can see no difference between them:
-// each thread's stack of frames in the modules the update concerns, and
-// whether it is inside a syscall. One representative per class is run; the
-// rest are expected to behave like it (`--exhaustive` runs them all).
+// boundary of a run is a moment at which an update could be requested. What
+// an update can see at a point is its signature: per thread, whether it is
+// inside a syscall, and its frames in the modules the update concerns, each
+// with how many calls it has made so far (where in its body it is). A class
+// is a run of consecutive points with one signature: between them nothing
+// the update can see has moved, so requesting it at any of them is the same.
+// Points with the same signature at different times are not merged: the
+// same frames can be at the same place of two different operations, whose
+// futures differ (a write with one run of blocks left, and a write with
+// none). One representative per class is run (`--exhaustive` runs them all).
 
 import type { Kernel } from '../kernel/kernel.js';
 import { runScenario, type RunOutcome, type Scenario } from './scenario.js';
@@ -29,7 +34,7 @@ export function signatureAt(k: Kernel, modules: ReadonlySet<string>): string {
   return k.sched
     .threads()
     .map((t) => {
-      const frames = t.frames.filter((f) => modules.has(f.module)).map((f) => `${f.module}@${f.version}:${f.fn}`);
+      const frames = t.frames.flatMap((f, i) => (modules.has(f.module) ? [`${f.module}@${f.version}:${f.fn}#${t.frameCalls[i]}`] : []));
       return `${t.syscall !== null ? 'S' : 'U'}${frames.length ? `[${frames.join('>')}]` : ''}`;
     })
     .join(' ');
@@ -57,13 +62,13 @@ export async function recordPoints(s: Scenario): Promise<{ points: UpdatePoint[]
   return { points, baseline };
 }
 
-/** Group points by signature, in order of first appearance. */
+/** Runs of consecutive points with one signature, in order; the first point of each represents it. */
 export function classesOf(points: readonly UpdatePoint[]): PointClass[] {
-  const byKey = new Map<string, { representative: UpdatePoint; size: number }>();
+  const out: { signature: string; representative: UpdatePoint; size: number }[] = [];
   for (const p of points) {
-    const c = byKey.get(p.signature);
-    if (c) c.size++;
-    else byKey.set(p.signature, { representative: p, size: 1 });
+    const last = out.at(-1);
+    if (last && last.signature === p.signature) last.size++;
+    else out.push({ signature: p.signature, representative: p, size: 1 });
   }
-  return [...byKey].map(([signature, c]) => ({ signature, ...c }));
+  return out;
 }

@@ -223,6 +223,7 @@ export class Scheduler {
       t.result = res.value;
       t.state = 'exited';
       t.frames.length = 0;
+      t.frameCalls.length = 0;
       this.live.delete(t.tid);
       c.current = null;
       t.exitWaiters.wakeAll();

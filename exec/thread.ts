@@ -34,6 +34,13 @@ export class Thread {
   cpu: number;
   /** The shadow stack: active frames of generator calls made through stubs. */
   readonly frames: Frame[] = [];
+  /**
+   * Beside each frame, the calls it has made through stubs so far: how far
+   * into its body the frame is, as far as its calls show. Two moments with
+   * the same frames but different counts are different places in the code
+   * (livemod check tells update points apart by them).
+   */
+  readonly frameCalls: number[] = [];
   /** What it is blocked on, for `ps`. */
   waitChannel: string | null = null;
   /** Set while it is inside a syscall. */

@@ -67,13 +67,17 @@ function generatorStub(slot: Slot, sched: Scheduler): AnyFn {
     const thread = sched.self();
     slot.calls++;
     const target = slot.gate === null ? slot.target : yield* slot.gate.admit(slot, thread);
+    const calls = thread.frameCalls;
+    if (calls.length > 0) calls[calls.length - 1]!++;
     thread.frames.push(target.frame);
+    calls.push(0);
     slot.active++;
     try {
       return yield* target.call(...args);
     } finally {
       slot.active--;
       thread.frames.pop();
+      calls.pop();
     }
   };
 }
@@ -81,6 +85,8 @@ function generatorStub(slot: Slot, sched: Scheduler): AnyFn {
 function plainStub(slot: Slot, sched: Scheduler): AnyFn {
   return (...args: unknown[]): unknown => {
     slot.calls++;
+    const calls = sched.current?.frameCalls;
+    if (calls && calls.length > 0) calls[calls.length - 1]!++;
     const target = slot.gate === null ? slot.target : slot.gate.pick(slot, sched.current);
     return target.call(...args);
   };
