@@ -60,6 +60,15 @@ umount /mnt`);
     expect(lines).toContain('-     1501  b.txt');
   });
 
+  it('writes to a character device with write (O_CREAT and O_TRUNC open the existing device) and reads it back with cat', async () => {
+    const { lines, errors, run } = session();
+    expect(await run('insmod kmsg\nwrite /dev/kmsg hello from the console\ncat /dev/kmsg\n! write /dev/nosuch x')).toBe(true);
+    expect(errors).toEqual([]);
+    expect(lines).toContain('23 bytes written');
+    expect(lines).toContain('hello from the console');
+    expect(lines).toContain('  (failed as expected) EPERM: cannot create /dev/nosuch: the root filesystem holds only directories (create files under a mounted filesystem, e.g. /mnt)');
+  });
+
   it('refuses rmmod blkdev with EBUSY while simplefs is loaded, and allows it after', async () => {
     const { s, lines, errors, run } = session();
     expect(await run(`insmod blkdev\ninsmod simplefs\n! rmmod blkdev\nrmmod simplefs\nrmmod blkdev`)).toBe(true);
