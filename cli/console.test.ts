@@ -276,6 +276,35 @@ describe('updates from the console', () => {
     expect(lines).toContain('revert 2: counter 1.1.0 -> 1.0.0  strategy module  committed');
   });
 
+  it('refuses a revert whose running version declares no downgrade.init, naming that version and the file to insmod, changing nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'livemod-ctr-'));
+    writeFileSync(
+      join(dir, '1.1.0.ts'),
+      `import { defineModule } from 'livemod/module';
+       export default defineModule({ name: 'ctr', version: '1.1.0', description: 'counts', state: { schema: 1, initial: () => ({ n: 0 }) },
+         init(m) { m.k.printk('ctr ready'); } });`,
+    );
+    writeFileSync(
+      join(dir, '2.0.0.ts'),
+      `import { defineModule } from 'livemod/module';
+       import v1 from './1.1.0.js';
+       export default defineModule({ ...v1, version: '2.0.0', init(m) { m.k.printk('ctr ready, with a journal'); },
+         upgrade: { from: ['1.1.0'], init(m) { m.k.printk('ctr journal set up'); } },
+         downgrade: { to: ['1.1.0'] } });`,
+    );
+    const { s, run } = session();
+    expect(await run(`insmod ${dir}/1.1.0.ts\nupdate ${dir}/2.0.0.ts`)).toBe(true);
+    const before = fingerprint(s);
+    const history = s.k.updates.history.length;
+    const e = await s.exec('revert ctr').catch((x: unknown) => x);
+    expect(describeError(e)).toBe(
+      'EINVAL: ctr 1.1.0 does not do what init of ctr 2.0.0 did, and a revert does not re-run init: 2.0.0 declares no downgrade.init to undo that work on the running ctr, so it cannot be reverted live' +
+        ` (rmmod ctr and insmod ${dir}/1.1.0.ts (on a fresh disk if init set up the disk), or give 2.0.0 a downgrade.init)`,
+    );
+    expect(fingerprint(s)).toEqual(before);
+    expect(s.k.updates.history).toHaveLength(history);
+  });
+
   it('refuses an update from a file that does not define a module, and bad update arguments, changing nothing', async () => {
     const { s, run } = session();
     expect(await run('insmod blkdev@1.0.0')).toBe(true);

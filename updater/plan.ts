@@ -293,10 +293,19 @@ function planModule(mod: LoadedModule, v: ModuleVersion, direction: 'upgrade' | 
   for (const table of Object.keys(oldDef.records ?? {})) if (!(table in (newDef.records ?? {}))) notes.push(`record table ${table} is dropped`);
   if (src(oldDef.init) !== src(newDef.init)) {
     if (!transfer?.init) {
+      // The version that declares the transfer: the new one going up, the running one going back.
+      const fresh = `rmmod ${name} and insmod ${insmodSpec(v)} (on a fresh disk if init set up the disk)`;
+      if (direction === 'upgrade') {
+        throw err(
+          'EINVAL',
+          `${name} ${newDef.version} changes what init does, and an update does not re-run init: ${newDef.version} declares no upgrade.init to do that work on the running ${name} (set up by ${oldDef.version}), so it cannot be applied live`,
+          `${fresh}, or give ${newDef.version} an upgrade.init`,
+        );
+      }
       throw err(
         'EINVAL',
-        `${name} ${newDef.version} changes what init does, and an update does not re-run init: ${newDef.version} declares no ${direction}.init to do that work on the running ${name} (set up by ${oldDef.version}), so it cannot be applied live`,
-        `rmmod ${name} and insmod ${name}@${newDef.version} (on a fresh disk if init set up the disk), or give ${newDef.version} an ${direction}.init`,
+        `${name} ${newDef.version} does not do what init of ${name} ${oldDef.version} did, and a revert does not re-run init: ${oldDef.version} declares no downgrade.init to undo that work on the running ${name}, so it cannot be reverted live`,
+        `${fresh}, or give ${oldDef.version} a downgrade.init`,
       );
     }
     notes.push(`init differs; ${direction}.init brings the running instance there`);
@@ -322,6 +331,11 @@ function planModule(mod: LoadedModule, v: ModuleVersion, direction: 'upgrade' | 
     importsRemoved: [...oldImports].filter((x) => !newImports.has(x)),
     notes,
   };
+}
+
+/** What to give insmod to load `v`: the file it came from, or NAME@VERSION (the catalog, or a definition given inline). */
+function insmodSpec(v: ModuleVersion): string {
+  return v.source.startsWith('catalog:') || v.source === '(inline)' ? `${v.def.name}@${v.def.version}` : v.source;
 }
 
 /** Does this module's image change (snapshot, records or tables), or only its code? */
