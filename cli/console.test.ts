@@ -214,6 +214,24 @@ describe('a module with a bug', () => {
   });
 });
 
+describe('a module whose op returns what its contract does not allow', () => {
+  it('is an oops too: EIO, a failed syscall, the oops in dmesg, not a raw JavaScript error', async () => {
+    const { s, lines, run } = session();
+    const p = file(
+      'numread.js',
+      `export default { name: 'numread', version: '1.0.0', description: 'a chrdev whose read returns a number', ops: { 'chrdev:numread': { read: () => 42, write: () => 0 } } };`,
+    );
+    expect(await run(`insmod kmsg\ninsmod ${p}`)).toBe(true);
+    const failed = s.k.stats.syscallErrors;
+    const e = await s.exec('cat /dev/numread').catch((x: unknown) => x);
+    expect(describeError(e)).toBe('EIO: read failed inside the kernel: chrdev:numread.read of numread returned 42, not { data: Uint8Array, pos: number } (a loaded module has a bug; dmesg shows the oops)');
+    expect(s.k.stats.oopses).toBe(1);
+    expect(s.k.stats.syscallErrors).toBe(failed + 1);
+    expect(await run('dmesg')).toBe(true);
+    expect(lines.some((l) => /oops in syscall read of thread \d+ \(sh:cat\): chrdev:numread\.read of numread returned 42/.test(l))).toBe(true);
+  });
+});
+
 describe('modules loaded from a path', () => {
   it('loads a user module written in TypeScript that imports a catalog module through the linker', async () => {
     const { lines, errors, run } = session();
