@@ -40,8 +40,14 @@ export interface FunctionDiff {
   readonly changed: string[];
   readonly added: string[];
   readonly removed: string[];
-  /** Exports the new version keeps only through a compat adaptor. */
+  /** Exports the new version keeps only through a compat adaptor, for importers that stay on them. */
   readonly adapted: string[];
+  /**
+   * Exports the new version has only in compat that nobody imports once the
+   * update is done (every importer moves on in the same group): their slots
+   * go away, and compat makes an adaptor if a module importing them comes later.
+   */
+  readonly retired: string[];
   readonly unchanged: number;
 }
 
@@ -121,7 +127,20 @@ function diffFunctions(mod: LoadedModule, newDef: ModuleDef): FunctionDiff {
     if (compat.has(k)) adapted.push(k);
     else removed.push(k);
   }
-  return { changed, added, removed, adapted, unchanged };
+  return { changed, added, removed, adapted, retired: [], unchanged };
+}
+
+/** Split each module's adapted exports into those someone still imports after the group's update and those nobody does. */
+function retireUnimported(k: Kernel, plans: readonly ModulePlan[]): ModulePlan[] {
+  const names = new Set(plans.map((p) => p.name));
+  const importedAfter = (key: string) =>
+    k.loader.list().some((m) => !names.has(m.name) && m.imports.has(key)) ||
+    plans.some((p) => Object.entries(p.newDef.requires ?? {}).some(([s, i]) => symbolKey(s, i) === key));
+  return plans.map((p) => {
+    const retired = p.functions.adapted.filter((key) => !importedAfter(key));
+    if (retired.length === 0) return p;
+    return { ...p, functions: { ...p.functions, adapted: p.functions.adapted.filter((key) => !retired.includes(key)), retired } };
+  });
 }
 
 /** Plan an update of one or more modules (a group: one quiescence, one switch, one commit or rollback). */
@@ -141,7 +160,7 @@ export function plan(k: Kernel, versions: readonly ModuleVersion[], opts: Update
     mods.push([mod, v]);
   }
 
-  const plans = mods.map(([mod, v]) => planModule(mod, v, direction));
+  const plans = retireUnimported(k, mods.map(([mod, v]) => planModule(mod, v, direction)));
 
   // Every import of every new version must resolve: to a running export the
   // group keeps, or to an export a member of the group adds.
@@ -354,6 +373,7 @@ export function describePlan(p: Plan): string[] {
     const f = m.functions;
     out.push(`  ${m.name}: functions changed ${f.changed.length ? f.changed.join(', ') : '-'}; added ${f.added.join(', ') || '-'}; removed ${f.removed.join(', ') || '-'}; ${f.unchanged} unchanged`);
     if (f.adapted.length) out.push(`  ${m.name}: through an adaptor from now on: ${f.adapted.join(', ')}`);
+    if (f.retired.length) out.push(`  ${m.name}: no longer exported, as no importer is left on it: ${f.retired.join(', ')} (compat makes an adaptor for a module loaded later that imports it)`);
     out.push(`  ${m.name}: state schema ${m.stateSchema.from} -> ${m.stateSchema.to}${m.stateTransfer ? ', transferred' : ', kept'}${m.recordTransfers.length ? `; records migrated: ${m.recordTransfers.join(', ')}` : ''}`);
     if (m.importsAdded.length || m.importsRemoved.length) out.push(`  ${m.name}: imports added ${m.importsAdded.join(', ') || '-'}; removed ${m.importsRemoved.join(', ') || '-'}`);
     for (const n of m.notes) out.push(`  ${m.name}: note: ${n}`);
