@@ -69,6 +69,13 @@ umount /mnt`);
     expect(lines).toContain('  (failed as expected) EPERM: cannot create /dev/nosuch: the root filesystem holds only directories (create files under a mounted filesystem, e.g. /mnt)');
   });
 
+  it('lists block devices as b and character devices as c in ls', async () => {
+    const { lines, errors, run } = session();
+    expect(await run('insmod kmsg\ninsmod blkdev\nls /dev')).toBe(true);
+    expect(errors).toEqual([]);
+    expect(lines.slice(-2)).toEqual(['b        -  disk0', 'c        -  kmsg']);
+  });
+
   it('refuses rmmod blkdev with EBUSY while simplefs is loaded, and allows it after', async () => {
     const { s, lines, errors, run } = session();
     expect(await run(`insmod blkdev\ninsmod simplefs\n! rmmod blkdev\nrmmod simplefs\nrmmod blkdev`)).toBe(true);
