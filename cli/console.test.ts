@@ -130,6 +130,21 @@ describe('determinism', () => {
   });
 });
 
+describe('stat', () => {
+  // Regression: `stat` showed cpu0 at 104% right after a mount (the last step's cost was counted
+  // before it had elapsed) and above 100% under load (a CPU started a step before the last had ended).
+  it('never shows a CPU above 100%, right after a command or under load', async () => {
+    for (const [seed, cpus] of [[1, 4], [29, 5], [7, 2]] as const) {
+      const { lines, run } = session(seed, cpus);
+      expect(await run(`insmod kmsg@1.0.0\ninsmod blkdev@1.0.0\ninsmod simplefs@1.2.0\nmount simplefs disk0 /mnt\nstat\nworkload start threads=6\ntick 200k\nstat\nupdate kmsg@2.0.0 --strategy stop-machine\nstat\ntick 123k\nstat`)).toBe(true);
+      const uses = lines.filter((l) => l.startsWith('cpus:')).flatMap((l) => [...l.matchAll(/cpu\d+ ([\d.]+)%/g)].map((m) => Number(m[1])));
+      expect(uses).toHaveLength(4 * cpus);
+      expect(Math.max(...uses), `seed ${seed}, ${cpus} cpus: ${uses.join(' ')}`).toBeLessThanOrEqual(100);
+      expect(Math.max(...uses)).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe('ps', () => {
   it('shows a thread blocked on disk I/O with its stack of active frames', async () => {
     const { lines, run } = session(3);
