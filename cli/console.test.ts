@@ -60,6 +60,22 @@ umount /mnt`);
     expect(lines).toContain('-     1501  b.txt');
   });
 
+  it('writes to a character device with write (O_CREAT and O_TRUNC open the existing device) and reads it back with cat', async () => {
+    const { lines, errors, run } = session();
+    expect(await run('insmod kmsg\nwrite /dev/kmsg hello from the console\ncat /dev/kmsg\n! write /dev/nosuch x')).toBe(true);
+    expect(errors).toEqual([]);
+    expect(lines).toContain('23 bytes written');
+    expect(lines).toContain('hello from the console');
+    expect(lines).toContain('  (failed as expected) EPERM: cannot create /dev/nosuch: the root filesystem holds only directories (create files under a mounted filesystem, e.g. /mnt)');
+  });
+
+  it('lists block devices as b and character devices as c in ls', async () => {
+    const { lines, errors, run } = session();
+    expect(await run('insmod kmsg\ninsmod blkdev\nls /dev')).toBe(true);
+    expect(errors).toEqual([]);
+    expect(lines.slice(-2)).toEqual(['b        -  disk0', 'c        -  kmsg']);
+  });
+
   it('refuses rmmod blkdev with EBUSY while simplefs is loaded, and allows it after', async () => {
     const { s, lines, errors, run } = session();
     expect(await run(`insmod blkdev\ninsmod simplefs\n! rmmod blkdev\nrmmod simplefs\nrmmod blkdev`)).toBe(true);
@@ -114,6 +130,21 @@ describe('determinism', () => {
   });
 });
 
+describe('stat', () => {
+  // Regression: `stat` showed cpu0 at 104% right after a mount (the last step's cost was counted
+  // before it had elapsed) and above 100% under load (a CPU started a step before the last had ended).
+  it('never shows a CPU above 100%, right after a command or under load', async () => {
+    for (const [seed, cpus] of [[1, 4], [29, 5], [7, 2]] as const) {
+      const { lines, run } = session(seed, cpus);
+      expect(await run(`insmod kmsg@1.0.0\ninsmod blkdev@1.0.0\ninsmod simplefs@1.2.0\nmount simplefs disk0 /mnt\nstat\nworkload start threads=6\ntick 200k\nstat\nupdate kmsg@2.0.0 --strategy stop-machine\nstat\ntick 123k\nstat`)).toBe(true);
+      const uses = lines.filter((l) => l.startsWith('cpus:')).flatMap((l) => [...l.matchAll(/cpu\d+ ([\d.]+)%/g)].map((m) => Number(m[1])));
+      expect(uses).toHaveLength(4 * cpus);
+      expect(Math.max(...uses), `seed ${seed}, ${cpus} cpus: ${uses.join(' ')}`).toBeLessThanOrEqual(100);
+      expect(Math.max(...uses)).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe('ps', () => {
   it('shows a thread blocked on disk I/O with its stack of active frames', async () => {
     const { lines, run } = session(3);
@@ -137,6 +168,8 @@ describe('bad input gets one line with the errno and leaves the machine unchange
     ['a .js module that does not parse', () => `insmod ${file('broken.js', 'export default {{{')}`, /^ENOEXEC: .*broken\.js:1:\d+ does not parse: Property assignment expected/],
     ['a file that does not define a module', () => `insmod ${file('notmod.ts', 'export default 42;')}`, /^ENOEXEC: .*notmod\.ts does not define a module/],
     ['a module with a bad field', () => `insmod ${file('badver.ts', 'export default { name: "badver", version: "one", description: "" };')}`, /^EINVAL: module badver .*version 'one' is not MAJOR\.MINOR\.PATCH/],
+    ['an ops table with a misspelled operation', () => `insmod ${file('typo.js', "export default { name: 'typo', version: '1.0.0', description: 'x', ops: { 'chrdev:typo': { reed: () => null, write: () => 0 } } };")}`, /^EINVAL: module typo \(.*typo\.js\): ops table chrdev:typo has no operation 'reed' \(the operations of a chrdev table: read, write\)$/],
+    ['a compat view with an unknown operation', () => `insmod ${file('typo2.js', "export default { name: 'typo2', version: '1.0.0', description: 'x', ops: { 'blkdev:d9': { submit: () => 0, capacity: () => 1 } }, opsVersions: { 'blkdev:d9': 2 }, compat: { 'blkdev:d9@1': { sumbit: () => 0 } } };")}`, /^EINVAL: module typo2 \(.*\): compat blkdev:d9@1 has no operation 'sumbit' \(the operations of a blkdev table: submit, capacity\)$/],
     ['a path that does not exist', () => 'insmod /no/such/module.ts', /^ENOENT: no such file: \/no\/such\/module\.ts/],
     ['an unknown parameter', () => 'insmod blkdev depth=3', /^EINVAL: module blkdev has no parameter 'depth' \(its parameters: queue_depth\)/],
     ['a bad parameter value', () => 'insmod blkdev queue_depth=many', /^EINVAL: parameter queue_depth of blkdev must be an integer/],
@@ -205,6 +238,24 @@ describe('a module with a bug', () => {
   });
 });
 
+describe('a module whose op returns what its contract does not allow', () => {
+  it('is an oops too: EIO, a failed syscall, the oops in dmesg, not a raw JavaScript error', async () => {
+    const { s, lines, run } = session();
+    const p = file(
+      'numread.js',
+      `export default { name: 'numread', version: '1.0.0', description: 'a chrdev whose read returns a number', ops: { 'chrdev:numread': { read: () => 42, write: () => 0 } } };`,
+    );
+    expect(await run(`insmod kmsg\ninsmod ${p}`)).toBe(true);
+    const failed = s.k.stats.syscallErrors;
+    const e = await s.exec('cat /dev/numread').catch((x: unknown) => x);
+    expect(describeError(e)).toBe('EIO: read failed inside the kernel: chrdev:numread.read of numread returned 42, not { data: Uint8Array, pos: number } (a loaded module has a bug; dmesg shows the oops)');
+    expect(s.k.stats.oopses).toBe(1);
+    expect(s.k.stats.syscallErrors).toBe(failed + 1);
+    expect(await run('dmesg')).toBe(true);
+    expect(lines.some((l) => /oops in syscall read of thread \d+ \(sh:cat\): chrdev:numread\.read of numread returned 42/.test(l))).toBe(true);
+  });
+});
+
 describe('modules loaded from a path', () => {
   it('loads a user module written in TypeScript that imports a catalog module through the linker', async () => {
     const { lines, errors, run } = session();
@@ -265,6 +316,35 @@ describe('updates from the console', () => {
     expect(lines.find((l) => /^counter\s+1\.0\.0\s+-/.test(l))).toMatch(new RegExp(`^counter\\s+1\\.0\\.0\\s+-\\s+0\\s+-\\s+${dir}/1\\.0\\.0\\.ts$`));
     expect(lines).toContain('update 1: counter 1.0.0 -> 1.1.0  strategy module  committed');
     expect(lines).toContain('revert 2: counter 1.1.0 -> 1.0.0  strategy module  committed');
+  });
+
+  it('refuses a revert whose running version declares no downgrade.init, naming that version and the file to insmod, changing nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'livemod-ctr-'));
+    writeFileSync(
+      join(dir, '1.1.0.ts'),
+      `import { defineModule } from 'livemod/module';
+       export default defineModule({ name: 'ctr', version: '1.1.0', description: 'counts', state: { schema: 1, initial: () => ({ n: 0 }) },
+         init(m) { m.k.printk('ctr ready'); } });`,
+    );
+    writeFileSync(
+      join(dir, '2.0.0.ts'),
+      `import { defineModule } from 'livemod/module';
+       import v1 from './1.1.0.js';
+       export default defineModule({ ...v1, version: '2.0.0', init(m) { m.k.printk('ctr ready, with a journal'); },
+         upgrade: { from: ['1.1.0'], init(m) { m.k.printk('ctr journal set up'); } },
+         downgrade: { to: ['1.1.0'] } });`,
+    );
+    const { s, run } = session();
+    expect(await run(`insmod ${dir}/1.1.0.ts\nupdate ${dir}/2.0.0.ts`)).toBe(true);
+    const before = fingerprint(s);
+    const history = s.k.updates.history.length;
+    const e = await s.exec('revert ctr').catch((x: unknown) => x);
+    expect(describeError(e)).toBe(
+      'EINVAL: ctr 1.1.0 does not do what init of ctr 2.0.0 did, and a revert does not re-run init: 2.0.0 declares no downgrade.init to undo that work on the running ctr, so it cannot be reverted live' +
+        ` (rmmod ctr and insmod ${dir}/1.1.0.ts (on a fresh disk if init set up the disk), or give 2.0.0 a downgrade.init)`,
+    );
+    expect(fingerprint(s)).toEqual(before);
+    expect(s.k.updates.history).toHaveLength(history);
   });
 
   it('refuses an update from a file that does not define a module, and bad update arguments, changing nothing', async () => {

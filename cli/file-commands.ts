@@ -2,6 +2,7 @@
 // user thread (Session.sys) while the rest of the machine, the workload
 // included, keeps running, so they see exactly what a program would.
 
+import type { Attr } from '../exec/abi.js';
 import { arity, type Command, type Session } from './session.js';
 import { table } from './format.js';
 
@@ -9,6 +10,9 @@ const enc = (text: string) => new TextEncoder().encode(text);
 const dec = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 const define = (c: Command<Session>) => c;
+
+/** The first column of `ls`, as in `ls -l`. */
+const TYPE_LETTER: Readonly<Record<Attr['type'], string>> = { file: '-', dir: 'd', chr: 'c', blk: 'b' };
 
 const mount = define({
   name: 'mount',
@@ -43,7 +47,7 @@ const ls = define({
       const out: [string, string, string][] = [];
       for (const n of names) {
         const st = yield* sys.stat(`${path.replace(/\/$/, '')}/${n}`);
-        out.push([st.type === 'dir' ? 'd' : st.type === 'file' ? '-' : 'c', st.type === 'file' ? String(st.size) : '-', st.type === 'dir' ? `${n}/` : n]);
+        out.push([TYPE_LETTER[st.type], st.type === 'file' ? String(st.size) : '-', st.type === 'dir' ? `${n}/` : n]);
       }
       return out;
     });

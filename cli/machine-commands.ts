@@ -68,7 +68,7 @@ const stat = define({
     const k = s.k;
     const now = k.now;
     s.print(`time:         ${now} cycles`);
-    s.print(`cpus:         ${k.machine.cpus.map((c) => `cpu${c.id} ${now ? ((100 * c.busyCycles) / now).toFixed(1) : '0.0'}%`).join('  ')}`);
+    s.print(`cpus:         ${k.machine.cpus.map((c) => `cpu${c.id} ${now ? ((100 * c.busyAt(now)) / now).toFixed(1) : '0.0'}%`).join('  ')}`);
     s.print(`threads:      ${k.sched.threads().length} live; ${k.sched.counters.steps} steps, ${k.sched.counters.switches} switches, ${k.sched.counters.preemptions} preemptions`);
     s.print(`syscalls:     ${k.stats.syscalls} (${k.stats.syscallErrors} returned an error)`);
     const d = k.machine.disks[0]!;

@@ -48,6 +48,16 @@ describe('livemod binary', () => {
     for (const r of [missing, unknown, seed]) noStack(r.stderr);
   });
 
+  // Regression: `livemod run - <<<'help update' | head -1` printed an EPIPE stack trace.
+  it('stops quietly, without a stack trace, when the reader of its output goes away', () => {
+    for (const input of ['help update', 'help\n'.repeat(300)]) {
+      const r = spawnSync('bash', ['-c', `"$0" "$1" run - | head -1; exit \${PIPESTATUS[0]}`, process.execPath, BIN], { input, encoding: 'utf8', env: { ...process.env, LIVEMOD_DEBUG: '' } });
+      expect(r.stdout).toBe(`> ${input.split('\n')[0]}\n`);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    }
+  });
+
   it('prints help for the program and for every console command', () => {
     const top = livemod(['--help']);
     expect(top.code).toBe(0);

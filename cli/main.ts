@@ -33,6 +33,15 @@ interface MachineOpts {
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
+// A reader that goes away (`livemod run FILE | head -1`) closes the pipe: stop
+// quietly, as a filter does, since nothing more can be shown; no stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
 const KERNELS = ['modules', 'objects'] as const;
 
 function kernelKind(value: string): (typeof KERNELS)[number] {

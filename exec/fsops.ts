@@ -43,6 +43,13 @@ export interface FsOps {
 
 export type FsOpName = keyof FsOps;
 
+/** Every operation of the contract, at run time (a record, so TypeScript checks that none is left out). */
+const ALL: Readonly<Record<FsOpName, true>> = {
+  mount: true, umount: true, lookup: true, create: true, unlink: true, rmdir: true,
+  getattr: true, readdir: true, read: true, write: true, truncate: true, statfs: true,
+};
+export const FS_OP_NAMES: readonly FsOpName[] = Object.keys(ALL) as FsOpName[];
+
 const SINCE = { statfs: 2 } as const;
 
 /** The fs interface version each operation first appeared in, when above 1. */

@@ -460,11 +460,89 @@ describe('stop-machine', () => {
     expect(w.sched.counters).toMatchObject({ stops: 2, stoppedCycles: 11 });
   });
 
-  // BUG (exec/sched.ts stopMachine): a stop requested from inside a step (as updater.ts quiesceStop
-  // does) does not count the calling CPU as busy, so that CPU's step cost is never waited for: on one
-  // CPU, a thread that does work(1000) and stopMachine(() => 0) in a step runs its next step at the
-  // same cycle, and the CPU's busyCycles exceed the elapsed time.
-  it.todo('a stop requested from inside a step waits for the end of that step too');
+  // Regression: a stop requested from inside a step (as the stop-machine transition does) did not
+  // count the calling CPU as busy, so the stop ran and the thread's next step started at the cycle
+  // the step began, and the CPU's busy cycles exceeded the elapsed time.
+  it('a stop requested from inside a step waits for the end of that step too', () => {
+    const w = world(1);
+    const seen: { step: string; at: number }[] = [];
+    w.sched.spawn('asker', 'kernel', (function* (): KGen<void> {
+      seen.push({ step: 'asks', at: w.m.now });
+      w.sched.work(1_000);
+      w.sched.stopMachine(() => {
+        seen.push({ step: 'stopped', at: w.m.now });
+        return 300;
+      });
+      yield PREEMPT;
+      seen.push({ step: 'next', at: w.m.now });
+    })());
+    w.m.events.runUntil(100_000);
+    const end = 1_000 + STEP_BASE_CYCLES;
+    expect(seen).toEqual([{ step: 'asks', at: 0 }, { step: 'stopped', at: end }, { step: 'next', at: end + 300 }]);
+    const cpu = w.m.cpus[0]!;
+    expect(cpu.busyCycles).toBe(end + STEP_BASE_CYCLES);
+    expect(cpu.busyCycles).toBeLessThanOrEqual(w.m.now);
+  });
+
+  it('a stop requested while a CPU finishes a step that blocked waits for the end of that step', () => {
+    const w = world(2);
+    const seen: { step: string; at: number }[] = [];
+    const q = w.sched.waitQueue('never');
+    w.sched.spawn('blocker', 'kernel', (function* (): KGen<void> {
+      w.sched.work(2_000);
+      yield* q.wait(w.sched.self()); // the CPU is busy until 2 050, then idle
+    })());
+    w.m.events.runUntil(10);
+    w.sched.stopMachine(() => {
+      seen.push({ step: 'stopped', at: w.m.now });
+      return 0;
+    });
+    w.m.events.runUntil(100_000);
+    expect(seen).toEqual([{ step: 'stopped', at: 2_000 + STEP_BASE_CYCLES }]);
+  });
+});
+
+describe('CPU time', () => {
+  // Regression: a wake-up (or a new thread) on a CPU whose last step ended by blocking or exiting
+  // started the next step at once, before that step's cost had elapsed: two steps at once on one
+  // CPU, and `stat` showed CPU use above 100%.
+  it('runs one step at a time per CPU: a thread woken before the step that blocked has ended waits for its end', () => {
+    const w = world(1);
+    const starts: number[] = [];
+    const q = w.sched.waitQueue('soon');
+    w.sched.spawn('sleeper', 'kernel', (function* (): KGen<void> {
+      starts.push(w.m.now);
+      w.sched.work(1_000);
+      w.m.events.after(100, 'wake', () => q.wakeOne()); // long before the step's 1 050 cycles end
+      yield* q.wait(w.sched.self());
+      starts.push(w.m.now);
+    })());
+    w.m.events.runUntil(100_000);
+    expect(starts).toEqual([0, 1_000 + STEP_BASE_CYCLES]);
+  });
+
+  it('never counts more busy cycles up to now than have elapsed, on any CPU, while threads block, wake and exit', () => {
+    const w = world(3, 5_000);
+    const q = w.sched.waitQueue('ping');
+    for (let i = 0; i < 6; i++) {
+      w.sched.spawn(`t${i}`, 'kernel', (function* (): KGen<void> {
+        for (let n = 0; n < 40; n++) {
+          w.sched.work(100 + ((i * 37 + n * 53) % 900));
+          if (n % 3 === 0) {
+            w.m.events.after(10 + i, 'wake', () => q.wakeAll());
+            yield* q.wait(w.sched.self());
+          } else yield PREEMPT;
+        }
+      })());
+    }
+    const spawnAt = (at: number) => w.m.events.at(at, 'spawn', () => w.sched.spawn('late', 'kernel', spinner(w, 'late', 3, 700, [])));
+    for (const at of [1_234, 7_777, 20_001]) spawnAt(at);
+    for (let t = 1_000; t <= 120_000; t += 997) {
+      w.m.events.runUntil(t);
+      for (const c of w.m.cpus) expect(c.busyAt(w.m.now), `cpu${c.id} at ${w.m.now}`).toBeLessThanOrEqual(w.m.now);
+    }
+    expect(w.sched.threads()).toEqual([]);
+  });
 });
 
 describe('determinism', () => {

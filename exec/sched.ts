@@ -4,6 +4,11 @@
 // its CPU when it blocks, exits, or reaches a preemption point after the
 // timer asked for a reschedule. An idle CPU steals from the longest run
 // queue. Everything is ordered by the event queue, so it is deterministic.
+//
+// A step occupies its CPU for its whole cost, even when it ends by blocking
+// or exiting: the CPU starts no other step before that (a wake-up that comes
+// sooner waits for it), and a stop-machine parks it only then, also when the
+// step itself asked for the stop.
 
 import { HookList } from './hooks.js';
 import type { Machine } from '../hw/machine.js';
@@ -36,6 +41,8 @@ export interface SchedHooks {
 export class Scheduler {
   /** The thread whose step is running, or null (interrupts, the console). */
   current: Thread | null = null;
+  /** The CPU whose step is running, or null. */
+  private stepCpu: CpuRun | null = null;
   private stepCost = 0;
   private nextTid = 1;
   private readonly live = new Map<number, Thread>();
@@ -127,8 +134,18 @@ export class Scheduler {
   stopMachine(onStopped: () => number): void {
     if (this.stop || this.stopped) throw new Error('stopMachine: a stop is already in progress');
     this.counters.stops++;
-    // A CPU with a dispatch pending is inside a step (or about to start one).
-    this.stop = { onStopped, busy: new Set(this.cpus.filter((c) => c.dispatchPending).map((c) => c.id)) };
+    // A CPU is busy while a dispatch is pending (it is inside a step or about
+    // to start one), while its step runs (the caller's own), or until the cost
+    // of the step it ended by blocking has elapsed (wake it then, to park).
+    const busy = new Set<number>();
+    for (const c of this.cpus) {
+      if (c.dispatchPending || c === this.stepCpu) busy.add(c.id);
+      else if (this.machine.cpus[c.id]!.busyUntil > this.now) {
+        busy.add(c.id);
+        this.kick(c);
+      }
+    }
+    this.stop = { onStopped, busy };
     this.machine.events.trace.mixString('stop-machine');
     if (this.stop.busy.size === 0) this.machine.events.after(0, 'stop-machine', () => this.allParked());
   }
@@ -170,10 +187,11 @@ export class Scheduler {
     this.kick(c);
   }
 
+  /** Have CPU `c` dispatch as soon as the step it is in has ended. */
   private kick(c: CpuRun): void {
     if (c.dispatchPending || this.stopped) return;
     c.dispatchPending = true;
-    this.machine.events.after(0, `cpu${c.id}`, () => this.dispatch(c));
+    this.machine.events.after(Math.max(0, this.machine.cpus[c.id]!.busyUntil - this.now), `cpu${c.id}`, () => this.dispatch(c));
   }
 
   private pick(c: CpuRun): Thread | undefined {
@@ -201,6 +219,7 @@ export class Scheduler {
     }
     t.state = 'running';
     this.current = t;
+    this.stepCpu = c;
     this.stepCost = STEP_BASE_CYCLES;
     let res: IteratorResult<Directive, unknown>;
     try {
@@ -210,12 +229,15 @@ export class Scheduler {
       res = { done: true, value: undefined };
     }
     this.current = null;
+    this.stepCpu = null;
     t.resumeValue = undefined;
     const cost = this.stepCost;
     t.steps++;
     t.cycles += cost;
     this.counters.steps++;
-    this.machine.cpus[c.id]!.busyCycles += cost;
+    const cpu = this.machine.cpus[c.id]!;
+    cpu.busyCycles += cost;
+    cpu.busyUntil = this.now + cost;
     this.machine.events.trace.mixNumber(t.tid);
     this.stepped.run(t);
 
@@ -241,9 +263,8 @@ export class Scheduler {
         c.current = null;
       }
     }
-    if (this.stop) {
-      this.park(c); // this CPU's step is over: it stops here
-    } else if (c.current || c.runq.length > 0 || this.cpus.some((o) => o.runq.length > 0)) {
+    // A stop asked for during this step parks this CPU at the step's end, when the next dispatch comes.
+    if (this.stop || c.current || c.runq.length > 0 || this.cpus.some((o) => o.runq.length > 0)) {
       c.dispatchPending = true;
       this.machine.events.after(cost, `cpu${c.id}`, () => this.dispatch(c));
     }

@@ -492,10 +492,24 @@ describe('the root namespace', () => {
     expect(w.fs.calls.filter((c) => c.startsWith('rmdir'))).toEqual(['rmdir:disk0', 'rmdir:disk0']);
   });
 
-  // BUG (exec/vfs.ts lookupOrCreate): O_CREAT on an existing device fails with EPERM, since for a
-  // parent in the root filesystem only root directories are looked up:
-  //   open('/dev/tty', O_CREAT | O_WRONLY)  -> EPERM   (open('/dev/tty', O_WRONLY) works)
-  it.todo('opens an existing device with O_CREAT (as POSIX open does for an existing file)');
+  // Regression: O_CREAT on an existing device failed with EPERM (only root directories were
+  // looked up under a root-filesystem parent), so the console's `write /dev/kmsg` could not work.
+  it('opens an existing device with O_CREAT (as POSIX open does for an existing file), ignores O_TRUNC on it, and still creates nothing in /dev', () => {
+    const w = world();
+    const got = w.run(function* (sys) {
+      const fd = yield* sys.open('/dev/tty', O_CREAT | O_WRONLY | O_TRUNC);
+      const n = yield* sys.write(fd, enc('via O_CREAT'));
+      yield* sys.close(fd);
+      const blk = yield* sys.open('/dev/disk1', O_CREAT | O_RDWR | O_TRUNC);
+      const size = (yield* sys.stat('/dev/disk1')).size;
+      yield* sys.close(blk);
+      yield* sys.writeFile('/dev/tty', enc('writeFile'));
+      return { n, size, newDevice: yield* errnoOf(sys.open('/dev/new', O_CREAT | O_WRONLY)), names: yield* sys.readdir('/dev') };
+    });
+    expect(got).toEqual({ n: 11, size: 8 * SECTOR_SIZE, newDevice: 'EPERM', names: ['disk0', 'disk1', 'tty'] });
+    expect(w.ttyOut).toEqual(['via O_CREAT', 'writeFile']);
+    expect(w.pinned()).toEqual({});
+  });
 });
 
 describe('mount and umount', () => {

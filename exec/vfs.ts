@@ -155,7 +155,7 @@ export class Vfs {
       if (attr.type === 'file' && flags & O_TRUNC && acc !== O_RDONLY) yield* node.mount.fs.truncate(node.mount.dev, node.ino, 0);
       owner = node.mount.fs.owner;
     } else if (node.kind === 'dev') {
-      owner = node.dev.owner;
+      owner = node.dev.owner; // O_TRUNC means nothing to a device and is ignored, as on Linux
     } else if (acc !== O_RDONLY) {
       throw err('EISDIR', `${path} is a directory`);
     }
@@ -335,13 +335,19 @@ export class Vfs {
       for (const name of hit.rest) ino = yield* hit.mount.fs.lookup(hit.mount.dev, ino, name);
       return { kind: 'fs', mount: hit.mount, ino };
     }
-    const p = join(parts);
+    const node = this.rootNode(parts);
+    if (node) return node;
+    throw err('ENOENT', `${join(parts)} does not exist`);
+  }
+
+  /** What `parts` names in the root filesystem (a device under /dev or a root directory), if anything. */
+  private rootNode(parts: readonly string[]): Node | null {
     if (parts.length === 2 && parts[0] === 'dev') {
       const dev = this.backend.device(parts[1]!);
       if (dev) return { kind: 'dev', name: parts[1]!, dev };
     }
-    if (this.rootDirs.has(p)) return { kind: 'root', path: p };
-    throw err('ENOENT', `${p} does not exist`);
+    const p = join(parts);
+    return this.rootDirs.has(p) ? { kind: 'root', path: p } : null;
   }
 
   private *resolveParent(path: string): KGen<{ parent: Node; name: string }> {
@@ -355,9 +361,11 @@ export class Vfs {
 
   private *lookupOrCreate(parent: Node, name: string, path: string): KGen<Node> {
     if (parent.kind !== 'fs') {
-      const p = join([...splitPath(path)]);
-      if (this.rootDirs.has(p)) return { kind: 'root', path: p };
-      throw err('EPERM', `cannot create ${p}: the root filesystem holds only directories`, 'create files under a mounted filesystem, e.g. /mnt');
+      // An existing device or directory opens as it is (POSIX O_CREAT); nothing new is made here.
+      const parts = splitPath(path);
+      const existing = this.rootNode(parts);
+      if (existing) return existing;
+      throw err('EPERM', `cannot create ${join(parts)}: the root filesystem holds only directories`, 'create files under a mounted filesystem, e.g. /mnt');
     }
     try {
       const ino = yield* parent.mount.fs.lookup(parent.mount.dev, parent.ino, name);

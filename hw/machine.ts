@@ -31,9 +31,20 @@ export const DEFAULT_MACHINE: MachineConfig = {
 
 /** One processor: it runs at most one kernel thread at a time. */
 export class Cpu {
-  /** Cycles this CPU spent running threads (not idle). */
+  /**
+   * Cycles of every step this CPU started (not idle). A step's whole cost is
+   * counted when it starts, so this runs ahead of the clock while a step is
+   * in progress: `busyAt(now)` is the figure to compare with elapsed time.
+   */
   busyCycles = 0;
+  /** When the step this CPU started last ends: it starts no other step before. */
+  busyUntil = 0;
   constructor(readonly id: number) {}
+
+  /** Cycles spent running threads up to `now` (never more than `now`). */
+  busyAt(now: number): number {
+    return this.busyCycles - Math.max(0, this.busyUntil - now);
+  }
 }
 
 export class Machine {

@@ -1,4 +1,6 @@
-// File syscalls and their errno semantics on the procedural kernel, through simplefs.
+// File syscalls and their errno semantics on the procedural kernel, through
+// simplefs, and what the kernel does with an ops table that returns
+// something its callers cannot use (an oops, never a raw JavaScript error).
 
 import { describe, expect, it } from 'vitest';
 import { bootWithModules, DEFAULT_MODULES } from '../catalog/boot.js';
@@ -114,5 +116,39 @@ describe('VFS syscalls', () => {
       return out;
     });
     expect(got).toEqual(['ok', 'ENOSPC', 'ok']);
+  });
+});
+
+describe('an op that returns what its contract does not allow', () => {
+  // Regression: a chrdev read returning a number reached the caller as undefined data, and the
+  // console showed `EINVAL: Cannot read properties of undefined (reading 'length')`, uncounted.
+  it('is a bug in its module: the syscall fails with EIO, counted, with an oops naming the op in the log', async () => {
+    const k = await bootWithModules(['kmsg', 'blkdev'], { seed: 2 });
+    k.loader.insmod({
+      name: 'badops', version: '1.0.0', description: 'ops that return the wrong things',
+      ops: {
+        'chrdev:badchr': { read: () => 42, write: () => 'all of it' },
+        'fs:badfs': { mount: () => ({ root: 1 }) },
+      },
+    });
+    const before = { ...k.stats };
+    const got = runProgram<Record<string, string>>(k, 't', function* (sys: Sys) {
+      const fd = yield* sys.open('/dev/badchr', 2);
+      return {
+        read: yield* errnoOf(sys.read(fd, 10)),
+        write: yield* errnoOf(sys.write(fd, enc('x'))),
+        cat: yield* errnoOf(sys.readFile('/dev/badchr')),
+        mount: yield* errnoOf(sys.mount('badfs', 'disk0', '/mnt')),
+      };
+    });
+    expect(got).toEqual({ read: 'EIO', write: 'EIO', cat: 'EIO', mount: 'EIO' });
+    expect(k.stats.oopses - before.oopses).toBe(4);
+    expect(k.stats.syscallErrors - before.syscallErrors).toBe(4);
+    const log = new TextDecoder().decode(runProgram<Uint8Array>(k, 'dmesg', (sys: Sys) => sys.readFile('/dev/kmsg'))).split('\n');
+    const oopses = log.filter((l) => l.includes('oops in syscall'));
+    expect(oopses).toHaveLength(4);
+    expect(oopses[0]).toMatch(/oops in syscall read of thread \d+ \(t\): chrdev:badchr\.read of badops returned 42, not \{ data: Uint8Array, pos: number \}$/);
+    expect(oopses[1]).toMatch(/chrdev:badchr\.write of badops returned 'all of it', not a count of bytes$/);
+    expect(oopses[3]).toMatch(/fs:badfs\.mount of badops returned an object \{ root \}, not an inode number$/);
   });
 });

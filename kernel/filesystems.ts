@@ -7,15 +7,57 @@
 // through the view of the version it was written for, which a module that
 // changed an operation's signature provides in its compat. A mount or an open
 // file pins the module that owns the table.
+//
+// Module code is untrusted, so what an operation returns is checked here
+// before the VFS uses it: a result its contract does not allow (a chrdev read
+// that returns a number, a mount that returns no inode) is a bug in the
+// module, thrown as a plain Error, which the syscall entry turns into an oops
+// and EIO (exec/executive.ts), never a raw JavaScript error further on.
 
 import { FS_OP_SINCE, type FsOpName, type FsOps } from '../exec/fsops.js';
 import type { DeviceNode, FsDriver, VfsBackend } from '../exec/vfs.js';
 import type { Loader } from './loader.js';
-import { callOp, callOpPlain, type OpsRegistry, type OpsTable, requireVersion } from './ops.js';
+import { callOp, callOpPlain, type OpsHandle, type OpsRegistry, type OpsTable, requireVersion } from './ops.js';
 
 /** The blkdev and chrdev interface versions this code is written for. */
 const BLKDEV_VERSION = 1;
 const CHRDEV_VERSION = 1;
+
+/** A short description of a value for an oops: `42`, `'text'`, `undefined`, `an object { a, b }`. */
+function show(value: unknown): string {
+  if (typeof value === 'string') return `'${value.length > 40 ? `${value.slice(0, 40)}...` : value}'`;
+  if (value === null || typeof value !== 'object') return typeof value === 'function' ? 'a function' : String(value);
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value instanceof Uint8Array) return `${value.length} bytes`;
+  const keys = Object.keys(value);
+  return `an object { ${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', ...' : ''} }`;
+}
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+/** What each operation must return, where the VFS uses the result: a test and its description. */
+type ResultCheck = readonly [(v: unknown) => boolean, string];
+const INODE: ResultCheck = [isCount, 'an inode number'];
+const FS_RESULTS: Readonly<Partial<Record<FsOpName, ResultCheck>>> = {
+  mount: INODE,
+  lookup: INODE,
+  create: INODE,
+  getattr: [(v) => isObject(v) && ['file', 'dir'].includes(v.type as string) && isCount(v.size), "an Attr { type: 'file' | 'dir', size, ... }"],
+  readdir: [(v) => Array.isArray(v) && v.every((n) => typeof n === 'string'), 'an array of names'],
+  read: [(v) => v instanceof Uint8Array, 'a Uint8Array'],
+  write: [isCount, 'a count of bytes'],
+  statfs: [(v) => isObject(v) && ['blockSize', 'blocks', 'free', 'files'].every((f) => isCount(v[f])), 'a StatFs { blockSize, blocks, free, files }'],
+};
+const CHR_READ: ResultCheck = [(v) => isObject(v) && v.data instanceof Uint8Array && isCount(v.pos), '{ data: Uint8Array, pos: number }'];
+const COUNT: ResultCheck = [isCount, 'a count of bytes'];
+const SECTORS: ResultCheck = [isCount, 'a number of sectors'];
+
+/** `value`, if operation `op` of `table` may return it; else the module's bug, as an oops. */
+function checked<T>(table: OpsHandle, op: string, value: unknown, check: ResultCheck | undefined): T {
+  if (check && !check[0](value)) throw new Error(`${table.kind}:${table.name}.${op} of ${table.owner} returned ${show(value)}, not ${check[1]}`);
+  return value as T;
+}
 
 /**
  * Operation `op` of fs table `table`, called through its stub in the view of
@@ -27,7 +69,7 @@ function fsOp<K extends FsOpName>(ops: OpsRegistry, table: OpsTable, op: K): FsO
   const version = FS_OP_SINCE[op] ?? 1;
   return function* (...args: unknown[]) {
     requireVersion(table, version, op);
-    return yield* callOp(ops.view(table, version), op, ...args);
+    return checked(table, op, yield* callOp(ops.view(table, version), op, ...args), FS_RESULTS[op]);
   } as FsOps[K];
 }
 
@@ -52,7 +94,7 @@ export function moduleFilesystems(ops: OpsRegistry, loader: Loader): VfsBackend 
       ? {
           kind: 'blk',
           owner: table.owner,
-          capacity: () => callOpPlain(ops.view(table, BLKDEV_VERSION), 'capacity') as number,
+          capacity: () => checked(table, 'capacity', callOpPlain(ops.view(table, BLKDEV_VERSION), 'capacity'), SECTORS),
           *submit(op, sector, buf) {
             yield* callOp(ops.view(table, BLKDEV_VERSION), 'submit', op, sector, buf);
           },
@@ -61,10 +103,10 @@ export function moduleFilesystems(ops: OpsRegistry, loader: Loader): VfsBackend 
           kind: 'chr',
           owner: table.owner,
           *read(pos, len) {
-            return (yield* callOp(ops.view(table, CHRDEV_VERSION), 'read', pos, len)) as { data: Uint8Array; pos: number };
+            return checked(table, 'read', yield* callOp(ops.view(table, CHRDEV_VERSION), 'read', pos, len), CHR_READ);
           },
           *write(data) {
-            return (yield* callOp(ops.view(table, CHRDEV_VERSION), 'write', data)) as number;
+            return checked(table, 'write', yield* callOp(ops.view(table, CHRDEV_VERSION), 'write', data), COUNT);
           },
         };
   return {

@@ -4,7 +4,7 @@
 
 import { err } from '../exec/errno.js';
 import type { ModuleDef, ParamValue } from './module.js';
-import { parseOpsKey } from './ops.js';
+import { OPS_OPERATIONS, type OpsKind, parseOpsKey } from './ops.js';
 import { isGeneratorFunction } from './symbols.js';
 
 export type Semver = readonly [number, number, number];
@@ -45,11 +45,20 @@ export function validateModuleDef(value: unknown, where: string): ModuleDef {
     if (typeof e !== 'object' || e === null || typeof e.fn !== 'function') bad(`export ${sym} needs { version, fn }`);
     if (!Number.isInteger(e.version) || e.version < 1) bad(`export ${sym} needs an interface version >= 1`);
   }
+  /** An operation the kernel never calls is a mistake (a misspelled `reed`), refused here rather than left unused. */
+  const knownOps = (what: string, kind: Exclude<OpsKind, 'syscall'>, table: object): void => {
+    for (const op of Object.keys(table)) {
+      if (!OPS_OPERATIONS[kind].includes(op)) {
+        throw err('EINVAL', `module ${def.name} (${where}): ${what} has no operation '${op}'`, `the operations of a ${kind} table: ${OPS_OPERATIONS[kind].join(', ')}`);
+      }
+    }
+  };
   for (const [key, table] of Object.entries(def.ops ?? {})) {
     const parsed = parseOpsKey(key);
     if (!parsed || parsed.kind === 'syscall') bad(`ops table '${key}' must be named kind:name with kind fs, blkdev, chrdev or irq`);
     if (typeof table !== 'object' || table === null) bad(`ops table ${key} must be a record of functions`);
     for (const [op, fn] of Object.entries(table)) if (typeof fn !== 'function') bad(`ops ${key}.${op} is not a function`);
+    knownOps(`ops table ${key}`, parsed!.kind as Exclude<OpsKind, 'syscall'>, table);
     if (parsed!.kind === 'irq' && (typeof table.handler !== 'function' || isGeneratorFunction(table.handler))) {
       bad(`ops ${key} needs a plain (non-blocking) 'handler' function: interrupt handlers cannot block`);
     }
@@ -75,6 +84,7 @@ export function validateModuleDef(value: unknown, where: string): ModuleDef {
       if (Number(table[2]) >= current) bad(`compat ${key} must be for an older version than the table's ${current}`);
       if (typeof value !== 'object' || value === null) bad(`compat ${key} must be a record of operations`);
       for (const [op, fn] of Object.entries(value)) if (typeof fn !== 'function') bad(`compat ${key}.${op} is not a function`);
+      knownOps(`compat ${key}`, parseOpsKey(table[1]!)!.kind as Exclude<OpsKind, 'syscall'>, value);
       continue;
     }
     const m = /^([a-z_][a-z0-9_]*)@(\d+)$/.exec(key);

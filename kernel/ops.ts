@@ -3,6 +3,7 @@
 // The kernel stores stubs, never raw functions, so every entry can be
 // redirected by retargeting its slot.
 
+import { FS_OP_NAMES } from '../exec/fsops.js';
 import { HookList } from '../exec/hooks.js';
 import { err } from '../exec/errno.js';
 import type { AnyFn, Slot, SymbolTable } from './symbols.js';
@@ -10,6 +11,20 @@ import type { KGen } from '../exec/thread.js';
 
 export const OPS_KINDS = ['fs', 'blkdev', 'chrdev', 'irq', 'syscall'] as const;
 export type OpsKind = (typeof OPS_KINDS)[number];
+
+/**
+ * The operations a module's table of each kind may have (the kernel calls
+ * no others): the fs contract (exec/fsops.ts), a character device's
+ * read(pos, len) -> { data, pos } and write(bytes) -> count, a block
+ * device's submit(op, sector, buf) and capacity() -> sectors, and an
+ * interrupt handler(line, payload). A table may leave some out (ENOSYS).
+ */
+export const OPS_OPERATIONS: Readonly<Record<Exclude<OpsKind, 'syscall'>, readonly string[]>> = {
+  fs: FS_OP_NAMES,
+  chrdev: ['read', 'write'],
+  blkdev: ['submit', 'capacity'],
+  irq: ['handler'],
+};
 
 /**
  * A registered table. Its identity is stable (mounts and open files keep it);

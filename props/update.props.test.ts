@@ -15,7 +15,7 @@ import type { Strategy } from '../updater/plan.js';
 import { Updater } from '../updater/updater.js';
 import { AUDIT, fsOp, threadOps } from './arbitraries.js';
 import { fsMachine, modelResults, startThreads } from './harness.js';
-import { propParams } from './seed.js';
+import { checkCoverage, propParams } from './seed.js';
 
 const ACTIONS = [
   'blkdev@1.1.0', 'simplefs@1.1.0', 'simplefs@1.2.0', 'kmsg@2.0.0',
@@ -45,20 +45,25 @@ async function startAction(u: Updater, action: Action, opts: UpdateOptions): Pro
 
 /** Outcomes over every run, to check the property exercised what it claims. */
 const seen = new Map<string, number>();
+let runs = 0;
+const RUNS = 25;
 
 describe('live update is invisible to the workload', () => {
   afterAll(() => {
     console.log(`[props] update outcomes: ${[...seen].sort().map(([k, n]) => `${k} ${n}`).join(', ')}`);
     const count = (suffix: string) => [...seen].filter(([k]) => k.endsWith(suffix)).reduce((n, [, c]) => n + c, 0);
-    expect(count(':committed')).toBeGreaterThan(10);
-    expect(count(':aborted')).toBeGreaterThan(0);
-    expect([...seen].some(([k, n]) => k.startsWith('revert') && k.endsWith(':committed') && n > 0)).toBe(true);
+    checkCoverage('updates, reverts and aborts at random points', runs, RUNS, [
+      { what: 'committed updates', count: count(':committed'), moreThan: 10 },
+      { what: 'aborted updates', count: count(':aborted'), moreThan: 0 },
+      { what: 'committed reverts', count: [...seen].filter(([k]) => k.startsWith('revert') && k.endsWith(':committed')).reduce((n, [, c]) => n + c, 0), moreThan: 0 },
+    ]);
   });
 
   test.prop(
     { seed: fc.nat(), cpus: fc.integer({ min: 1, max: 4 }), threads: threadOps(3, 20), updates: fc.array(injection, { maxLength: 6 }) },
-    propParams('updates, reverts and aborts at random points', 25),
+    propParams('updates, reverts and aborts at random points', RUNS),
   )('every thread sees what the model says, with updates going on', async ({ seed, cpus, threads, updates }) => {
+    runs++;
     const k = await fsMachine(['kmsg@1.0.0', 'blkdev@1.0.0', 'simplefs@1.0.0'], seed, cpus, threads.length);
     const u = new Updater(k, catalogResolver);
     const got: string[][] = threads.map(() => []);

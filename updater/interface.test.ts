@@ -11,6 +11,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import type { ModuleDef } from '../kernel/module.js';
 import type { Sys } from '../exec/abi.js';
 import { Workload } from '../user/workload.js';
+import { describePlan } from './plan.js';
 import { Updater } from './updater.js';
 
 async function loaded(modules: string[], seed = 5) {
@@ -135,6 +136,22 @@ describe('an importer that goes back to the old interface', () => {
     w.stop();
     expect(w.failures).toEqual([]);
     expect(w.verify().mismatches).toEqual([]);
+  });
+});
+
+describe('the plan of an interface change, as --dry-run prints it', () => {
+  // Regression: the grouped plan announced 'through an adaptor from now on: blk_submit@1',
+  // though simplefs, the only importer, moves to @2 in the same group and no adaptor is made.
+  it('announces the adaptor only when an importer stays on the old interface', async () => {
+    const { k, u } = await loaded(['kmsg@1.0.0', 'blkdev@1.0.0', 'simplefs@1.2.0']);
+    const alone = describePlan(u.plan([await v('blkdev@2.0.0')]));
+    expect(alone).toContain('  blkdev: through an adaptor from now on: blk_submit@1');
+    const group = describePlan(u.plan([await v('blkdev@2.0.0'), await v('simplefs@2.0.0')]));
+    expect(group.filter((l) => l.includes('adaptor'))).toEqual([
+      '  blkdev: no longer exported, as no importer is left on it: blk_submit@1 (compat makes an adaptor for a module loaded later that imports it)',
+    ]);
+    u.run([await v('blkdev@2.0.0'), await v('simplefs@2.0.0')]);
+    expect(k.symbols.get('blk_submit@1')).toBeUndefined();
   });
 });
 

@@ -40,8 +40,14 @@ export interface FunctionDiff {
   readonly changed: string[];
   readonly added: string[];
   readonly removed: string[];
-  /** Exports the new version keeps only through a compat adaptor. */
+  /** Exports the new version keeps only through a compat adaptor, for importers that stay on them. */
   readonly adapted: string[];
+  /**
+   * Exports the new version has only in compat that nobody imports once the
+   * update is done (every importer moves on in the same group): their slots
+   * go away, and compat makes an adaptor if a module importing them comes later.
+   */
+  readonly retired: string[];
   readonly unchanged: number;
 }
 
@@ -121,7 +127,20 @@ function diffFunctions(mod: LoadedModule, newDef: ModuleDef): FunctionDiff {
     if (compat.has(k)) adapted.push(k);
     else removed.push(k);
   }
-  return { changed, added, removed, adapted, unchanged };
+  return { changed, added, removed, adapted, retired: [], unchanged };
+}
+
+/** Split each module's adapted exports into those someone still imports after the group's update and those nobody does. */
+function retireUnimported(k: Kernel, plans: readonly ModulePlan[]): ModulePlan[] {
+  const names = new Set(plans.map((p) => p.name));
+  const importedAfter = (key: string) =>
+    k.loader.list().some((m) => !names.has(m.name) && m.imports.has(key)) ||
+    plans.some((p) => Object.entries(p.newDef.requires ?? {}).some(([s, i]) => symbolKey(s, i) === key));
+  return plans.map((p) => {
+    const retired = p.functions.adapted.filter((key) => !importedAfter(key));
+    if (retired.length === 0) return p;
+    return { ...p, functions: { ...p.functions, adapted: p.functions.adapted.filter((key) => !retired.includes(key)), retired } };
+  });
 }
 
 /** Plan an update of one or more modules (a group: one quiescence, one switch, one commit or rollback). */
@@ -141,7 +160,7 @@ export function plan(k: Kernel, versions: readonly ModuleVersion[], opts: Update
     mods.push([mod, v]);
   }
 
-  const plans = mods.map(([mod, v]) => planModule(mod, v, direction));
+  const plans = retireUnimported(k, mods.map(([mod, v]) => planModule(mod, v, direction)));
 
   // Every import of every new version must resolve: to a running export the
   // group keeps, or to an export a member of the group adds.
@@ -293,10 +312,19 @@ function planModule(mod: LoadedModule, v: ModuleVersion, direction: 'upgrade' | 
   for (const table of Object.keys(oldDef.records ?? {})) if (!(table in (newDef.records ?? {}))) notes.push(`record table ${table} is dropped`);
   if (src(oldDef.init) !== src(newDef.init)) {
     if (!transfer?.init) {
+      // The version that declares the transfer: the new one going up, the running one going back.
+      const fresh = `rmmod ${name} and insmod ${insmodSpec(v)} (on a fresh disk if init set up the disk)`;
+      if (direction === 'upgrade') {
+        throw err(
+          'EINVAL',
+          `${name} ${newDef.version} changes what init does, and an update does not re-run init: ${newDef.version} declares no upgrade.init to do that work on the running ${name} (set up by ${oldDef.version}), so it cannot be applied live`,
+          `${fresh}, or give ${newDef.version} an upgrade.init`,
+        );
+      }
       throw err(
         'EINVAL',
-        `${name} ${newDef.version} changes what init does, and an update does not re-run init: ${newDef.version} declares no ${direction}.init to do that work on the running ${name} (set up by ${oldDef.version}), so it cannot be applied live`,
-        `rmmod ${name} and insmod ${name}@${newDef.version} (on a fresh disk if init set up the disk), or give ${newDef.version} an ${direction}.init`,
+        `${name} ${newDef.version} does not do what init of ${name} ${oldDef.version} did, and a revert does not re-run init: ${oldDef.version} declares no downgrade.init to undo that work on the running ${name}, so it cannot be reverted live`,
+        `${fresh}, or give ${oldDef.version} a downgrade.init`,
       );
     }
     notes.push(`init differs; ${direction}.init brings the running instance there`);
@@ -324,6 +352,11 @@ function planModule(mod: LoadedModule, v: ModuleVersion, direction: 'upgrade' | 
   };
 }
 
+/** What to give insmod to load `v`: the file it came from, or NAME@VERSION (the catalog, or a definition given inline). */
+function insmodSpec(v: ModuleVersion): string {
+  return v.source.startsWith('catalog:') || v.source === '(inline)' ? `${v.def.name}@${v.def.version}` : v.source;
+}
+
 /** Does this module's image change (snapshot, records or tables), or only its code? */
 export function needsTransfer(p: ModulePlan): boolean {
   return p.stateTransfer || p.recordTransfers.length > 0 || p.tablesChanged || p.stateSchema.from !== p.stateSchema.to;
@@ -340,6 +373,7 @@ export function describePlan(p: Plan): string[] {
     const f = m.functions;
     out.push(`  ${m.name}: functions changed ${f.changed.length ? f.changed.join(', ') : '-'}; added ${f.added.join(', ') || '-'}; removed ${f.removed.join(', ') || '-'}; ${f.unchanged} unchanged`);
     if (f.adapted.length) out.push(`  ${m.name}: through an adaptor from now on: ${f.adapted.join(', ')}`);
+    if (f.retired.length) out.push(`  ${m.name}: no longer exported, as no importer is left on it: ${f.retired.join(', ')} (compat makes an adaptor for a module loaded later that imports it)`);
     out.push(`  ${m.name}: state schema ${m.stateSchema.from} -> ${m.stateSchema.to}${m.stateTransfer ? ', transferred' : ', kept'}${m.recordTransfers.length ? `; records migrated: ${m.recordTransfers.join(', ')}` : ''}`);
     if (m.importsAdded.length || m.importsRemoved.length) out.push(`  ${m.name}: imports added ${m.importsAdded.join(', ') || '-'}; removed ${m.importsRemoved.join(', ') || '-'}`);
     for (const n of m.notes) out.push(`  ${m.name}: note: ${n}`);
