@@ -3,7 +3,8 @@
 // in the module histories live (each strategy, a state change, a record
 // layout change, reverts, a stop-machine attempt under full load, which may
 // have to roll back, an interface change through an adaptor, a grouped
-// update with lazy migration, and a change the plan must refuse), then stop
+// update with lazy migration, a change whose safety depends on quiescence,
+// and a change the plan must refuse), then stop
 // the workload, check every byte it wrote, and print a report. It fails if
 // any operation failed or any byte was lost.
 
@@ -64,6 +65,8 @@ export const DEMO_STEPS: readonly Step[] = [
     sweep: true,
     after: (k, u) => `      inodes left to migrate on first access or by the sweep: ${u.k.store.recordsBehind('simplefs', 'inodes')} of ${k.store.table('simplefs', 'inodes').size}`,
   },
+  { what: 'allocate as you write: each run of blocks just before its I/O (code only)', spec: 'simplefs@2.2.0' },
+  { what: 'free space as extents (a state change that needs quiescence: writes in flight allocate)', spec: 'simplefs@2.3.0', strategy: 'module' },
   { what: 'a new disk layout set up by init', spec: 'simplefs@3.0.0', refused: true },
 ];
 
