@@ -75,7 +75,7 @@ export interface StrategyReport {
 export interface Phenomenon {
   /** What differs from a cold restart. */
   readonly name: string;
-  /** In how many committed runs, of how many. */
+  /** In how many committed runs that passed the checks, of how many. */
   readonly runs: number;
   readonly of: number;
   readonly example: string;
@@ -223,7 +223,8 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
       const p = chosen[i]!;
       const reason = judge(r, baseline);
       if (reason) failing.push({ strategy, step: p.step, at: r.requestedAt ?? p.at, reason, replay: replayCommand(o, boot, strategy, p.step) });
-      if (r.update === 'committed') {
+      // Phenomena are what a correct update leaves different from a restart: over the runs that passed.
+      if (r.update === 'committed' && !reason) {
         committedRuns++;
         for (const ph of phenomenaOf(r.facts, cold.facts)) {
           const seen = phenomena.get(ph.name);
