@@ -7,6 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compare, COMPARE_STEPS, type CompareResult } from '../compare/compare.js';
+import { validate } from '../api/schemas.js';
+import { type CompareDocument, compareDocument } from '../compare/document.js';
 import { compareReport, compareSvg } from './compare.js';
 
 const BIN = resolve(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
@@ -30,7 +32,7 @@ describe('livemod compare', () => {
   });
 
   it('prints figures taken from the result', () => {
-    const text = compareReport(result).join('\n');
+    const text = compareReport(compareDocument(result)).join('\n');
     const [p, o] = result.kernels;
     expect(text).toContain(`${p.ops}, 0`);
     expect(text).toContain(`${o.ops}, 0`);
@@ -41,6 +43,35 @@ describe('livemod compare', () => {
     expect(text).toMatch(/new disk layout set up by init\s+refused: EINVAL.*refused: EINVAL: FileSystem 2\.1\.0 -> 3\.0\.0/);
   });
 
+  it('prints every figure of its table from its document, which conforms to livemod.compare/1', () => {
+    const doc = JSON.parse(JSON.stringify(compareDocument(result))) as CompareDocument;
+    expect(validate('livemod.compare/1', doc)).toEqual([]);
+    expect(doc.ok).toBe(true);
+    const lines = compareReport(doc);
+    const row = (label: string) => lines.find((l) => l.startsWith(`${label}  `))!.slice(label.length).trim().split(/\s{2,}/);
+    const [p, o] = doc.kernels;
+    const n0 = (n: number) => Math.round(n).toLocaleString('en-US');
+    expect(row('syscalls per million simulated cycles')).toEqual([p.syscallsPerMillionCycles.toFixed(1), o.syscallsPerMillionCycles.toFixed(1)]);
+    expect(p.syscallsPerMillionCycles).toBeCloseTo((p.syscalls / p.cycles) * 1e6, 9);
+    expect(row('syscalls per wall-clock second')).toEqual([n0(p.syscallsPerWallSecond), n0(o.syscallsPerWallSecond)]);
+    const ind = doc.indirection;
+    expect(row('indirection: ns per call (direct call)')).toEqual([`${ind.procedural.viaNs.toFixed(1)} (${ind.procedural.directNs.toFixed(1)})`, `${ind.objects.viaNs.toFixed(1)} (${ind.objects.directNs.toFixed(1)})`]);
+    expect(row('indirection: extra ns per call')).toEqual([ind.procedural.extraNs.toFixed(1), ind.objects.extraNs.toFixed(1)]);
+    expect(row('workload operations, failed or lost')).toEqual([`${p.ops}, ${p.lost}`, `${o.ops}, ${o.lost}`]);
+    expect(row('files and bytes verified')).toEqual([`${p.files}, ${p.bytes}`, `${o.files}, ${o.bytes}`]);
+    expect(row('trace')).toEqual([p.trace, o.trace]);
+    const cell = (s: (typeof p.steps)[number]) => (s.outcome === 'committed' ? `${n0(s.waitCycles)} / ${n0(s.pauseWallUs)} / ${s.heldCalls} / ${s.authorLines}` : s.outcome);
+    p.steps.forEach((s, i) => expect(row(String(i + 1))).toEqual([s.kind, s.spec, cell(s), cell(o.steps[i]!)]));
+  });
+
+  it('--json prints the document alone', () => {
+    const r = spawnSync(process.execPath, [BIN, '--cpus', '2', '--seed', '3', 'compare', '--json'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout) as CompareDocument;
+    expect(validate('livemod.compare/1', doc)).toEqual([]);
+    expect(doc.kernels.map((k) => k.trace)).toEqual(result.kernels.map((k) => k.trace)); // the same run as in-process
+  });
+
   it('another seed gives other figures', async () => {
     const other = await compare({ seed: 4, cpus: 2, indirectionCalls: 100_000 });
     expect(other.kernels[0].trace).not.toBe(result.kernels[0].trace);
@@ -49,7 +80,7 @@ describe('livemod compare', () => {
   });
 
   it('draws one line per kernel over every window, with each update marked', () => {
-    const svg = compareSvg(result);
+    const svg = compareSvg(compareDocument(result));
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
     const lines = [...svg.matchAll(/<polyline [^>]*points="([^"]*)"/g)].map((m) => m[1]!.split(' ').length);

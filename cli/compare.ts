@@ -1,11 +1,14 @@
-// `livemod compare`: runs the comparison (bench/compare.ts) and prints it as
-// a side-by-side table; with --svg, also draws throughput over simulated
-// time for both kernels with the updates marked.
+// `livemod compare`: runs the comparison (compare/compare.ts) and prints it
+// as a side-by-side table, or with --json as its document
+// (compare/document.ts, schema livemod.compare/1), from which the table is
+// printed too; with --svg, also draws throughput over simulated time for
+// both kernels with the updates marked.
 
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { err } from '../exec/errno.js';
-import { compare, type CompareResult, type KernelResult } from '../compare/compare.js';
+import type { KernelResult } from '../compare/compare.js';
+import { type CompareDocument, compareKernels } from '../compare/document.js';
 import { table } from './format.js';
 import { throughputSvg } from './svg.js';
 
@@ -13,6 +16,8 @@ export interface CompareCliOptions {
   readonly seed: number;
   readonly cpus: number;
   readonly svg?: string;
+  /** Print the document (livemod.compare/1) instead of the table. */
+  readonly json?: boolean;
 }
 
 /** The errno and the first clause of an error, for a table cell. */
@@ -31,21 +36,21 @@ function rates(r: KernelResult): { x: number; y: number }[] {
   });
 }
 
-export function compareReport(c: CompareResult): string[] {
+/** The table, every figure taken from the document. */
+export function compareReport(c: CompareDocument): string[] {
   const [p, o] = c.kernels;
   const lines: string[] = [];
   lines.push(`livemod compare: seed ${c.seed}, ${c.cpus} CPUs; the same workload and the same ${p.steps.length} updates on both kernels`);
   lines.push('');
-  const lost = (r: KernelResult) => r.failed + r.wrong;
   lines.push(
     ...table(
       ['', 'procedural (modules, stubs)', 'objects (K42 twin, object table)'],
       [
-        ['syscalls per million simulated cycles', f1((p.syscalls / p.cycles) * 1e6), f1((o.syscalls / o.cycles) * 1e6)],
-        ['syscalls per wall-clock second', f0(p.syscalls / (p.wallMs / 1000)), f0(o.syscalls / (o.wallMs / 1000))],
+        ['syscalls per million simulated cycles', f1(p.syscallsPerMillionCycles), f1(o.syscallsPerMillionCycles)],
+        ['syscalls per wall-clock second', f0(p.syscallsPerWallSecond), f0(o.syscallsPerWallSecond)],
         ['indirection: ns per call (direct call)', `${f1(c.indirection.procedural.viaNs)} (${f1(c.indirection.procedural.directNs)})`, `${f1(c.indirection.objects.viaNs)} (${f1(c.indirection.objects.directNs)})`],
         ['indirection: extra ns per call', f1(c.indirection.procedural.extraNs), f1(c.indirection.objects.extraNs)],
-        ['workload operations, failed or lost', `${p.ops}, ${lost(p)}`, `${o.ops}, ${lost(o)}`],
+        ['workload operations, failed or lost', `${p.ops}, ${p.lost}`, `${o.ops}, ${o.lost}`],
         ['files and bytes verified', `${p.files}, ${p.bytes}`, `${o.files}, ${o.bytes}`],
         ['trace', p.trace, o.trace],
       ],
@@ -67,7 +72,7 @@ export function compareReport(c: CompareResult): string[] {
   return lines;
 }
 
-export function compareSvg(c: CompareResult): string {
+export function compareSvg(c: CompareDocument): string {
   const [p, o] = c.kernels;
   const marks = (r: KernelResult) => r.steps.map((s, i) => ({ x: s.startedAt, label: `${i + 1} ${s.spec} (${s.outcome})` }));
   return throughputSvg(`livemod compare: seed ${c.seed}, ${c.cpus} CPUs; throughput per window of ${f0(c.window)} cycles`, [
@@ -76,22 +81,23 @@ export function compareSvg(c: CompareResult): string {
   ]);
 }
 
-/** Run, print, draw; true when both kernels lost nothing. */
+/** Run, print (the table or the document), draw; true when both kernels lost nothing. */
 export async function compareCommand(opts: CompareCliOptions, print: (line: string) => void): Promise<boolean> {
   if (opts.svg) {
     // Before the run, not after it: a bad path should not cost the user the whole comparison.
     const dir = dirname(resolve(opts.svg));
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw err('ENOENT', `cannot write ${opts.svg}: no directory ${dir}`, 'create the directory or give another path');
   }
-  const c = await compare({ seed: opts.seed, cpus: opts.cpus });
-  for (const l of compareReport(c)) print(l);
+  const c = await compareKernels({ seed: opts.seed, cpus: opts.cpus });
+  if (opts.json) print(JSON.stringify(c, null, 2));
+  else for (const l of compareReport(c)) print(l);
   if (opts.svg) {
     try {
       writeFileSync(opts.svg, compareSvg(c));
     } catch (e) {
       throw err('ENOENT', `cannot write ${opts.svg}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 'check that the directory exists and is writable');
     }
-    print(`throughput chart written to ${opts.svg}`);
+    if (!opts.json) print(`throughput chart written to ${opts.svg}`);
   }
-  return c.kernels.every((k) => k.failed + k.wrong === 0);
+  return c.ok;
 }

@@ -28,10 +28,6 @@ export class ConsoleSession extends Session<Kernel> {
     return COMMANDS;
   }
 
-  kernelStat(): string[] {
-    return [`store:        ${this.k.store.commits} commits`, `binding:      ${this.k.symbols.binding}`];
-  }
-
   /** Read from /dev/kmsg, or the boot buffer if kmsg is not loaded. */
   kernelLog(): string[] {
     if (!this.k.ops.get('chrdev', 'kmsg')) return ['(kmsg is not loaded: showing the boot buffer; insmod kmsg keeps the full log)', ...this.k.log.pending()];

@@ -6,19 +6,15 @@
 // update with lazy migration, a change whose safety depends on quiescence,
 // and a change the plan must refuse), then stop
 // the workload, check every byte it wrote, and print a report. It fails if
-// any operation failed or any byte was lost.
+// any operation failed or any byte was lost. It drives the machine through
+// the experiment API (api/), and its result is a document (schema
+// livemod.demo/1) that `--json` prints and the report's table is made from.
 
+import { type ErrorData, errorData, type UpdateData, type WorkloadReport } from '../api/data.js';
+import { boot, type PendingUpdate } from '../api/testbed.js';
 import type { MachineConfig } from '../hw/machine.js';
-import { bootWithModules } from '../catalog/boot.js';
-import { runProgram } from '../exec/executive.js';
-import { catalogResolver } from '../catalog/catalog.js';
-import { parseUpdateStep, type StartedUpdate, type UpdateRecord } from '../exec/lifecycle.js';
-import { describeError } from './format.js';
 import type { Kernel } from '../kernel/kernel.js';
-import type { Sys } from '../exec/abi.js';
 import type { Strategy } from '../updater/plan.js';
-import { Updater } from '../updater/updater.js';
-import { Workload } from '../user/workload.js';
 import { table } from './format.js';
 
 interface Step {
@@ -33,7 +29,7 @@ interface Step {
   /** The plan must refuse this one. */
   readonly refused?: boolean;
   /** What to show after the step. */
-  readonly after?: (k: Kernel, u: Updater) => string;
+  readonly after?: (k: Kernel) => string;
 }
 
 const adaptorLine = (k: Kernel): string => {
@@ -63,98 +59,167 @@ export const DEMO_STEPS: readonly Step[] = [
     spec: 'simplefs@2.1.0 kmsg@2.0.0',
     lazy: true,
     sweep: true,
-    after: (k, u) => `      inodes left to migrate on first access or by the sweep: ${u.k.store.recordsBehind('simplefs', 'inodes')} of ${k.store.table('simplefs', 'inodes').size}`,
+    after: (k) => `      inodes left to migrate on first access or by the sweep: ${k.store.recordsBehind('simplefs', 'inodes')} of ${k.store.table('simplefs', 'inodes').size}`,
   },
   { what: 'allocate as you write: each run of blocks just before its I/O (code only)', spec: 'simplefs@2.2.0' },
   { what: 'free space as extents (a state change that needs quiescence: writes in flight allocate)', spec: 'simplefs@2.3.0', strategy: 'module' },
   { what: 'a new disk layout set up by init', spec: 'simplefs@3.0.0', refused: true },
 ];
 
-export interface DemoResult {
-  readonly ok: boolean;
-  readonly records: readonly UpdateRecord[];
-  /** Specs the plan refused (the demo expects exactly its `refused` steps). */
-  readonly refused: readonly string[];
+export const DEMO_SCHEMA = 'livemod.demo/1';
+const DEMO_BOOT = ['kmsg@1.0.0', 'blkdev@1.0.0', 'simplefs@1.0.0'];
+
+/** One step of the demo as it went. */
+export interface DemoStepData {
+  /** 1-based, as the report numbers it. */
+  readonly n: number;
+  readonly what: string;
+  readonly spec: string;
+  readonly outcome: 'committed' | 'aborted' | 'refused' | 'skipped';
+  /** The step went as the demo expects (a refusal only where one is expected). */
+  readonly expected: boolean;
+  /** The update's record, unless refused or skipped. */
+  readonly update: UpdateData | null;
+  /** The refusal or the abort. */
+  readonly error: ErrorData | null;
+  /** What the step showed afterwards (the adaptor, the records left to migrate). */
+  readonly note: string | null;
 }
 
-export async function demo(config: Partial<MachineConfig>, print: (line: string) => void): Promise<DemoResult> {
-  const k = await bootWithModules(['kmsg@1.0.0', 'blkdev@1.0.0', 'simplefs@1.0.0'], config);
-  runProgram(k, 'mount', function* (sys: Sys) {
-    yield* sys.mount('simplefs', 'disk0', '/mnt');
-  });
-  const u = new Updater(k, catalogResolver);
-  const w = new Workload(k, { threads: 4, files: 8, seed: k.machine.config.seed });
-  print(`livemod demo: ${k.machine.cpus.length} CPUs, seed ${k.machine.config.seed}; kmsg 1.0.0, blkdev 1.0.0, simplefs 1.0.0 mounted on /mnt`);
-  w.start();
-  print(`workload: ${w.config.threads} threads writing and checking files under /mnt`);
-  k.run(300_000);
+/** The demo's result: what `livemod demo --json` prints. */
+export interface DemoReport {
+  readonly schema: typeof DEMO_SCHEMA;
+  /** Nothing failed or was lost, and every step went as expected. */
+  readonly ok: boolean;
+  readonly seed: number;
+  readonly cpus: number;
+  readonly boot: readonly string[];
+  readonly steps: readonly DemoStepData[];
+  readonly workload: WorkloadReport;
+  /** Failed operations plus files whose bytes differ: must be 0. */
+  readonly lost: number;
+  /** Steps that did not go as expected. */
+  readonly unexpected: number;
+  /** Inode records still at an older schema at the end. */
+  readonly recordsBehind: number;
+  readonly running: Readonly<Record<string, string>>;
+  readonly trace: string;
+}
 
-  const done: UpdateRecord[] = [];
-  const refusals: string[] = [];
-  let unexpected = 0;
+const changes = (u: UpdateData) => u.modules.map((m) => `${m.name} ${m.from} -> ${m.to}`).join(', ');
+
+/** The lines the demo prints as a step ends. */
+function stepLines(s: DemoStepData, of: number): string[] {
+  const head = `[${s.n}/${of}] ${s.what}:`;
+  const u = s.update;
+  if (s.outcome === 'skipped') return [`${head} skipped, ${s.note}`];
+  if (s.outcome === 'refused' || !u) return [`${head} ${s.spec}: refused by the plan: ${s.error?.text}`];
+  const out = s.expected ? [] : [`${head} ${s.spec} was expected to be refused, but the plan accepted it`];
+  if (u.outcome === 'committed') out.push(`${head} ${changes(u)} (${u.strategy}) committed after ${u.waitCycles} cycles, paused ${u.pauseWallUs.toFixed(0)} us, ${u.syscallsDuring} syscalls ran meanwhile`);
+  else out.push(`${head} ${changes(u)} (${u.strategy}) aborted and rolled back: ${u.error?.errno}: ${u.error?.message.split(';')[0]}`);
+  if (s.note !== null) out.push(s.note);
+  return out;
+}
+
+/**
+ * Run the demo; `progress` gets each step's lines as it ends (nothing when
+ * absent). The result is data; demoLines turns it into the report.
+ */
+export async function runDemo(config: Partial<MachineConfig>, progress: (line: string) => void = () => {}): Promise<DemoReport> {
+  const t = await boot({ ...config, modules: DEMO_BOOT });
+  const k = t.kernel;
+  t.mount();
+  progress(`livemod demo: ${k.machine.cpus.length} CPUs, seed ${k.machine.config.seed}; kmsg 1.0.0, blkdev 1.0.0, simplefs 1.0.0 mounted on /mnt`);
+  const w = t.startWorkload({ threads: 4, files: 8 });
+  progress(`workload: ${w.config.threads} threads writing and checking files under /mnt`);
+  t.advance(300_000);
+
+  const steps: DemoStepData[] = [];
+  const end = (s: DemoStepData) => {
+    steps.push(s);
+    for (const l of stepLines(s, DEMO_STEPS.length)) progress(l);
+  };
   for (const [i, step] of DEMO_STEPS.entries()) {
-    const head = `[${i + 1}/${DEMO_STEPS.length}] ${step.what}:`;
+    const base = { n: i + 1, what: step.what, spec: step.spec };
     if (step.unlessRunning) {
       const [name, version] = step.unlessRunning.split('@') as [string, string];
       if (k.loader.require(name).def.version === version) {
-        print(`${head} skipped, ${name} ${version} is already running`);
+        end({ ...base, outcome: 'skipped', expected: true, update: null, error: null, note: `${name} ${version} is already running` });
         continue;
       }
     }
     const opts = { ...(step.strategy ? { strategy: step.strategy } : {}), ...(step.lazy !== undefined ? { lazy: step.lazy } : {}), ...(step.sweep ? { sweep: true } : {}) };
-    let started: StartedUpdate;
+    let pending: PendingUpdate;
     try {
-      started = await u.request(parseUpdateStep(step.spec), opts);
+      pending = await t.startUpdate(step.spec, opts);
     } catch (e) {
-      print(`${head} ${step.spec}: refused by the plan: ${describeError(e)}`);
-      refusals.push(step.spec);
-      if (!step.refused) unexpected++;
+      end({ ...base, outcome: 'refused', expected: step.refused === true, update: null, error: errorData(e), note: null });
       continue;
     }
-    if (step.refused) {
-      unexpected++;
-      print(`${head} ${step.spec} was expected to be refused, but the plan accepted it`);
-    }
-    const { record, thread } = started;
-    k.runThread(thread, Number.MAX_SAFE_INTEGER);
-    done.push(record);
-    const mods = record.modules.map((m) => `${m.name} ${m.from} -> ${m.to}`).join(', ');
-    if (record.outcome === 'committed') {
-      print(`${head} ${mods} (${record.strategy}) committed after ${record.waitCycles} cycles, paused ${record.pauseWallUs.toFixed(0)} us, ${record.syscallsDuring} syscalls ran meanwhile`);
-    } else {
-      print(`${head} ${mods} (${record.strategy}) aborted and rolled back: ${record.error?.errno}: ${record.error?.message.split(';')[0]}`);
-    }
-    if (step.after) print(step.after(k, u));
-    k.run(200_000);
+    const u = pending.finish();
+    end({ ...base, outcome: u.outcome === 'committed' ? 'committed' : 'aborted', expected: !step.refused, update: u, error: u.error, note: step.after ? step.after(k) : null });
+    t.advance(200_000);
   }
 
-  k.run(300_000);
-  w.stop();
-  const report = w.verify();
-  if (u.k.store.lazy.pending('simplefs', 'inodes').length > 0 || u.k.store.recordsBehind('simplefs', 'inodes') > 0) {
-    print(`inodes still at the old schema at the end: ${u.k.store.recordsBehind('simplefs', 'inodes')}`);
-  }
-  print('');
-  const rows = done.map((r) => [
-    r.id,
-    `${r.kind === 'revert' ? 'revert ' : ''}${r.modules.map((m) => `${m.name} ${m.from}->${m.to}`).join(', ')}`,
-    r.strategy,
-    r.outcome,
-    r.waitCycles,
-    r.heldCalls,
-    r.stoppedCycles,
-    r.pauseWallUs.toFixed(0),
-    r.syscallsDuring,
+  t.advance(300_000);
+  const workload = t.stopWorkload();
+  const lost = workload.failed + (workload.verified?.mismatches.length ?? 0);
+  const unexpected = steps.filter((s) => !s.expected).length;
+  return {
+    schema: DEMO_SCHEMA,
+    ok: lost === 0 && unexpected === 0,
+    seed: k.machine.config.seed,
+    cpus: k.machine.cpus.length,
+    boot: DEMO_BOOT,
+    steps,
+    workload,
+    lost,
+    unexpected,
+    recordsBehind: k.store.recordsBehind('simplefs', 'inodes'),
+    running: t.versions(),
+    trace: k.machine.traceHash(),
+  };
+}
+
+/** The report after the steps: the table of every update, the workload's verification, what runs now. */
+export function demoLines(r: DemoReport): string[] {
+  const out: string[] = [];
+  const w = r.workload;
+  const v = w.verified ?? { files: 0, bytes: 0, mismatches: [] };
+  if (r.recordsBehind > 0) out.push(`inodes still at the old schema at the end: ${r.recordsBehind}`);
+  out.push('');
+  const done = r.steps.flatMap((s) => (s.update ? [s.update] : []));
+  const rows: (string | number)[][] = done.map((u) => [
+    u.id,
+    `${u.kind === 'revert' ? 'revert ' : ''}${u.modules.map((m) => `${m.name} ${m.from}->${m.to}`).join(', ')}`,
+    u.strategy,
+    u.outcome,
+    u.waitCycles,
+    u.heldCalls,
+    u.stoppedCycles,
+    u.pauseWallUs.toFixed(0),
+    u.syscallsDuring,
   ]);
-  for (const spec of refusals) rows.push(['-', spec.replace(/@/g, ' '), '-', 'refused', '-', '-', '-', '-', '-']);
-  for (const l of table(['#', 'update', 'strategy', 'outcome', 'wait (cycles)', 'held calls', 'stopped (cycles)', 'pause (us)', 'syscalls during'], rows)) print(l);
-  print('');
-  print(`workload: ${w.ops} operations, ${w.failed} failed; verified ${report.files} files, ${report.bytes} bytes, ${report.mismatches.length} wrong`);
-  for (const f of w.failures) print(`  failed: ${f}`);
-  for (const m of report.mismatches) print(`  wrong: ${m}`);
-  const lost = w.failed + report.mismatches.length;
-  print(`failed or lost operations: ${lost}`);
-  if (unexpected > 0) print(`steps that did not go as the demo expects: ${unexpected}`);
-  print(`running now: ${k.loader.list().map((m) => `${m.name} ${m.def.version}`).join(', ')}; trace ${k.machine.traceHash()}`);
-  return { ok: lost === 0 && unexpected === 0, records: done, refused: refusals };
+  for (const s of r.steps.filter((x) => x.outcome === 'refused')) rows.push(['-', s.spec.replace(/@/g, ' '), '-', 'refused', '-', '-', '-', '-', '-']);
+  out.push(...table(['#', 'update', 'strategy', 'outcome', 'wait (cycles)', 'held calls', 'stopped (cycles)', 'pause (us)', 'syscalls during'], rows));
+  out.push('');
+  out.push(`workload: ${w.ops} operations, ${w.failed} failed; verified ${v.files} files, ${v.bytes} bytes, ${v.mismatches.length} wrong`);
+  for (const f of w.failures) out.push(`  failed: ${f}`);
+  for (const m of v.mismatches) out.push(`  wrong: ${m}`);
+  out.push(`failed or lost operations: ${r.lost}`);
+  if (r.unexpected > 0) out.push(`steps that did not go as the demo expects: ${r.unexpected}`);
+  out.push(`running now: ${Object.entries(r.running).map(([name, version]) => `${name} ${version}`).join(', ')}; trace ${r.trace}`);
+  return out;
+}
+
+/** `livemod demo`: the report as text, step by step, or with `json` the document alone. */
+export async function demo(config: Partial<MachineConfig>, print: (line: string) => void, json = false): Promise<DemoReport> {
+  if (json) {
+    const r = await runDemo(config);
+    print(JSON.stringify(r, null, 2));
+    return r;
+  }
+  const r = await runDemo(config, print);
+  for (const l of demoLines(r)) print(l);
+  return r;
 }

@@ -1,7 +1,8 @@
 // Text helpers for the console: aligned tables, number parsing with units,
 // the one-line rendering of errors, and of an update's phase.
 
-import { err, isKernelError } from '../exec/errno.js';
+import { errorData } from '../api/data.js';
+import { err } from '../exec/errno.js';
 import type { PhaseEvent } from '../exec/lifecycle.js';
 
 /** Columns aligned to the widest cell; the last column is not padded. */
@@ -33,9 +34,7 @@ export function keyValues(args: readonly string[], usage: string): Record<string
 
 /** The one line a user sees for a failure. Bugs (not KernelErrors) say so. */
 export function describeError(e: unknown): string {
-  if (isKernelError(e)) return e.describe();
-  if (e instanceof RangeError || e instanceof TypeError) return `EINVAL: ${e.message}`;
-  return `internal error: ${e instanceof Error ? e.message : String(e)} (please report it; LIVEMOD_DEBUG=1 shows the stack)`;
+  return errorData(e).text;
 }
 
 /** Split a console line into words; quotes group, backslash escapes. */

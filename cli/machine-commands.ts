@@ -3,10 +3,10 @@
 // command is one entry (usage, a one-line summary, the body), dispatched by
 // name as xv6 dispatches syscalls.
 
-import { IRQ_DISK0, IRQ_TIMER } from '../hw/machine.js';
+import type { StatReport } from '../api/data.js';
 import { err } from '../exec/errno.js';
 import { parseCount, table } from './format.js';
-import { arity, type Command, helpFor, type Session } from './session.js';
+import { arity, type Command, helpFor, jsonFlag, type Session } from './session.js';
 
 const define = (c: Command<Session>) => c;
 
@@ -35,6 +35,7 @@ const tick = define({
     const n = parseCount(args[0]!, 'CYCLES');
     s.k.run(n);
     s.print(`t=${s.k.now}`);
+    return { now: s.k.now };
   },
 });
 
@@ -59,26 +60,46 @@ const ps = define({
   },
 });
 
+/** The lines of `stat`, from its report. */
+export function statLines(d: StatReport): string[] {
+  const out = [
+    `time:         ${d.time} cycles`,
+    `cpus:         ${d.cpus.map((c) => `cpu${c.id} ${d.time ? ((100 * c.busyCycles) / d.time).toFixed(1) : '0.0'}%`).join('  ')}`,
+    `threads:      ${d.threads.live} live; ${d.threads.steps} steps, ${d.threads.switches} switches, ${d.threads.preemptions} preemptions`,
+    `syscalls:     ${d.syscalls.total} (${d.syscalls.errors} returned an error)`,
+    ...d.disks.map((x) => `${`${x.name}:`.padEnd(14)}${x.completed} requests done, ${x.errors} errors, ${x.inFlight} in flight`),
+    `interrupts:   timer ${d.interrupts.timer}, disk0 ${d.interrupts.disk0}, lost ${d.interrupts.lost}`,
+  ];
+  if (d.modules) out.push(`store:        ${d.modules.storeCommits} commits`, `binding:      ${d.modules.binding}`);
+  if (d.objects) {
+    const o = d.objects;
+    out.push(
+      `objects:      ${Object.entries(o.instances).map(([c, n]) => `${c} ${n}`).join(', ')}`,
+      `object table: ${o.tableCalls} calls, ${o.tableMisses} misses, ${o.adaptors} adaptor(s)`,
+      `generation:   ${o.generation} (${o.generationAdvances} advances)`,
+    );
+  }
+  out.push(
+    `mounts:       ${d.mounts.map((m) => `${m.dev} on ${m.path} (${m.fstype})`).join(', ') || '-'}`,
+    `open files:   ${d.openFiles}`,
+    `oopses:       ${d.oopses}`,
+    `trace:        ${d.trace.hash} (${d.trace.records} records)`,
+  );
+  return out;
+}
+
 const stat = define({
   name: 'stat',
-  usage: 'stat',
+  usage: 'stat [--json]',
   summary: 'machine statistics: time, CPUs, syscalls, disk, store, trace hash',
+  details: ['--json prints them as one JSON document (schema livemod.stat/1).'],
   run(s, args) {
-    arity(stat, args, 0);
-    const k = s.k;
-    const now = k.now;
-    s.print(`time:         ${now} cycles`);
-    s.print(`cpus:         ${k.machine.cpus.map((c) => `cpu${c.id} ${now ? ((100 * c.busyAt(now)) / now).toFixed(1) : '0.0'}%`).join('  ')}`);
-    s.print(`threads:      ${k.sched.threads().length} live; ${k.sched.counters.steps} steps, ${k.sched.counters.switches} switches, ${k.sched.counters.preemptions} preemptions`);
-    s.print(`syscalls:     ${k.stats.syscalls} (${k.stats.syscallErrors} returned an error)`);
-    const d = k.machine.disks[0]!;
-    s.print(`disk0:        ${d.completed} requests done, ${d.errors} errors, ${d.queued} in flight`);
-    s.print(`interrupts:   timer ${k.machine.irq.count(IRQ_TIMER)}, disk0 ${k.machine.irq.count(IRQ_DISK0)}, lost ${k.machine.irq.spurious}`);
-    for (const l of s.kernelStat()) s.print(l);
-    s.print(`mounts:       ${k.vfs.mountTable().map((m) => `${m.dev} on ${m.path} (${m.fstype})`).join(', ') || '-'}`);
-    s.print(`open files:   ${k.vfs.openFiles()}`);
-    s.print(`oopses:       ${k.stats.oopses}`);
-    s.print(`trace:        ${k.machine.traceHash()} (${k.machine.events.trace.records} records)`);
+    const { json, words } = jsonFlag(args);
+    arity(stat, words, 0);
+    const d = s.stats();
+    if (json) s.print(JSON.stringify(d));
+    else for (const l of statLines(d)) s.print(l);
+    return d;
   },
 });
 

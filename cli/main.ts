@@ -68,9 +68,10 @@ program
 program
   .command('demo')
   .description('the main job: a workload runs while every update in the module histories is applied live; then every byte is checked')
-  .action(async () => {
+  .option('--json', 'print the result as JSON (schema livemod.demo/1)')
+  .action(async (cmdOpts: { json?: boolean }) => {
     const o = program.opts<MachineOpts>();
-    const r = await demo({ seed: o.seed, cpus: o.cpus }, out);
+    const r = await demo({ seed: o.seed, cpus: o.cpus }, out, cmdOpts.json === true);
     process.exitCode = r.ok ? 0 : 1;
   });
 
@@ -88,7 +89,8 @@ program
   .argument('<file>', 'script file, or - for standard input')
   .option('-q, --quiet', 'do not echo each command')
   .option('--kernel <kind>', 'modules (the procedural kernel) or objects (the K42-style twin)', kernelKind, 'modules' as const)
-  .action(async (file: string, cmdOpts: { quiet?: boolean; kernel: (typeof KERNELS)[number] }) => {
+  .option('--json', 'print one JSON line per command: its output, the data it returned and how it went (schema livemod.run/1)')
+  .action(async (file: string, cmdOpts: { quiet?: boolean; kernel: (typeof KERNELS)[number]; json?: boolean }) => {
     const o = program.opts<MachineOpts>();
     let text: string;
     try {
@@ -96,7 +98,8 @@ program
     } catch {
       throw err('ENOENT', `cannot read script ${file}`, 'check the path');
     }
-    const ok = await runScript(session(cmdOpts.kernel, o), text, { source: file, echo: !cmdOpts.quiet, printErr: errLine });
+    const json = cmdOpts.json ? { json: (e: object) => out(JSON.stringify(e)) } : {};
+    const ok = await runScript(session(cmdOpts.kernel, o), text, { source: file, echo: !cmdOpts.quiet, printErr: errLine, ...json });
     process.exitCode = ok ? 0 : 1;
   });
 
@@ -104,9 +107,10 @@ program
   .command('compare')
   .description('run the same workload and updates on the procedural kernel and its object-oriented twin and compare them')
   .option('--svg <file>', 'also draw throughput over simulated time for both kernels, updates marked, as an SVG file')
-  .action(async (cmdOpts: { svg?: string }) => {
+  .option('--json', 'print the result as JSON (schema livemod.compare/1)')
+  .action(async (cmdOpts: { svg?: string; json?: boolean }) => {
     const o = program.opts<MachineOpts>();
-    const ok = await compareCommand({ seed: o.seed, cpus: o.cpus, ...(cmdOpts.svg ? { svg: cmdOpts.svg } : {}) }, out);
+    const ok = await compareCommand({ seed: o.seed, cpus: o.cpus, ...(cmdOpts.svg ? { svg: cmdOpts.svg } : {}), json: cmdOpts.json === true }, out);
     process.exitCode = ok ? 0 : 1;
   });
 

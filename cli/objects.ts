@@ -26,15 +26,6 @@ export class ObjectConsoleSession extends Session<ObjectKernel> {
     return OBJECT_COMMANDS;
   }
 
-  kernelStat(): string[] {
-    const { ott, generations } = this.k;
-    return [
-      `objects:      ${Object.entries(this.k.census()).map(([c, n]) => `${c} ${n}`).join(', ')}`,
-      `object table: ${ott.stats.calls} calls, ${ott.stats.misses} misses, ${ott.adaptorCount()} adaptor(s)`,
-      `generation:   ${generations.current} (${generations.advances} advances)`,
-    ];
-  }
-
   kernelLog(): string[] {
     return this.k.log;
   }

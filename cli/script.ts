@@ -1,9 +1,31 @@
 // Running console commands from a script (`livemod run FILE|-`): one command
 // per line, `#` starts a comment, and a line that starts with `!` must fail.
-// The run stops at the first line that does not do what it should.
+// The run stops at the first line that does not do what it should. With
+// `json`, each command's output lines, what it returned as data and how it
+// went come out as one entry (schema livemod.run/1) instead of as text.
 
+import { type ErrorData, errorData } from '../api/data.js';
 import type { Session } from './session.js';
 import { describeError } from './format.js';
+
+export const RUN_SCHEMA = 'livemod.run/1';
+
+/** One command of a script, as `run --json` prints it (one JSON line each). */
+export interface RunEntry {
+  readonly schema: typeof RUN_SCHEMA;
+  /** Its line in the script, from 1. */
+  readonly line: number;
+  /** The command, without the `!`. */
+  readonly command: string;
+  /** The line started with `!`. */
+  readonly mustFail: boolean;
+  readonly status: 'ok' | 'failed as expected' | 'failed' | 'succeeded unexpectedly';
+  /** What it printed. */
+  readonly output: readonly string[];
+  /** What it returned as data (update records, stat, history, the workload), when it returns any. */
+  readonly data?: unknown;
+  readonly error: ErrorData | null;
+}
 
 export interface ScriptOptions {
   /** Name used in messages (the file, or `-`). */
@@ -12,6 +34,8 @@ export interface ScriptOptions {
   readonly echo: boolean;
   /** Where error lines go. */
   readonly printErr: (line: string) => void;
+  /** Give each command's entry here instead of printing its output. */
+  readonly json?: (entry: RunEntry) => void;
 }
 
 /** Run every line; true when every line did what it should. */
@@ -22,19 +46,26 @@ export async function runScript(session: Session, text: string, opts: ScriptOpti
     if (line === '' || line.startsWith('#')) continue;
     const mustFail = line.startsWith('!');
     const command = mustFail ? line.slice(1).trim() : line;
-    if (opts.echo) session.print(`> ${line}`);
+    if (opts.echo && !opts.json) session.print(`> ${line}`);
+    const output: string[] = [];
+    let data: unknown;
+    let error: unknown;
+    let failed = false;
     try {
-      await session.exec(command);
+      data = opts.json ? await session.capture(output, () => session.exec(command)) : await session.exec(command);
     } catch (e) {
-      if (mustFail) {
-        session.print(`  (failed as expected) ${describeError(e)}`);
-        continue;
-      }
-      opts.printErr(`${opts.source}:${i + 1}: ${describeError(e)}`);
-      if (process.env.LIVEMOD_DEBUG && e instanceof Error) opts.printErr(e.stack ?? '');
-      return false;
+      failed = true;
+      error = e;
     }
-    if (mustFail) {
+    const status = failed ? (mustFail ? 'failed as expected' : 'failed') : mustFail ? 'succeeded unexpectedly' : 'ok';
+    opts.json?.({ schema: RUN_SCHEMA, line: i + 1, command, mustFail, status, output, ...(data !== undefined ? { data } : {}), error: failed ? errorData(error) : null });
+    if (status === 'failed as expected') {
+      if (!opts.json) session.print(`  (failed as expected) ${describeError(error)}`);
+    } else if (status === 'failed') {
+      opts.printErr(`${opts.source}:${i + 1}: ${describeError(error)}`);
+      if (process.env.LIVEMOD_DEBUG && error instanceof Error) opts.printErr(error.stack ?? '');
+      return false;
+    } else if (status === 'succeeded unexpectedly') {
       opts.printErr(`${opts.source}:${i + 1}: expected '${command}' to fail, but it succeeded`);
       return false;
     }

@@ -2,11 +2,13 @@
 // `history` drive the session's UpdateService (the procedural updater or the
 // object twin's hot-swap) and read the shared lifecycle's history. Which
 // options a command takes is the updater's to say (`flags`, `strategies`).
+// Each returns its records as data (api/data.ts); `history --json` prints it.
 
+import { historyReport, updateData, type UpdateData } from '../api/data.js';
 import { err } from '../exec/errno.js';
 import { UpdateLifecycle, type UpdateOptions, type UpdateStep } from '../exec/lifecycle.js';
 import { parseCount, phaseLine } from './format.js';
-import { arity, type Command, type Session } from './session.js';
+import { arity, type Command, jsonFlag, type Session } from './session.js';
 
 const define = (c: Command<Session>) => c;
 
@@ -61,10 +63,12 @@ function usageOf(s: Session, head: string, forUpdate: boolean): string {
   return [head, ...opts.filter((o) => o), ...(forUpdate ? ['[--dry-run]'] : [])].join(' ');
 }
 
-/** Run a started update or revert to its end on the session's machine; throw its abort, or print its summary. */
-async function runStep(s: Session, step: UpdateStep, opts: UpdateOptions): Promise<void> {
+/** Run a started update or revert to its end on the session's machine; throw its abort, or print its summary and return its record. */
+async function runStep(s: Session, step: UpdateStep, opts: UpdateOptions): Promise<UpdateData> {
   const started = await s.updater.request(step, opts);
-  s.print(s.updater.summary(s.k.updates.runToEnd(started)));
+  const r = s.k.updates.runToEnd(started);
+  s.print(s.updater.summary(r));
+  return updateData(r);
 }
 
 const update = define({
@@ -86,9 +90,9 @@ const update = define({
     const step: UpdateStep = { kind: 'update', specs: words };
     if (dryRun) {
       for (const l of await s.updater.dryRun(step, opts)) s.print(l);
-      return;
+      return undefined;
     }
-    await runStep(s, step, opts);
+    return runStep(s, step, opts);
   },
 });
 
@@ -100,22 +104,30 @@ const revert = define({
     const usage = usageOf(s, 'revert NAME', false);
     const { words, opts } = updateFlags({ name: 'revert', usage }, args, s.updater.flags.filter((f) => f !== '--sweep'), s.updater.strategies);
     arity({ name: 'revert', usage }, words, 1);
-    await runStep(s, { kind: 'revert', specs: words }, opts);
+    return runStep(s, { kind: 'revert', specs: words }, opts);
   },
 });
 
 const history = define({
   name: 'history',
-  usage: 'history',
+  usage: 'history [--json]',
   summary: 'every update and revert: phases with their durations (cycles and wall time), and the outcome',
+  details: ['--json prints it as one JSON document (schema livemod.history/1).'],
   run(s, args) {
-    arity(history, args, 0);
+    const { json, words } = jsonFlag(args);
+    arity(history, words, 0);
+    const data = historyReport(s.k);
+    if (json) {
+      s.print(JSON.stringify(data));
+      return data;
+    }
     const records = s.k.updates.history;
     if (records.length === 0) s.print('no updates yet');
     for (const r of records) {
       s.print(UpdateLifecycle.headline(r));
       for (const e of r.phases) s.print(`  ${phaseLine(e)}`);
     }
+    return data;
   },
 });
 

@@ -1,6 +1,8 @@
 // The `workload` console command: start, stop (verifying every byte) and
 // watch the verifying workload (user/workload.ts) on the session's kernel.
+// Each returns the workload as data (api/data.ts).
 
+import { workloadReport } from '../api/data.js';
 import { err } from '../exec/errno.js';
 import { Workload } from '../user/workload.js';
 import { keyValues, parseCount } from './format.js';
@@ -36,6 +38,7 @@ const workload = define({
       w.start();
       s.workload = w;
       s.print(`workload started: ${w.config.threads} threads, ${w.config.files} files each, seed ${w.config.seed}`);
+      return workloadReport(w);
     } else if (sub === 'stop') {
       arity(workload, args, 1);
       const w = s.workload;
@@ -49,15 +52,17 @@ const workload = define({
       if (w.failed > 0 || report.mismatches.length > 0) {
         throw err('EIO', `the workload lost data: ${w.failed} failed operations, ${report.mismatches.length} wrong files`);
       }
+      return workloadReport(w, report);
     } else if (sub === 'status') {
       arity(workload, args, 1);
       const w = s.workload;
       if (!w) {
         s.print('workload: not started');
-        return;
+        return null;
       }
       s.print(`workload: ${w.running ? 'running' : 'stopped'}, ${w.ops} operations, ${w.failed} failed, since t=${w.startedAt}`);
       for (const f of w.failures) s.print(`  failed: ${f}`);
+      return workloadReport(w);
     } else {
       throw err('EINVAL', `workload needs start, stop or status${sub ? `, got '${sub}'` : ''}`, `usage: ${workload.usage}`);
     }

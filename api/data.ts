@@ -1,0 +1,165 @@
+// Results as data: what the experiment API returns and what every `--json`
+// report prints, as plain JSON-serialisable objects made from the kernels'
+// live structures (update records, the machine's counters, the workload,
+// errors). The console's `stat` prints its text from the same object its
+// `--json` prints, and every error line is `errorData(e).text`. Each top-level report
+// names its schema (`livemod.stat/1`, ...); api/schemas.ts describes them.
+
+import { isKernelError } from '../exec/errno.js';
+import type { Executive } from '../exec/executive.js';
+import type { UpdateRecord } from '../exec/lifecycle.js';
+import type { Vfs } from '../exec/vfs.js';
+import { IRQ_DISK0, IRQ_TIMER } from '../hw/machine.js';
+import { Kernel } from '../kernel/kernel.js';
+import type { ObjectKernel } from '../oo/kernel.js';
+import type { Workload, WorkloadConfig } from '../user/workload.js';
+
+export const HISTORY_SCHEMA = 'livemod.history/1';
+export const STAT_SCHEMA = 'livemod.stat/1';
+
+export type KernelKind = 'modules' | 'objects';
+
+/** A failure as data: the errno, the message, what to do, and the one line the console prints. */
+export interface ErrorData {
+  readonly errno: string;
+  readonly message: string;
+  readonly hint: string | null;
+  readonly text: string;
+}
+
+/**
+ * One update or revert, as its record says (whichever kernel ran it): the
+ * record's fields, its error as data, and not the detail only one kernel's
+ * updater knows (the procedural plan, the twin's class changes).
+ */
+export type UpdateData = Omit<UpdateRecord, 'error' | 'detail'> & { readonly error: ErrorData | null };
+
+export interface HistoryReport {
+  readonly schema: typeof HISTORY_SCHEMA;
+  readonly updates: readonly UpdateData[];
+}
+
+export interface StatReport {
+  readonly schema: typeof STAT_SCHEMA;
+  readonly kernel: KernelKind;
+  /** Simulated time, in cycles. */
+  readonly time: number;
+  readonly cpus: readonly { readonly id: number; readonly busyCycles: number }[];
+  readonly threads: { readonly live: number; readonly steps: number; readonly switches: number; readonly preemptions: number };
+  readonly syscalls: { readonly total: number; readonly errors: number };
+  readonly disks: readonly { readonly name: string; readonly completed: number; readonly errors: number; readonly inFlight: number }[];
+  readonly interrupts: { readonly timer: number; readonly disk0: number; readonly lost: number };
+  readonly mounts: readonly { readonly dev: string; readonly path: string; readonly fstype: string }[];
+  readonly openFiles: number;
+  readonly oopses: number;
+  readonly trace: { readonly hash: string; readonly records: number };
+  /** The procedural kernel's own figures (kernel `modules`). */
+  readonly modules?: { readonly storeCommits: number; readonly binding: string };
+  /** The object twin's own figures (kernel `objects`). */
+  readonly objects?: {
+    readonly instances: Readonly<Record<string, number>>;
+    readonly tableCalls: number;
+    readonly tableMisses: number;
+    readonly adaptors: number;
+    readonly generation: number;
+    readonly generationAdvances: number;
+  };
+}
+
+/** The verifying workload as data; `verified` once it has been stopped and checked. */
+export interface WorkloadReport {
+  readonly config: WorkloadConfig;
+  readonly running: boolean;
+  readonly ops: number;
+  readonly failed: number;
+  /** The first failed operations, each with its error. */
+  readonly failures: readonly string[];
+  readonly startedAt: number;
+  readonly stoppedAt: number | null;
+  readonly verified: { readonly files: number; readonly bytes: number; readonly mismatches: readonly string[] } | null;
+}
+
+/** A failure as data. Bad arguments caught by the runtime (RangeError, TypeError) are EINVAL; other non-kernel errors are bugs, errno `internal`. */
+export function errorData(e: unknown): ErrorData {
+  if (isKernelError(e)) return { errno: e.errno, message: e.message, hint: e.hint ?? null, text: e.describe() };
+  const message = e instanceof Error ? e.message : String(e);
+  if (e instanceof RangeError || e instanceof TypeError) return { errno: 'EINVAL', message, hint: null, text: `EINVAL: ${message}` };
+  const hint = 'please report it; LIVEMOD_DEBUG=1 shows the stack';
+  return { errno: 'internal', message, hint, text: `internal error: ${message} (${hint})` };
+}
+
+export function updateData(r: UpdateRecord): UpdateData {
+  return {
+    id: r.id,
+    kind: r.kind,
+    modules: r.modules.map((m) => ({ name: m.name, from: m.from, to: m.to })),
+    strategy: r.strategy,
+    lazy: r.lazy,
+    timeout: r.timeout,
+    outcome: r.outcome,
+    error: r.error ? errorData(r.error) : null,
+    startedAt: r.startedAt,
+    endedAt: r.endedAt,
+    waitCycles: r.waitCycles,
+    heldCalls: r.heldCalls,
+    heldCycles: r.heldCycles,
+    stoppedCycles: r.stoppedCycles,
+    pauseWallUs: r.pauseWallUs,
+    syscallsDuring: r.syscallsDuring,
+    migrated: r.migrated,
+    pending: r.pending,
+    phases: r.phases.map((e) => ({ ...e })),
+  };
+}
+
+export function historyReport(k: Executive): HistoryReport {
+  return { schema: HISTORY_SCHEMA, updates: k.updates.history.map(updateData) };
+}
+
+/** What `stat` shows, for either kernel. */
+export function statReport(k: Kernel | ObjectKernel): StatReport {
+  const m = k.machine;
+  const vfs: Vfs = k.vfs;
+  const own =
+    k instanceof Kernel
+      ? { kernel: 'modules' as const, modules: { storeCommits: k.store.commits, binding: k.symbols.binding } }
+      : {
+          kernel: 'objects' as const,
+          objects: {
+            instances: k.census(),
+            tableCalls: k.ott.stats.calls,
+            tableMisses: k.ott.stats.misses,
+            adaptors: k.ott.adaptorCount(),
+            generation: k.generations.current,
+            generationAdvances: k.generations.advances,
+          },
+        };
+  return {
+    schema: STAT_SCHEMA,
+    kernel: own.kernel,
+    time: k.now,
+    cpus: m.cpus.map((c) => ({ id: c.id, busyCycles: c.busyAt(m.now) })), // up to now: a step's cost is counted when it starts
+    threads: { live: k.sched.threads().length, steps: k.sched.counters.steps, switches: k.sched.counters.switches, preemptions: k.sched.counters.preemptions },
+    syscalls: { total: k.stats.syscalls, errors: k.stats.syscallErrors },
+    disks: m.disks.map((d) => ({ name: d.name, completed: d.completed, errors: d.errors, inFlight: d.queued })),
+    interrupts: { timer: m.irq.count(IRQ_TIMER), disk0: m.irq.count(IRQ_DISK0), lost: m.irq.spurious },
+    mounts: vfs.mountTable().map((x) => ({ dev: x.dev, path: x.path, fstype: x.fstype })),
+    openFiles: vfs.openFiles(),
+    oopses: k.stats.oopses,
+    trace: { hash: m.traceHash(), records: m.events.trace.records },
+    ...('modules' in own ? { modules: own.modules } : { objects: own.objects }),
+  };
+}
+
+export function workloadReport(w: Workload, verified: WorkloadReport['verified'] = null): WorkloadReport {
+  return {
+    config: { ...w.config },
+    running: w.running,
+    ops: w.ops,
+    failed: w.failed,
+    failures: [...w.failures],
+    startedAt: w.startedAt,
+    stoppedAt: w.stoppedAt,
+    verified: verified ? { files: verified.files, bytes: verified.bytes, mismatches: [...verified.mismatches] } : null,
+  };
+}
