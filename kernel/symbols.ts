@@ -7,8 +7,10 @@
 // Stub of a generator function: consults the slot's gate (which may block
 // the caller, K42's BLOCK phase), then pushes a Frame on the calling thread's
 // shadow stack for as long as the call is active; `slot.active` counts the
-// calls in flight. Stub of a plain function: a plain call, which runs to
-// completion inside one step and so can never straddle an update.
+// calls in flight, and the scheduler's frame hooks tell observers (the
+// tracer) of each push and pop. Stub of a plain function: a plain call,
+// which runs to completion inside one step and so can never straddle an
+// update.
 //
 // Direct binding (no stubs) exists only to measure what the stubs cost.
 
@@ -68,12 +70,14 @@ function generatorStub(slot: Slot, sched: Scheduler): AnyFn {
     slot.calls++;
     const target = slot.gate === null ? slot.target : yield* slot.gate.admit(slot, thread);
     thread.frames.push(target.frame);
+    sched.framePushed.run(thread, target.frame);
     slot.active++;
     try {
       return yield* target.call(...args);
     } finally {
       slot.active--;
       thread.frames.pop();
+      sched.framePopped.run(thread, target.frame);
     }
   };
 }
