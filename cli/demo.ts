@@ -74,8 +74,14 @@ export interface DemoResult {
   readonly refused: readonly string[];
 }
 
-export async function demo(config: Partial<MachineConfig>, print: (line: string) => void): Promise<DemoResult> {
+export interface DemoOptions {
+  /** Told of the kernel once it has booted, before anything runs on it (a tracer attaches here). */
+  readonly onBoot?: (k: Kernel) => void;
+}
+
+export async function demo(config: Partial<MachineConfig>, print: (line: string) => void, opts: DemoOptions = {}): Promise<DemoResult> {
   const k = await bootWithModules(['kmsg@1.0.0', 'blkdev@1.0.0', 'simplefs@1.0.0'], config);
+  opts.onBoot?.(k);
   runProgram(k, 'mount', function* (sys: Sys) {
     yield* sys.mount('simplefs', 'disk0', '/mnt');
   });
