@@ -2,17 +2,17 @@
 // a side-by-side table; with --svg, also draws throughput over simulated
 // time for both kernels with the updates marked.
 
-import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { err } from '../exec/errno.js';
-import { compare, type CompareResult, type KernelResult } from '../compare/compare.js';
+import { compare, type CompareOptions, type CompareResult, type KernelResult } from '../compare/compare.js';
 import { table } from './format.js';
+import { checkOutputPath, writeOutput } from './output.js';
 import { throughputSvg } from './svg.js';
 
 export interface CompareCliOptions {
   readonly seed: number;
   readonly cpus: number;
   readonly svg?: string;
+  /** Told of each kernel once it has booted (the tracer attaches here). */
+  readonly onBoot?: CompareOptions['onBoot'];
 }
 
 /** The errno and the first clause of an error, for a table cell. */
@@ -78,19 +78,11 @@ export function compareSvg(c: CompareResult): string {
 
 /** Run, print, draw; true when both kernels lost nothing. */
 export async function compareCommand(opts: CompareCliOptions, print: (line: string) => void): Promise<boolean> {
-  if (opts.svg) {
-    // Before the run, not after it: a bad path should not cost the user the whole comparison.
-    const dir = dirname(resolve(opts.svg));
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw err('ENOENT', `cannot write ${opts.svg}: no directory ${dir}`, 'create the directory or give another path');
-  }
-  const c = await compare({ seed: opts.seed, cpus: opts.cpus });
+  if (opts.svg) checkOutputPath(opts.svg);
+  const c = await compare({ seed: opts.seed, cpus: opts.cpus, ...(opts.onBoot ? { onBoot: opts.onBoot } : {}) });
   for (const l of compareReport(c)) print(l);
   if (opts.svg) {
-    try {
-      writeFileSync(opts.svg, compareSvg(c));
-    } catch (e) {
-      throw err('ENOENT', `cannot write ${opts.svg}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 'check that the directory exists and is writable');
-    }
+    writeOutput(opts.svg, compareSvg(c));
     print(`throughput chart written to ${opts.svg}`);
   }
   return c.kernels.every((k) => k.failed + k.wrong === 0);

@@ -15,6 +15,7 @@ import { demo } from './demo.js';
 import { describeError } from './format.js';
 import { runScript } from './script.js';
 import { interactive } from './shell.js';
+import { TRACE_HELP, traced } from './trace-option.js';
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -59,9 +60,10 @@ program
 program
   .command('demo')
   .description('the main job: a workload runs while every update in the module histories is applied live; then every byte is checked')
-  .action(async () => {
+  .option('--trace <file>', TRACE_HELP)
+  .action(async (cmdOpts: { trace?: string }) => {
     const o = program.opts<MachineOpts>();
-    const r = await demo({ seed: o.seed, cpus: o.cpus }, out);
+    const r = await traced(cmdOpts.trace, out, (attach) => demo({ seed: o.seed, cpus: o.cpus }, out, { onBoot: (k) => attach(k, 'modules') }));
     process.exitCode = r.ok ? 0 : 1;
   });
 
@@ -79,7 +81,8 @@ program
   .argument('<file>', 'script file, or - for standard input')
   .option('-q, --quiet', 'do not echo each command')
   .option('--kernel <kind>', 'modules (the procedural kernel) or objects (the K42-style twin)', kernelKind, 'modules' as const)
-  .action(async (file: string, cmdOpts: { quiet?: boolean; kernel: (typeof KERNELS)[number] }) => {
+  .option('--trace <file>', TRACE_HELP)
+  .action(async (file: string, cmdOpts: { quiet?: boolean; kernel: (typeof KERNELS)[number]; trace?: string }) => {
     const o = program.opts<MachineOpts>();
     let text: string;
     try {
@@ -87,7 +90,11 @@ program
     } catch {
       throw err('ENOENT', `cannot read script ${file}`, 'check the path');
     }
-    const ok = await runScript(session(cmdOpts.kernel, o), text, { source: file, echo: !cmdOpts.quiet, printErr: errLine });
+    const ok = await traced(cmdOpts.trace, out, (attach) => {
+      const s = session(cmdOpts.kernel, o);
+      attach(s.k, cmdOpts.kernel);
+      return runScript(s, text, { source: file, echo: !cmdOpts.quiet, printErr: errLine });
+    });
     process.exitCode = ok ? 0 : 1;
   });
 
@@ -95,9 +102,10 @@ program
   .command('compare')
   .description('run the same workload and updates on the procedural kernel and its object-oriented twin and compare them')
   .option('--svg <file>', 'also draw throughput over simulated time for both kernels, updates marked, as an SVG file')
-  .action(async (cmdOpts: { svg?: string }) => {
+  .option('--trace <file>', `${TRACE_HELP}; the two kernels are two processes`)
+  .action(async (cmdOpts: { svg?: string; trace?: string }) => {
     const o = program.opts<MachineOpts>();
-    const ok = await compareCommand({ seed: o.seed, cpus: o.cpus, ...(cmdOpts.svg ? { svg: cmdOpts.svg } : {}) }, out);
+    const ok = await traced(cmdOpts.trace, out, (attach) => compareCommand({ seed: o.seed, cpus: o.cpus, ...(cmdOpts.svg ? { svg: cmdOpts.svg } : {}), onBoot: (name, k) => attach(k, name) }, out));
     process.exitCode = ok ? 0 : 1;
   });
 
