@@ -4,12 +4,10 @@
 // printed too; with --svg, also draws throughput over simulated time for
 // both kernels with the updates marked.
 
-import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { err } from '../exec/errno.js';
-import type { KernelResult } from '../compare/compare.js';
+import type { CompareOptions, KernelResult } from '../compare/compare.js';
 import { type CompareDocument, compareKernels } from '../compare/document.js';
 import { table } from './format.js';
+import { checkOutputPath, writeOutput } from './output.js';
 import { throughputSvg } from './svg.js';
 
 export interface CompareCliOptions {
@@ -18,6 +16,8 @@ export interface CompareCliOptions {
   readonly svg?: string;
   /** Print the document (livemod.compare/1) instead of the table. */
   readonly json?: boolean;
+  /** Told of each kernel once it has booted (the tracer attaches here). */
+  readonly onBoot?: CompareOptions['onBoot'];
 }
 
 /** The errno and the first clause of an error, for a table cell. */
@@ -83,20 +83,12 @@ export function compareSvg(c: CompareDocument): string {
 
 /** Run, print (the table or the document), draw; true when both kernels lost nothing. */
 export async function compareCommand(opts: CompareCliOptions, print: (line: string) => void): Promise<boolean> {
-  if (opts.svg) {
-    // Before the run, not after it: a bad path should not cost the user the whole comparison.
-    const dir = dirname(resolve(opts.svg));
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw err('ENOENT', `cannot write ${opts.svg}: no directory ${dir}`, 'create the directory or give another path');
-  }
-  const c = await compareKernels({ seed: opts.seed, cpus: opts.cpus });
+  if (opts.svg) checkOutputPath(opts.svg); // before the run: a bad path should not cost the whole comparison
+  const c = await compareKernels({ seed: opts.seed, cpus: opts.cpus, ...(opts.onBoot ? { onBoot: opts.onBoot } : {}) });
   if (opts.json) print(JSON.stringify(c, null, 2));
   else for (const l of compareReport(c)) print(l);
   if (opts.svg) {
-    try {
-      writeFileSync(opts.svg, compareSvg(c));
-    } catch (e) {
-      throw err('ENOENT', `cannot write ${opts.svg}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 'check that the directory exists and is writable');
-    }
+    writeOutput(opts.svg, compareSvg(c));
     if (!opts.json) print(`throughput chart written to ${opts.svg}`);
   }
   return c.ok;

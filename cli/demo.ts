@@ -106,6 +106,13 @@ export interface DemoReport {
   readonly trace: string;
 }
 
+export interface DemoOptions {
+  /** Print the document alone (livemod.demo/1), not the report. */
+  readonly json?: boolean;
+  /** Told of the kernel once it has booted, before anything runs on it (a tracer attaches here). */
+  readonly onBoot?: (k: Kernel) => void;
+}
+
 const changes = (u: UpdateData) => u.modules.map((m) => `${m.name} ${m.from} -> ${m.to}`).join(', ');
 
 /** The lines the demo prints as a step ends. */
@@ -125,9 +132,10 @@ function stepLines(s: DemoStepData, of: number): string[] {
  * Run the demo; `progress` gets each step's lines as it ends (nothing when
  * absent). The result is data; demoLines turns it into the report.
  */
-export async function runDemo(config: Partial<MachineConfig>, progress: (line: string) => void = () => {}): Promise<DemoReport> {
+export async function runDemo(config: Partial<MachineConfig>, progress: (line: string) => void = () => {}, onBoot?: (k: Kernel) => void): Promise<DemoReport> {
   const t = await boot({ ...config, modules: DEMO_BOOT });
   const k = t.kernel;
+  onBoot?.(k);
   t.mount();
   progress(`livemod demo: ${k.machine.cpus.length} CPUs, seed ${k.machine.config.seed}; kmsg 1.0.0, blkdev 1.0.0, simplefs 1.0.0 mounted on /mnt`);
   const w = t.startWorkload({ threads: 4, files: 8 });
@@ -213,13 +221,13 @@ export function demoLines(r: DemoReport): string[] {
 }
 
 /** `livemod demo`: the report as text, step by step, or with `json` the document alone. */
-export async function demo(config: Partial<MachineConfig>, print: (line: string) => void, json = false): Promise<DemoReport> {
-  if (json) {
-    const r = await runDemo(config);
+export async function demo(config: Partial<MachineConfig>, print: (line: string) => void, opts: DemoOptions = {}): Promise<DemoReport> {
+  if (opts.json) {
+    const r = await runDemo(config, undefined, opts.onBoot);
     print(JSON.stringify(r, null, 2));
     return r;
   }
-  const r = await runDemo(config, print);
+  const r = await runDemo(config, print, opts.onBoot);
   for (const l of demoLines(r)) print(l);
   return r;
 }

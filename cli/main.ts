@@ -15,6 +15,7 @@ import { demo } from './demo.js';
 import { describeError } from './format.js';
 import { runScript } from './script.js';
 import { interactive } from './shell.js';
+import { TRACE_HELP, traced } from './trace-option.js';
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -69,9 +70,10 @@ program
   .command('demo')
   .description('the main job: a workload runs while every update in the module histories is applied live; then every byte is checked')
   .option('--json', 'print the result as JSON (schema livemod.demo/1)')
-  .action(async (cmdOpts: { json?: boolean }) => {
+  .option('--trace <file>', TRACE_HELP)
+  .action(async (cmdOpts: { json?: boolean; trace?: string }) => {
     const o = program.opts<MachineOpts>();
-    const r = await demo({ seed: o.seed, cpus: o.cpus }, out, cmdOpts.json === true);
+    const r = await traced(cmdOpts.trace, out, (attach) => demo({ seed: o.seed, cpus: o.cpus }, out, { json: cmdOpts.json === true, onBoot: (k) => attach(k, 'modules') }));
     process.exitCode = r.ok ? 0 : 1;
   });
 
@@ -90,7 +92,8 @@ program
   .option('-q, --quiet', 'do not echo each command')
   .option('--kernel <kind>', 'modules (the procedural kernel) or objects (the K42-style twin)', kernelKind, 'modules' as const)
   .option('--json', 'print one JSON line per command: its output, the data it returned and how it went (schema livemod.run/1)')
-  .action(async (file: string, cmdOpts: { quiet?: boolean; kernel: (typeof KERNELS)[number]; json?: boolean }) => {
+  .option('--trace <file>', TRACE_HELP)
+  .action(async (file: string, cmdOpts: { quiet?: boolean; kernel: (typeof KERNELS)[number]; json?: boolean; trace?: string }) => {
     const o = program.opts<MachineOpts>();
     let text: string;
     try {
@@ -99,7 +102,11 @@ program
       throw err('ENOENT', `cannot read script ${file}`, 'check the path');
     }
     const json = cmdOpts.json ? { json: (e: object) => out(JSON.stringify(e)) } : {};
-    const ok = await runScript(session(cmdOpts.kernel, o), text, { source: file, echo: !cmdOpts.quiet, printErr: errLine, ...json });
+    const ok = await traced(cmdOpts.trace, out, (attach) => {
+      const s = session(cmdOpts.kernel, o);
+      attach(s.k, cmdOpts.kernel);
+      return runScript(s, text, { source: file, echo: !cmdOpts.quiet, printErr: errLine, ...json });
+    });
     process.exitCode = ok ? 0 : 1;
   });
 
@@ -108,9 +115,10 @@ program
   .description('run the same workload and updates on the procedural kernel and its object-oriented twin and compare them')
   .option('--svg <file>', 'also draw throughput over simulated time for both kernels, updates marked, as an SVG file')
   .option('--json', 'print the result as JSON (schema livemod.compare/1)')
-  .action(async (cmdOpts: { svg?: string; json?: boolean }) => {
+  .option('--trace <file>', `${TRACE_HELP}; the two kernels are two processes`)
+  .action(async (cmdOpts: { svg?: string; json?: boolean; trace?: string }) => {
     const o = program.opts<MachineOpts>();
-    const ok = await compareCommand({ seed: o.seed, cpus: o.cpus, ...(cmdOpts.svg ? { svg: cmdOpts.svg } : {}), json: cmdOpts.json === true }, out);
+    const ok = await traced(cmdOpts.trace, out, (attach) => compareCommand({ seed: o.seed, cpus: o.cpus, ...(cmdOpts.svg ? { svg: cmdOpts.svg } : {}), json: cmdOpts.json === true, onBoot: (name, k) => attach(k, name) }, out));
     process.exitCode = ok ? 0 : 1;
   });
 

@@ -93,6 +93,8 @@ export interface CompareOptions {
   readonly gap?: number;
   /** Calls per round of the indirection measurement. */
   readonly indirectionCalls?: number;
+  /** Told of each kernel once it has booted and mounted, before the workload starts (a tracer attaches here). */
+  readonly onBoot?: (name: KernelName, k: Executive) => void;
 }
 
 /** One kernel in the comparison: its machine, its updater (the one UpdateService interface) and what it measured. */
@@ -153,6 +155,7 @@ export async function compare(opts: CompareOptions): Promise<CompareResult> {
   const gap = opts.gap ?? 400_000;
   const config = { seed: opts.seed, cpus: opts.cpus };
   const drivers = [await proceduralSide(config), objectSide(config)] as const;
+  for (const d of drivers) opts.onBoot?.(d.result.name, d.k);
   const workloads = drivers.map((d) => new Workload(d.k, { ...WORKLOAD, seed: opts.seed }));
   const base = drivers.map((d) => d.k.stats.syscalls);
   const advance = () => {

@@ -2,8 +2,8 @@
 // (exec/thread.ts), on a bare Machine with no kernel: when a thread leaves its
 // CPU (preemption points after a timer tick, blocking), where it runs next
 // (work stealing, wake-ups to idle CPUs), stop-machine and what it costs,
-// exit and reaping (also through a minimal Executive), and that a run is a
-// pure function of its seed.
+// exit and reaping (also through a minimal Executive), that a run is a
+// pure function of its seed, and the hook points observers subscribe to.
 
 import { describe, expect, it } from 'vitest';
 import { IRQ_DISK0, IRQ_TIMER, Machine } from '../hw/machine.js';
@@ -585,5 +585,39 @@ describe('determinism', () => {
     expect(b).toEqual(a);
     expect(run(8).hash).not.toBe(a.hash); // disk latencies come from the seed
     expect(run(7, 1).hash).not.toBe(a.hash); // one more cycle of work per step changes the schedule
+  });
+});
+
+describe('hook points for observers', () => {
+  /** A sleeper and a stop-machine on an idle machine; with `observe`, every hook point is logged. */
+  function observed(observe: boolean) {
+    const w = world(2);
+    const log: string[] = [];
+    if (observe) {
+      w.sched.stepped.add((t, cost) => log.push(`step ${t.name} ${w.m.now}+${cost} ${t.state}`));
+      w.sched.woken.add((t) => log.push(`woken ${t.name} ${w.m.now} ${t.state}`));
+      w.sched.stops.add((p) => log.push(`stop ${p.kind} ${w.m.now}${p.kind === 'stopped' ? ` for ${p.cycles}` : ''}`));
+    }
+    w.sched.spawn('sleeper', 'kernel', (function* (): KGen<void> {
+      w.sched.work(100);
+      yield* w.sched.sleep(1_000);
+    })());
+    w.m.events.runUntil(500);
+    w.sched.stopMachine(() => 3_000);
+    w.m.events.runUntil(10_000);
+    return { log, hash: w.m.traceHash() };
+  }
+
+  it('tells each step with its cost, each wake-up and the moments of a stop, and changes nothing', () => {
+    const { log, hash } = observed(true);
+    expect(log).toEqual([
+      `step sleeper 0+${STEP_BASE_CYCLES + 100} blocked`, // it blocked in this step
+      'stop requested 500',
+      'stop stopped 500 for 3000',
+      'woken sleeper 1000 runnable',
+      'stop restarted 3500',
+      `step sleeper 3500+${STEP_BASE_CYCLES} running`,
+    ]);
+    expect(observed(false).hash).toBe(hash);
   });
 });

@@ -12,7 +12,7 @@
 
 import { HookList } from './hooks.js';
 import type { Machine } from '../hw/machine.js';
-import { type Directive, type KGen, Thread, WaitQueue } from './thread.js';
+import { type Directive, type Frame, type KGen, Thread, WaitQueue } from './thread.js';
 
 /** Cycles every step costs before any explicit work. */
 export const STEP_BASE_CYCLES = 50;
@@ -33,6 +33,9 @@ interface StopRequest {
   busy: Set<number>;
 }
 
+/** The moments of a stop-machine: asked for, every CPU parked (for how many cycles), running again. */
+export type StopPhase = { readonly kind: 'requested' } | { readonly kind: 'stopped'; readonly cycles: number } | { readonly kind: 'restarted' };
+
 export interface SchedHooks {
   /** Called when a thread finishes (result or error set). */
   onExit?(t: Thread): void;
@@ -48,9 +51,22 @@ export class Scheduler {
   private readonly live = new Map<number, Thread>();
   private readonly cpus: CpuRun[];
   readonly hooks: SchedHooks = {};
+  /**
+   * Told after every step, with the thread that took it and the cycles the
+   * step cost (it ran from `now` for that long): a step boundary, where an
+   * update can be requested (livemod check records them).
+   */
+  readonly stepped = new HookList<[Thread, number]>();
+  // Hook points for observers (the tracer). None changes what the machine does, and with no subscriber each is a loop over an empty array.
+  /** A blocked thread was made runnable (`now` is when; its waitChannel is already cleared). */
+  readonly woken = new HookList<[Thread]>();
+  /** A stub pushed a frame on a thread's shadow stack (kernel/symbols.ts). */
+  readonly framePushed = new HookList<[Thread, Frame]>();
+  /** A stub popped the frame it pushed. */
+  readonly framePopped = new HookList<[Thread, Frame]>();
+  /** A stop-machine was requested, took hold, ended. */
+  readonly stops = new HookList<[StopPhase]>();
   /** Steps run, context switches, preemptions: for `stat`. */
-  /** Told after every step, with the thread that took it: a step boundary, where an update can be requested (livemod check records them). */
-  readonly stepped = new HookList<[Thread]>();
   readonly counters = { steps: 0, switches: 0, preemptions: 0, steals: 0, stops: 0, stoppedCycles: 0 };
   private stop: StopRequest | null = null;
   /** Set while every CPU is parked by stopMachine. */
@@ -97,6 +113,7 @@ export class Scheduler {
     if (t.state !== 'blocked') return;
     t.state = 'runnable';
     t.waitChannel = null;
+    this.woken.run(t);
     const home = this.cpus[t.cpu]!;
     const target = this.isIdle(home) ? home : (this.cpus.find((c) => this.isIdle(c)) ?? home);
     this.enqueue(t, target);
@@ -147,6 +164,7 @@ export class Scheduler {
     }
     this.stop = { onStopped, busy };
     this.machine.events.trace.mixString('stop-machine');
+    this.stops.run({ kind: 'requested' });
     if (this.stop.busy.size === 0) this.machine.events.after(0, 'stop-machine', () => this.allParked());
   }
 
@@ -162,8 +180,10 @@ export class Scheduler {
     this.stopped = true;
     const cycles = Math.max(0, Math.round(stop.onStopped()));
     this.counters.stoppedCycles += cycles;
+    this.stops.run({ kind: 'stopped', cycles });
     this.machine.events.after(cycles, 'restart-machine', () => {
       this.stopped = false;
+      this.stops.run({ kind: 'restarted' });
       for (const c of this.cpus) if (c.current || c.runq.length > 0) this.kick(c);
     });
   }
@@ -239,7 +259,7 @@ export class Scheduler {
     cpu.busyCycles += cost;
     cpu.busyUntil = this.now + cost;
     this.machine.events.trace.mixNumber(t.tid);
-    this.stepped.run(t);
+    this.stepped.run(t, cost);
 
     if (res.done) {
       t.result = res.value;

@@ -1,7 +1,8 @@
 // Stubs and gates, as the updater will use them: a generator call through a
 // stub stays on the caller's shadow stack while it is suspended; retargeting
 // a slot redirects new calls while old calls finish in the old code; a gate
-// can hold callers; direct binding bypasses all of it.
+// can hold callers; direct binding bypasses all of it. Observers are told of
+// each frame pushed and popped.
 
 import { describe, expect, it } from 'vitest';
 import { Machine } from '../hw/machine.js';
@@ -17,8 +18,11 @@ function world(binding: 'stubs' | 'direct' = 'stubs') {
 }
 
 describe('stubs', () => {
-  it('keep a frame on the shadow stack while a call is suspended, and pop it on return', () => {
+  it('keep a frame on the shadow stack while a call is suspended, and pop it on return, telling the frame hooks', () => {
     const { m, sched, symbols } = world();
+    const told: string[] = [];
+    sched.framePushed.add((t, f) => told.push(`push ${f.fn} ${m.now} depth ${t.frames.length}`));
+    sched.framePopped.add((t, f) => told.push(`pop ${f.fn} ${m.now} depth ${t.frames.length}`));
     const q = new WaitQueue('io', (t) => sched.wake(t));
     const slot = symbols.define(
       'io_wait@1',
@@ -42,6 +46,7 @@ describe('stubs', () => {
     expect(result).toBe(42);
     expect(t.frames).toEqual([]);
     expect(slot.active).toBe(0);
+    expect(told).toEqual(['push io_wait 0 depth 1', 'pop io_wait 1000 depth 0']);
   });
 
   it('send new calls to a retargeted slot while a suspended call finishes in the old code', () => {

@@ -7,8 +7,10 @@
 // Stub of a generator function: consults the slot's gate (which may block
 // the caller, K42's BLOCK phase), then pushes a Frame on the calling thread's
 // shadow stack for as long as the call is active; `slot.active` counts the
-// calls in flight. Stub of a plain function: a plain call, which runs to
-// completion inside one step and so can never straddle an update.
+// calls in flight, and the scheduler's frame hooks tell observers (the
+// tracer) of each push and pop. Stub of a plain function: a plain call,
+// which runs to completion inside one step and so can never straddle an
+// update.
 //
 // Direct binding (no stubs) exists only to measure what the stubs cost.
 
@@ -71,6 +73,7 @@ function generatorStub(slot: Slot, sched: Scheduler): AnyFn {
     if (calls.length > 0) calls[calls.length - 1]!++;
     thread.frames.push(target.frame);
     calls.push(0);
+    sched.framePushed.run(thread, target.frame);
     slot.active++;
     try {
       return yield* target.call(...args);
@@ -78,6 +81,7 @@ function generatorStub(slot: Slot, sched: Scheduler): AnyFn {
       slot.active--;
       thread.frames.pop();
       calls.pop();
+      sched.framePopped.run(thread, target.frame);
     }
   };
 }
