@@ -69,6 +69,27 @@ umount /mnt`);
     expect(lines).toContain('  (failed as expected) EPERM: cannot create /dev/nosuch: the root filesystem holds only directories (create files under a mounted filesystem, e.g. /mnt)');
   });
 
+  it('reads a # that starts a word as a comment to the end of the line, and a#b as a word', async () => {
+    const { lines, errors, run } = session();
+    const ok = await run(`insmod blkdev              # the driver first
+insmod simplefs   # then the filesystem
+mount simplefs disk0 /mnt #no space needed after the #
+write /mnt/a a#b "#quoted" \\#escaped # dropped
+cat /mnt/a   # prints the line
+! rmmod blkdev  # in use by simplefs: must fail, comment and all
+   # a comment line, indented`);
+    expect(errors).toEqual([]);
+    expect(ok).toBe(true);
+    expect(lines).toContain('a#b #quoted #escaped');
+    expect(lines.some((l) => l.includes('(failed as expected) EBUSY: module blkdev is in use by simplefs'))).toBe(true);
+  });
+
+  it('still fails a ! line whose command, once its comment is dropped, succeeds', async () => {
+    const { errors, run } = session();
+    expect(await run('insmod blkdev\n! lsmod # lsmod does not fail')).toBe(false);
+    expect(errors).toEqual(["test:2: expected 'lsmod # lsmod does not fail' to fail, but it succeeded"]);
+  });
+
   it('lists block devices as b and character devices as c in ls', async () => {
     const { lines, errors, run } = session();
     expect(await run('insmod kmsg\ninsmod blkdev\nls /dev')).toBe(true);

@@ -37,7 +37,12 @@ export function describeError(e: unknown): string {
   return errorData(e).text;
 }
 
-/** Split a console line into words; quotes group, backslash escapes. */
+/**
+ * Split a console line into words; quotes group, backslash escapes. A `#`
+ * that starts a word outside quotes starts a comment, which runs to the end
+ * of the line (`ls /mnt  # the files`); a `#` inside a word (`a#b`), quoted
+ * (`"#1"`) or escaped (`\#1`) is an ordinary character.
+ */
 export function tokenize(line: string): string[] {
   const out: string[] = [];
   let cur = '';
@@ -57,6 +62,8 @@ export function tokenize(line: string): string[] {
     } else if (c === '\\' && i + 1 < line.length) {
       cur += line[++i];
       any = true;
+    } else if (c === '#' && cur === '' && !any) {
+      break;
     } else if (/\s/.test(c)) {
       if (any || cur) out.push(cur);
       cur = '';

@@ -1,8 +1,11 @@
 // Running console commands from a script (`livemod run FILE|-`): one command
-// per line, `#` starts a comment, and a line that starts with `!` must fail.
-// The run stops at the first line that does not do what it should. With
-// `json`, each command's output lines, what it returned as data and how it
-// went come out as one entry (schema livemod.run/1) instead of as text.
+// per line, and a line that starts with `!` must fail. `#` starts a comment,
+// at the start of a line or of a word (`update x@1.1.0  # code only`; the
+// console's tokenizer in format.ts drops it, so the shell reads lines the
+// same way); `a#b` is a word. The run stops at the first line that does not
+// do what it should. With `json`, each command's output lines, what it
+// returned as data and how it went come out as one entry (schema
+// livemod.run/1) instead of as text.
 
 import { type ErrorData, errorData } from '../api/data.js';
 import type { Session } from './session.js';

@@ -11,7 +11,7 @@ export async function interactive(session: Session): Promise<void> {
   rl.prompt();
   for await (const line of rl) {
     const cmd = line.trim();
-    if (cmd === 'exit' || cmd === 'quit') break;
+    if (/^(exit|quit)(\s+#.*)?$/.test(cmd)) break;
     try {
       await session.exec(cmd);
     } catch (e) {
