@@ -19,13 +19,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { catalogDefs, loadFromPath } from './catalog/catalog.js';
-import { ConsoleSession } from './cli/console.js';
-import { runScript } from './cli/script.js';
-import { symbolKey } from './kernel/symbols.js';
-import type { ModuleDef } from './kernel/module.js';
+import { catalogDefs, loadFromPath } from '../catalog/catalog.js';
+import { ConsoleSession } from './console.js';
+import { runScript } from './script.js';
+import { symbolKey } from '../kernel/symbols.js';
+import type { ModuleDef } from '../kernel/module.js';
 
-const ROOT = import.meta.dirname;
+const ROOT = resolve(import.meta.dirname, '..');
 const BIN = resolve(ROOT, 'dist', 'cli', 'main.js');
 const README = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
 
