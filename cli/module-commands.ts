@@ -15,7 +15,10 @@ const insmod = define({
   name: 'insmod',
   usage: 'insmod NAME[@VERSION]|PATH [key=value...]',
   summary: 'load a module from the module histories or from a .ts/.js file',
-  details: ['NAME loads the latest version; modinfo NAME lists the versions and parameters.'],
+  details: [
+    'NAME loads the newest version; VERSION is as npm reads it: 1.2.0 exactly, 1.2 (the newest 1.2.x), ^2, ~1.1.0, latest.',
+    'modinfo NAME lists the versions and parameters.',
+  ],
   async run(s, args) {
     arity(insmod, args, 1, Infinity);
     const params = keyValues(args.slice(1), insmod.usage);
