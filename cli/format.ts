@@ -38,12 +38,24 @@ export function describeError(e: unknown): string {
   return `internal error: ${e instanceof Error ? e.message : String(e)} (please report it; LIVEMOD_DEBUG=1 shows the stack)`;
 }
 
+/** A word of a console line, and whether any of it was quoted (`"12"` is text, `12` may be a number). */
+export interface Word {
+  readonly text: string;
+  readonly quoted: boolean;
+}
+
 /** Split a console line into words; quotes group, backslash escapes. */
 export function tokenize(line: string): string[] {
-  const out: string[] = [];
+  return tokenizeWords(line).map((w) => w.text);
+}
+
+/** tokenize, keeping for each word whether it was quoted. */
+export function tokenizeWords(line: string): Word[] {
+  const out: Word[] = [];
   let cur = '';
   let quote: '"' | "'" | null = null;
   let any = false;
+  let quoted = false;
   for (let i = 0; i < line.length; i++) {
     const c = line[i]!;
     if (quote) {
@@ -55,19 +67,21 @@ export function tokenize(line: string): string[] {
     } else if (c === '"' || c === "'") {
       quote = c;
       any = true;
+      quoted = true;
     } else if (c === '\\' && i + 1 < line.length) {
       cur += line[++i];
       any = true;
     } else if (/\s/.test(c)) {
-      if (any || cur) out.push(cur);
+      if (any || cur) out.push({ text: cur, quoted });
       cur = '';
       any = false;
+      quoted = false;
     } else {
       cur += c;
     }
   }
   if (quote) throw err('EINVAL', 'unterminated quote');
-  if (any || cur) out.push(cur);
+  if (any || cur) out.push({ text: cur, quoted });
   return out;
 }
 

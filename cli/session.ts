@@ -13,7 +13,7 @@ import type { UpdateService } from '../exec/lifecycle.js';
 import type { KGen } from '../exec/thread.js';
 import type { Vfs } from '../exec/vfs.js';
 import type { Workload } from '../user/workload.js';
-import { phaseLine, tokenize } from './format.js';
+import { phaseLine, tokenizeWords, type Word } from './format.js';
 
 /** Most cycles a console command's user thread may take before the console gives up waiting. */
 export const COMMAND_CYCLE_LIMIT = 50_000_000;
@@ -23,7 +23,8 @@ export interface Command<S extends Session<any> = Session> {
   readonly usage: string;
   readonly summary: string;
   readonly details?: readonly string[];
-  run(s: S, args: string[]): Promise<void> | void;
+  /** `args` are the words after the name; `words` the same with their quoting, for a command that tells `12` from `"12"`. */
+  run(s: S, args: string[], words: readonly Word[]): Promise<void> | void;
 }
 
 /** A kernel a console can drive: the shared executive with the VFS. */
@@ -56,17 +57,17 @@ export abstract class Session<K extends ConsoleKernel = ConsoleKernel> {
 
   /** Run one console line. Throws (a KernelError for user errors) when it fails. */
   async exec(line: string): Promise<void> {
-    const words = tokenize(line);
-    const name = words[0];
+    const words = tokenizeWords(line);
+    const name = words[0]?.text;
     if (name === undefined) return;
     const cmd = this.commands.get(name);
     if (!cmd) throw err('EINVAL', `unknown command '${name}'`, "type 'help' for the list of commands");
-    const args = words.slice(1);
+    const args = words.slice(1).map((w) => w.text);
     if (args.includes('--help') || args.includes('-h')) {
       for (const l of helpFor(cmd)) this.print(l);
       return;
     }
-    await cmd.run(this, args);
+    await cmd.run(this, args, words.slice(1));
   }
 
   /** Run `program` as a user thread until it exits; returns its result. */

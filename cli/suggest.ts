@@ -18,20 +18,23 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
- * The candidates close enough to `word` to be what was meant, closest first:
- * those a few edits away (about a third of the word) and those that start
- * with it (an abbreviation). At most `most`.
+ * The candidates close enough to `word` to be what was meant: those the
+ * fewest edits away, if that is at most about a third of the word; else
+ * those that start with it (an abbreviation). At most `most`, sorted.
  */
 export function closeMatches(word: string, candidates: Iterable<string>, most = 3): string[] {
   const limit = Math.max(1, Math.floor(word.length / 3));
-  const scored: [string, number][] = [];
+  let best = limit + 1;
+  let near: string[] = [];
+  const prefixed: string[] = [];
   for (const c of new Set(candidates)) {
     if (c === word) continue;
     const d = editDistance(word, c);
-    if (d <= limit) scored.push([c, d]);
-    else if (word.length >= 2 && c.startsWith(word)) scored.push([c, limit + 1]);
+    if (d < best) [best, near] = [d, [c]];
+    else if (d === best) near.push(c);
+    if (word.length >= 2 && c.startsWith(word)) prefixed.push(c);
   }
-  return scored.sort((x, y) => x[1] - y[1] || x[0].localeCompare(y[0])).slice(0, most).map(([c]) => c);
+  return (near.length > 0 ? near : prefixed).sort().slice(0, most);
 }
 
 /** `did you mean X?` (or `X or Y`) for the hint of an error, or '' when nothing is close. */
