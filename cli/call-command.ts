@@ -98,6 +98,7 @@ const call = ((c: Command<Session<Kernel>>) => c)({
   name: 'call',
   usage: 'call SYMBOL[@N] [ARGS...]',
   summary: 'call a symbol a loaded module exports, from a user thread through its stub, and print what it returns',
+  complete: [(s) => symbolSlots(s.k).flatMap((x) => [x.key.slice(0, x.key.indexOf('@')), x.key])],
   details: [
     'SYMBOL is name@N (the slot), or name for its newest interface; modinfo NAME lists the exports.',
     'ARGS are numbers, true, false or quoted strings ("disk0"); the module context is passed for you.',

@@ -4,7 +4,7 @@
 // finds versions in the catalog or in files.
 
 import type { MachineConfig } from '../hw/machine.js';
-import { catalogResolver } from '../catalog/catalog.js';
+import { catalog, catalogResolver } from '../catalog/catalog.js';
 import { bootKernel, type Kernel } from '../kernel/kernel.js';
 import { Updater } from '../updater/updater.js';
 import { CALL_COMMANDS } from './call-command.js';
@@ -42,5 +42,14 @@ export class ConsoleSession extends Session<Kernel> {
 
   mountHint(root: string): string {
     return `insmod blkdev; insmod simplefs; mount simplefs disk0 ${root}`;
+  }
+
+  moduleNames(which: 'loaded' | 'all'): string[] {
+    const loaded = this.k.loader.list().map((m) => m.name);
+    return which === 'loaded' ? loaded : [...new Set([...loaded, ...catalog().keys()])];
+  }
+
+  moduleVersions(name: string): string[] {
+    return catalog().get(name) ?? (this.k.loader.get(name) ? [this.k.loader.get(name)!.def.version] : []);
   }
 }

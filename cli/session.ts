@@ -13,16 +13,28 @@ import type { UpdateService } from '../exec/lifecycle.js';
 import type { KGen } from '../exec/thread.js';
 import type { Vfs } from '../exec/vfs.js';
 import type { Workload } from '../user/workload.js';
-import { phaseLine, tokenizeWords, type Word } from './format.js';
+import { phaseLine, tokenizeWords, type Word, wrap } from './format.js';
+import { didYouMean } from './suggest.js';
 
 /** Most cycles a console command's user thread may take before the console gives up waiting. */
 export const COMMAND_CYCLE_LIMIT = 50_000_000;
+
+/**
+ * What a word of a command is, for tab completion (complete.ts): a command
+ * name, a module spec (`NAME` or `NAME@VERSION`, loaded or loadable), a
+ * loaded module, a path on the machine, one of fixed words, or words the
+ * session gives.
+ */
+export type ArgKind<S extends Session<any> = Session> = 'command' | 'module' | 'loaded' | 'path' | readonly string[] | ((s: S) => readonly string[]);
 
 export interface Command<S extends Session<any> = Session> {
   readonly name: string;
   readonly usage: string;
   readonly summary: string;
   readonly details?: readonly string[];
+  /** What each positional word is, for completion; `completeRest` for every word after those. */
+  readonly complete?: readonly ArgKind<S>[];
+  readonly completeRest?: ArgKind<S>;
   /** `args` are the words after the name; `words` the same with their quoting, for a command that tells `12` from `"12"`. */
   run(s: S, args: string[], words: readonly Word[]): Promise<void> | void;
 }
@@ -32,6 +44,8 @@ export type ConsoleKernel = Executive & { readonly vfs: Vfs };
 
 export abstract class Session<K extends ConsoleKernel = ConsoleKernel> {
   workload: Workload | null = null;
+  /** Columns that help wraps to (the interactive console sets the terminal's). */
+  width = 80;
 
   constructor(
     readonly k: K,
@@ -54,6 +68,10 @@ export abstract class Session<K extends ConsoleKernel = ConsoleKernel> {
   abstract kernelLog(): string[];
   /** What to tell a user who starts the workload with nothing mounted on `root`. */
   abstract mountHint(root: string): string;
+  /** Modules a command may name: the loaded ones, or (`all`) those too that could be loaded or updated to. */
+  abstract moduleNames(which: 'loaded' | 'all'): string[];
+  /** The versions of module `name` a spec may name, oldest first. */
+  abstract moduleVersions(name: string): string[];
 
   /** Run one console line. Throws (a KernelError for user errors) when it fails. */
   async exec(line: string): Promise<void> {
@@ -61,10 +79,10 @@ export abstract class Session<K extends ConsoleKernel = ConsoleKernel> {
     const name = words[0]?.text;
     if (name === undefined) return;
     const cmd = this.commands.get(name);
-    if (!cmd) throw err('EINVAL', `unknown command '${name}'`, "type 'help' for the list of commands");
+    if (!cmd) throw unknownCommand(name, this.commands.keys());
     const args = words.slice(1).map((w) => w.text);
     if (args.includes('--help') || args.includes('-h')) {
-      for (const l of helpFor(cmd)) this.print(l);
+      for (const l of helpFor(cmd, this.width)) this.print(l);
       return;
     }
     await cmd.run(this, args, words.slice(1));
@@ -84,6 +102,15 @@ export function arity(cmd: { name: string; usage: string }, args: readonly strin
   }
 }
 
-export function helpFor(cmd: Command): string[] {
-  return [`usage: ${cmd.usage}`, `  ${cmd.summary}`, ...(cmd.details ?? []).map((d) => `  ${d}`)];
+/** EINVAL for a command the console does not have, naming the closest ones. */
+export function unknownCommand(name: string, known: Iterable<string>): Error {
+  const hint = didYouMean(name, known);
+  return err('EINVAL', `unknown command '${name}'`, `${hint ? `${hint} ` : ''}type 'help' for the list of commands`);
+}
+
+/** `help CMD`: its usage, summary and details, wrapped to `width`. */
+export function helpFor(cmd: Command, width = Infinity): string[] {
+  const indented = (text: string) => wrap(text, width - 2).map((l) => `  ${l}`);
+  const [first, ...more] = wrap(cmd.usage, width - 7);
+  return [`usage: ${first}`, ...more.map((l) => `       ${l}`), ...[cmd.summary, ...(cmd.details ?? [])].flatMap(indented)];
 }

@@ -54,6 +54,7 @@ const update = define({
   name: 'update',
   usage: 'update SPEC... [--strategy S] [--timeout CYCLES] [--lazy [--sweep]|--eager] [--dry-run]',
   summary: 'replace running modules by other versions, live; several SPECs update as one group',
+  completeRest: 'module',
   details: [
     'SPEC is NAME@VERSION from the histories (or, on the procedural kernel, a path to a .ts/.js file).',
     'Procedural kernel: per-task by default for code-only updates, module when state changes; --strategy chooses.',
@@ -79,6 +80,7 @@ const revert = define({
   name: 'revert',
   usage: 'revert NAME [--strategy S] [--timeout CYCLES] [--lazy|--eager]',
   summary: "go back to the version a module ran before its last update, through that update's downgrade",
+  complete: ['loaded'],
   async run(s, args) {
     const usage = usageOf(s, 'revert NAME', false);
     const { words, opts } = updateFlags({ name: 'revert', usage }, args, s.updater.flags.filter((f) => f !== '--sweep'), s.updater.strategies);
