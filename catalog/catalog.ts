@@ -4,14 +4,17 @@
 // TypeScript compiler API; in both kinds an import of the module API
 // (`livemod/module`, or any path ending in `kernel/module`) is pointed at
 // this installation's, so a module written anywhere links against it.
+// Versions are picked as npm picks them (the `semver` package): `NAME@1.1`
+// is the newest 1.1.x, `NAME@^2`, `NAME@latest`, `NAME@1.0.0` exactly.
 
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import semver from 'semver';
 import { err } from '../exec/errno.js';
-import { compareSemver, parseSemver, validateModuleDef } from '../kernel/moddef.js';
+import { validateModuleDef } from '../kernel/moddef.js';
 import type { ModuleVersion } from '../kernel/loader.js';
 import type { ModuleDef } from '../kernel/module.js';
 
@@ -38,7 +41,7 @@ export function catalog(): Map<string, string[]> {
       const m = /^(\d+\.\d+\.\d+)\.(ts|js)$/.exec(f);
       if (m && !f.endsWith('.d.ts')) versions.add(m[1]!);
     }
-    if (versions.size > 0) out.set(name, [...versions].sort(compareSemver));
+    if (versions.size > 0) out.set(name, semver.sort([...versions]));
   }
   return out;
 }
@@ -48,23 +51,35 @@ export function isPathSpec(spec: string): boolean {
   return spec.includes('/') || /\.(ts|js|mjs)$/.test(spec);
 }
 
-/** `name` (latest), `name@version`, or a path to a `.ts`/`.js` file. */
+/** `name` (the newest), `name@RANGE` (npm's: `1.1`, `^2`, `latest`, `1.0.0`), or a path to a `.ts`/`.js` file. */
 export async function loadModuleDef(spec: string): Promise<ModuleVersion> {
   return isPathSpec(spec) ? loadFromPath(spec) : loadFromCatalog(spec);
+}
+
+/**
+ * The version of `name` that `wanted` picks among `versions` (oldest first),
+ * as npm picks: the newest that satisfies the range; no range or `latest` is
+ * the newest. EINVAL if `wanted` is not a version or range, ENOENT (listing
+ * the versions) if none matches.
+ */
+export function pickVersion(name: string, versions: readonly string[], wanted: string | undefined): string {
+  const known = `versions of ${name}: ${versions.join(', ')}`;
+  if (wanted === undefined || wanted === 'latest') return versions[versions.length - 1]!;
+  if (semver.validRange(wanted) === null) throw err('EINVAL', `'${wanted}' is not a version or range (like 1.2.0, 1.2, ^2 or latest)`, known);
+  const version = semver.maxSatisfying([...versions], wanted);
+  if (version === null) throw err('ENOENT', `${name} has no version ${semver.valid(wanted) ? wanted : `matching ${wanted}`}`, known);
+  return version;
 }
 
 export async function loadFromCatalog(spec: string): Promise<ModuleVersion> {
   const at = spec.indexOf('@');
   const name = at < 0 ? spec : spec.slice(0, at);
-  const wanted = at < 0 ? undefined : spec.slice(at + 1);
   const all = catalog();
   const versions = all.get(name);
   if (!versions) {
     throw err('ENOENT', `no module named '${name}'`, `known modules: ${[...all.keys()].join(', ') || 'none'}; or give a path to a .ts/.js file`);
   }
-  if (wanted !== undefined && !parseSemver(wanted)) throw err('EINVAL', `'${wanted}' is not a version (MAJOR.MINOR.PATCH)`, `versions of ${name}: ${versions.join(', ')}`);
-  const version = wanted ?? versions[versions.length - 1]!;
-  if (!versions.includes(version)) throw err('ENOENT', `${name} has no version ${version}`, `versions of ${name}: ${versions.join(', ')}`);
+  const version = pickVersion(name, versions, at < 0 ? undefined : spec.slice(at + 1));
   const base = join(MODULES_DIR, name, version);
   const file = existsSync(`${base}.js`) ? `${base}.js` : `${base}.ts`;
   const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };

@@ -41,15 +41,15 @@ describe('livemod check', () => {
     expect(p.strategies[0].committed).toBe(1);
   });
 
-  it('refuses bad arguments with the errno and no stack trace', () => {
-    for (const [args, message] of [
-      [['check'], /EINVAL: check needs an update \(NAME@VERSION\.\.\.\) or --histories/],
-      [['check', 'simplefs@1.1.0', '--strategy', 'fast'], /EINVAL: --strategy must be one of module, per-task, stop-machine, unsafe or all, got 'fast'/],
-      [['check', 'simplefs@1.1.0', '--histories'], /EINVAL: name updates or give --histories, not both/],
-      [['check', 'nosuch@1.0.0'], /ENOENT/],
+  it('refuses bad arguments with the errno and no stack trace (exit 2 for a wrong command line)', () => {
+    for (const [args, message, code] of [
+      [['check'], /EINVAL: check needs an update \(NAME@VERSION\.\.\.\) or --histories/, 2],
+      [['check', 'simplefs@1.1.0', '--strategy', 'fast'], /EINVAL: --strategy must be one of module, per-task, stop-machine, unsafe or all, got 'fast'/, 2],
+      [['check', 'simplefs@1.1.0', '--histories'], /EINVAL: name updates or give --histories, not both/, 2],
+      [['check', 'nosuch@1.0.0'], /ENOENT/, 1],
     ] as const) {
       const r = livemod([...args]);
-      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.code, args.join(' ')).toBe(code);
       expect(r.stderr, args.join(' ')).toMatch(message);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }

@@ -5,12 +5,14 @@
 // failing point with the command that replays it alone, and the run-time
 // phenomena (what differs from a cold restart). --json prints the reports
 // as data instead (schema livemod.check/1). It fails (exit 1) if a real
-// strategy has a failing point; the unsafe control is expected to.
+// strategy has a failing point; the unsafe control is expected to; a wrong
+// command line exits 2 (exit.ts).
 
 import { err } from '../exec/errno.js';
 import { CHECK_STRATEGIES, check, type CheckReport, DEFAULT_CHECK_WORKLOAD, historyUpdates } from '../check/check.js';
 import type { WorkloadShape } from '../check/scenario.js';
 import type { Strategy } from '../updater/plan.js';
+import { usage } from './exit.js';
 import { table } from './format.js';
 
 export interface CheckCliOptions {
@@ -30,7 +32,7 @@ export interface CheckCliOptions {
 /** The strategies `--strategy` names: one, or `all` (the real ones and the unsafe control). */
 export function strategiesOf(name: string): Strategy[] {
   if (name === 'all') return [...CHECK_STRATEGIES];
-  if (!(CHECK_STRATEGIES as readonly string[]).includes(name)) throw err('EINVAL', `--strategy must be one of ${CHECK_STRATEGIES.join(', ')} or all, got '${name}'`);
+  if (!(CHECK_STRATEGIES as readonly string[]).includes(name)) throw usage(err('EINVAL', `--strategy must be one of ${CHECK_STRATEGIES.join(', ')} or all, got '${name}'`));
   return [name as Strategy];
 }
 
@@ -69,10 +71,10 @@ export function checkLines(r: CheckReport): string[] {
 
 /** Run `livemod check`; returns whether no real strategy had a failing point. */
 export async function checkCommand(o: CheckCliOptions, print: (line: string) => void, progress?: (line: string) => void): Promise<boolean> {
-  if (o.histories && o.update.length > 0) throw err('EINVAL', 'name updates or give --histories, not both');
+  if (o.histories && o.update.length > 0) throw usage(err('EINVAL', 'name updates or give --histories, not both'));
   const updates = o.histories ? await historyUpdates() : [o.update];
-  if (updates.length === 0 || updates[0]!.length === 0) throw err('EINVAL', 'check needs an update (NAME@VERSION...) or --histories', 'e.g. livemod check simplefs@1.2.0');
-  if (o.point !== undefined && o.histories) throw err('EINVAL', '--point replays one point of one update: name the update');
+  if (updates.length === 0 || updates[0]!.length === 0) throw usage(err('EINVAL', 'check needs an update (NAME@VERSION...) or --histories', 'e.g. livemod check simplefs@1.2.0'));
+  if (o.point !== undefined && o.histories) throw usage(err('EINVAL', '--point replays one point of one update: name the update'));
   const strategies = strategiesOf(o.strategy);
   const reports: CheckReport[] = [];
   for (const update of updates) {

@@ -184,7 +184,7 @@ describe('bad input gets one line with the errno and leaves the machine unchange
     ['an unknown command', () => 'frobnicate now', /^EINVAL: unknown command 'frobnicate'/],
     ['an unknown module', () => 'insmod nosuchmod', /^ENOENT: no module named 'nosuchmod' \(known modules: blkdev, kmsg, simplefs/],
     ['a version that does not exist', () => 'insmod blkdev@9.9.9', /^ENOENT: blkdev has no version 9\.9\.9 \(versions of blkdev: 1\.0\.0/],
-    ['a malformed version', () => 'insmod blkdev@latest', /^EINVAL: 'latest' is not a version/],
+    ['a malformed version', () => 'insmod blkdev@banana', /^EINVAL: 'banana' is not a version or range/],
     ['a .ts module that does not parse', () => `insmod ${file('broken.ts', 'export default defineModule({ name: "x", ')}`, /^ENOEXEC: .*broken\.ts:1:\d+ does not parse/],
     ['a .js module that does not parse', () => `insmod ${file('broken.js', 'export default {{{')}`, /^ENOEXEC: .*broken\.js:1:\d+ does not parse: Property assignment expected/],
     ['a file that does not define a module', () => `insmod ${file('notmod.ts', 'export default 42;')}`, /^ENOEXEC: .*notmod\.ts does not define a module/],
@@ -414,6 +414,14 @@ it('revert after rmmod and insmod of the version an update had reached is refuse
     expect(await run('cat /mnt/a/x\nmodinfo simplefs')).toBe(true);
     expect(lines).toContain('records:     inodes (schema 2, 3 records)');
     expect(errors).toEqual([]);
+  });
+
+  it('takes versions as npm users write them in insmod and update (1.1, ^2, latest)', async () => {
+    const { s, errors, run } = session();
+    expect(await run('insmod blkdev@1\ninsmod simplefs@1.1\nupdate simplefs@~1.2.0\nupdate blkdev@^2 simplefs@2.0\nupdate simplefs@2.1\ninsmod kmsg@latest\n! insmod kmsg@^7')).toBe(true);
+    expect(errors).toEqual([]);
+    expect(s.k.loader.list().map((m) => `${m.name}@${m.def.version}`)).toEqual(['blkdev@2.0.0', 'simplefs@2.1.0', 'kmsg@2.0.0']);
+    expect(s.k.updates.history.map((r) => r.outcome)).toEqual(['committed', 'committed', 'committed']);
   });
 
   it('prints the plan for --dry-run and changes nothing', async () => {

@@ -1,17 +1,18 @@
 // The console session on the procedural kernel: what `livemod shell` and
 // `livemod run` drive by default. Its own commands are the module commands
-// (module-commands.ts); updates go through the procedural updater, which
+// (module-commands.ts) and `call` (call-command.ts); updates go through the procedural updater, which
 // finds versions in the catalog or in files.
 
 import type { MachineConfig } from '../hw/machine.js';
-import { catalogResolver } from '../catalog/catalog.js';
+import { catalog, catalogResolver } from '../catalog/catalog.js';
 import { bootKernel, type Kernel } from '../kernel/kernel.js';
 import { Updater } from '../updater/updater.js';
+import { CALL_COMMANDS } from './call-command.js';
 import { commandTable } from './commands.js';
 import { MODULE_COMMANDS } from './module-commands.js';
 import { type Command, Session } from './session.js';
 
-const COMMANDS = commandTable(MODULE_COMMANDS);
+const COMMANDS = commandTable([...MODULE_COMMANDS, ...CALL_COMMANDS]);
 
 export class ConsoleSession extends Session<Kernel> {
   readonly specForm = { usage: 'SPEC', what: 'NAME@VERSION or file' };
@@ -37,5 +38,14 @@ export class ConsoleSession extends Session<Kernel> {
 
   mountHint(root: string): string {
     return `insmod blkdev; insmod simplefs; mount simplefs disk0 ${root}`;
+  }
+
+  moduleNames(which: 'loaded' | 'all'): string[] {
+    const loaded = this.k.loader.list().map((m) => m.name);
+    return which === 'loaded' ? loaded : [...new Set([...loaded, ...catalog().keys()])];
+  }
+
+  moduleVersions(name: string): string[] {
+    return catalog().get(name) ?? (this.k.loader.get(name) ? [this.k.loader.get(name)!.def.version] : []);
   }
 }

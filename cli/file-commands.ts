@@ -18,6 +18,7 @@ const mount = define({
   name: 'mount',
   usage: 'mount FSTYPE DEVICE PATH',
   summary: 'mount a filesystem (e.g. mount simplefs disk0 /mnt)',
+  complete: [[], (s) => s.k.machine.disks.map((d) => d.name), 'path'],
   run(s, args) {
     arity(mount, args, 3);
     const [fstype, dev, path] = args as [string, string, string];
@@ -29,6 +30,7 @@ const umount = define({
   name: 'umount',
   usage: 'umount PATH',
   summary: 'unmount the filesystem mounted on PATH',
+  complete: ['path'],
   run(s, args) {
     arity(umount, args, 1);
     s.sys('umount', (sys) => sys.umount(args[0]!));
@@ -39,6 +41,7 @@ const ls = define({
   name: 'ls',
   usage: 'ls [PATH]',
   summary: 'list a directory (type, size, name)',
+  complete: ['path'],
   run(s, args) {
     arity(ls, args, 0, 1);
     const path = args[0] ?? '/';
@@ -59,6 +62,7 @@ const df = define({
   name: 'df',
   usage: 'df [PATH]',
   summary: 'space and files of the filesystem holding PATH (default /mnt), through statfs',
+  complete: ['path'],
   run(s, args) {
     arity(df, args, 0, 1);
     const path = args[0] ?? '/mnt';
@@ -71,6 +75,7 @@ const cat = define({
   name: 'cat',
   usage: 'cat PATH',
   summary: 'print a file',
+  complete: ['path'],
   run(s, args) {
     arity(cat, args, 1);
     const text = dec(s.sys('cat', (sys) => sys.readFile(args[0]!)));
@@ -82,6 +87,7 @@ const write = define({
   name: 'write',
   usage: 'write PATH TEXT...',
   summary: 'create or truncate PATH and write TEXT (words joined by spaces, then a newline)',
+  complete: ['path'],
   run(s, args) {
     arity(write, args, 2, Infinity);
     const data = enc(`${args.slice(1).join(' ')}\n`);
@@ -94,6 +100,7 @@ const mkdir = define({
   name: 'mkdir',
   usage: 'mkdir PATH',
   summary: 'make a directory',
+  complete: ['path'],
   run(s, args) {
     arity(mkdir, args, 1);
     s.sys('mkdir', (sys) => sys.mkdir(args[0]!));
@@ -104,6 +111,7 @@ const rm = define({
   name: 'rm',
   usage: 'rm PATH',
   summary: 'remove a file',
+  complete: ['path'],
   run(s, args) {
     arity(rm, args, 1);
     s.sys('rm', (sys) => sys.unlink(args[0]!));
@@ -114,6 +122,7 @@ const rmdir = define({
   name: 'rmdir',
   usage: 'rmdir PATH',
   summary: 'remove an empty directory',
+  complete: ['path'],
   run(s, args) {
     arity(rmdir, args, 1);
     s.sys('rmdir', (sys) => sys.rmdir(args[0]!));

@@ -1,5 +1,6 @@
-// Text helpers for the console: aligned tables, number parsing with units,
-// the one-line rendering of errors, and of an update's phase.
+// Text helpers for the console: aligned tables (and a two-column one that
+// wraps to the terminal's width, for help), number parsing with units, the
+// one-line rendering of errors, and of an update's phase.
 
 import { errorData } from '../api/data.js';
 import { err } from '../exec/errno.js';
@@ -10,6 +11,42 @@ export function table(headers: readonly string[], rows: readonly (readonly (stri
   const cells = [headers, ...rows.map((r) => r.map(String))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+/** `text` broken at spaces into lines of at most `width` (a longer word stays whole). */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const word of text.split(/ +/)) {
+    if (cur && cur.length + 1 + word.length > width) {
+      lines.push(cur);
+      cur = word;
+    } else cur = cur ? `${cur} ${word}` : word;
+  }
+  return [...lines, cur];
+}
+
+/**
+ * Two columns within `width`: the second wrapped beside the first. The first
+ * column is as wide as its widest cell up to two fifths of the width; a
+ * longer cell stands on its own lines (the second and later indented), its
+ * second column starting below.
+ */
+export function wrapTable(headers: readonly [string, string], rows: readonly (readonly [string, string])[], width: number): string[] {
+  const all = [headers, ...rows];
+  const cap = Math.max(10, Math.floor((width * 2) / 5));
+  const left = Math.max(...all.map(([l]) => l.length).filter((n) => n <= cap), 0);
+  const indent = ' '.repeat(left + 2);
+  const out: string[] = [];
+  for (const [l, r] of all) {
+    const right = wrap(r, Math.max(20, width - left - 2));
+    if (l.length > left) {
+      const [first, ...more] = wrap(l, width - 2);
+      out.push(first!, ...more.map((x) => `  ${x}`), ...right.map((x) => `${indent}${x}`));
+    }
+    else out.push(`${l.padEnd(left)}  ${right[0]}`.trimEnd(), ...right.slice(1).map((x) => `${indent}${x}`));
+  }
+  return out;
 }
 
 /** Parse a count such as `250000`, `250_000`, `250k`, `1M`, `1e6`. */
@@ -37,6 +74,12 @@ export function describeError(e: unknown): string {
   return errorData(e).text;
 }
 
+/** A word of a console line, and whether any of it was quoted (`"12"` is text, `12` may be a number). */
+export interface Word {
+  readonly text: string;
+  readonly quoted: boolean;
+}
+
 /**
  * Split a console line into words; quotes group, backslash escapes. A `#`
  * that starts a word outside quotes starts a comment, which runs to the end
@@ -44,10 +87,16 @@ export function describeError(e: unknown): string {
  * (`"#1"`) or escaped (`\#1`) is an ordinary character.
  */
 export function tokenize(line: string): string[] {
-  const out: string[] = [];
+  return tokenizeWords(line).map((w) => w.text);
+}
+
+/** tokenize, keeping for each word whether it was quoted. */
+export function tokenizeWords(line: string): Word[] {
+  const out: Word[] = [];
   let cur = '';
   let quote: '"' | "'" | null = null;
   let any = false;
+  let quoted = false;
   for (let i = 0; i < line.length; i++) {
     const c = line[i]!;
     if (quote) {
@@ -59,21 +108,23 @@ export function tokenize(line: string): string[] {
     } else if (c === '"' || c === "'") {
       quote = c;
       any = true;
+      quoted = true;
     } else if (c === '\\' && i + 1 < line.length) {
       cur += line[++i];
       any = true;
     } else if (c === '#' && cur === '' && !any) {
       break;
     } else if (/\s/.test(c)) {
-      if (any || cur) out.push(cur);
+      if (any || cur) out.push({ text: cur, quoted });
       cur = '';
       any = false;
+      quoted = false;
     } else {
       cur += c;
     }
   }
   if (quote) throw err('EINVAL', 'unterminated quote');
-  if (any || cur) out.push(cur);
+  if (any || cur) out.push({ text: cur, quoted });
   return out;
 }
 

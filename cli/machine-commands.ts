@@ -5,8 +5,8 @@
 
 import type { StatReport } from '../api/data.js';
 import { err } from '../exec/errno.js';
-import { parseCount, table } from './format.js';
-import { arity, type Command, helpFor, jsonFlag, type Session } from './session.js';
+import { parseCount, table, wrapTable } from './format.js';
+import { arity, type Command, helpFor, jsonFlag, type Session, unknownCommand } from './session.js';
 
 const define = (c: Command<Session>) => c;
 
@@ -14,15 +14,16 @@ const help = define({
   name: 'help',
   usage: 'help [COMMAND]',
   summary: 'list the commands, or show how to use one',
+  complete: ['command'],
   run(s, args) {
     arity(help, args, 0, 1);
     if (args[0] !== undefined) {
       const cmd = s.commands.get(args[0]);
-      if (!cmd) throw err('EINVAL', `unknown command '${args[0]}'`, "type 'help' for the list");
-      for (const l of helpFor(cmd)) s.print(l);
+      if (!cmd) throw unknownCommand(args[0], s.commands.keys());
+      for (const l of helpFor(cmd, s.width)) s.print(l);
       return;
     }
-    for (const l of table(['command', 'what it does'], [...s.commands.values()].map((c) => [c.usage, c.summary]))) s.print(l);
+    for (const l of wrapTable(['command', 'what it does'], [...s.commands.values()].map((c) => [c.usage, c.summary] as const), s.width)) s.print(l);
   },
 });
 
@@ -117,6 +118,7 @@ const fault = define({
   name: 'fault',
   usage: 'fault DISK error SECTOR | fault DISK hang [N] | fault DISK clear',
   summary: 'inject disk faults: an I/O error on a sector, or requests that never complete',
+  complete: [(s) => s.k.machine.disks.map((d) => d.name), ['error', 'hang', 'clear']],
   run(s, args) {
     arity(fault, args, 2, 3);
     const disk = s.k.machine.disks.find((d) => d.name === args[0]);

@@ -1,9 +1,10 @@
-// The built `livemod` binary as a user runs it: exit codes, one-line errors
+// The built `livemod` binary as a user runs it: exit codes (2 for a wrong
+// command line, 1 for a failed run), --version, one-line errors
 // with the errno and no stack trace, scripts from a file and from stdin.
 // (`npm test` builds dist/ before running the tests.)
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -37,15 +38,37 @@ describe('livemod binary', () => {
 
   it('names the errno for a missing script, an unknown command and a bad option, without a stack', () => {
     const missing = livemod(['run', '/no/such/script']);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(missing.stderr.trim()).toBe('livemod: ENOENT: cannot read script /no/such/script (check the path)');
     const unknown = livemod(['frobnicate']);
-    expect(unknown.code).not.toBe(0);
+    expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^livemod: unknown command 'frobnicate'/);
     const seed = livemod(['--cpus', 'many', 'run', '-'], '');
-    expect(seed.code).not.toBe(0);
+    expect(seed.code).toBe(2);
     expect(seed.stderr).toMatch(/EINVAL: --cpus must be an integer in 1\.\.64/);
     for (const r of [missing, unknown, seed]) noStack(r.stderr);
+  });
+
+  it('exits 2 for a wrong command line (nothing ran), 1 for a failed run, 0 for help and --version', () => {
+    const pkg = JSON.parse(readFileSync(resolve(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) expect(livemod([flag])).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+    const usage: [string[], RegExp][] = [
+      [['shel'], /unknown command 'shel'\n\(Did you mean shell\?\)/],
+      [['run', '--frob', '-'], /unknown option '--frob'/],
+      [['run'], /missing required argument 'file'/],
+      [['--seed', '-1', 'run', '-'], /EINVAL: --seed must be an integer/],
+      [['shell', '--kernel', 'lisp'], /EINVAL: --kernel must be one of modules, objects/],
+      [[], /Usage: livemod/],
+    ];
+    for (const [args, message] of usage) {
+      const r = livemod(args, '');
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      noStack(r.stderr);
+    }
+    expect(livemod(['run', '-'], 'cat /nothing\n').code).toBe(1);
+    expect(livemod(['run', '-'], '! echo fine\n').code).toBe(1);
+    expect(livemod(['help', 'run']).code).toBe(0);
   });
 
   // Regression: `livemod run - <<<'help update' | head -1` printed an EPIPE stack trace.

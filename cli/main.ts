@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The `livemod` command: parses the command line (commander) and hands off
 // to the console (`shell`, `run`) or the demo. User errors print one line
-// naming the errno and exit non-zero; only LIVEMOD_DEBUG=1 shows stacks.
+// naming the errno; only LIVEMOD_DEBUG=1 shows stacks. Exit codes (exit.ts):
+// 1 when the work failed, 2 when the command line was wrong.
 
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
@@ -12,6 +13,7 @@ import { ConsoleSession } from './console.js';
 import { ObjectConsoleSession } from './objects.js';
 import type { Session } from './session.js';
 import { demo } from './demo.js';
+import { exitFor, packageVersion, usage } from './exit.js';
 import { describeError } from './format.js';
 import { runScript } from './script.js';
 import { interactive } from './shell.js';
@@ -63,6 +65,8 @@ program
   .description('A simulated multi-CPU machine running a modular kernel that is updated while it runs.')
   .option('--seed <n>', 'seed of the machine (a run is a pure function of it)', integer('--seed', 0, 0xffff_ffff), 1)
   .option('--cpus <n>', 'number of CPUs', integer('--cpus', 1, 64), 4)
+  .version(packageVersion(), '-V, --version', 'print the version of livemod')
+  .exitOverride() // usage errors end in the catch below (exit 2); subcommands inherit it
   .showHelpAfterError()
   .configureOutput({ outputError: (str, write) => write(`livemod: ${str.replace(/^error: /, '')}`) });
 
@@ -99,7 +103,7 @@ program
     try {
       text = readFileSync(file === '-' ? 0 : file, 'utf8');
     } catch {
-      throw err('ENOENT', `cannot read script ${file}`, 'check the path');
+      throw usage(err('ENOENT', `cannot read script ${file}`, 'check the path'));
     }
     const json = cmdOpts.json ? { json: (e: object) => out(JSON.stringify(e)) } : {};
     const ok = await traced(cmdOpts.trace, out, (attach) => {
@@ -161,7 +165,8 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  errLine(`livemod: ${describeError(e)}`);
-  if (process.env.LIVEMOD_DEBUG && e instanceof Error) errLine(e.stack ?? '');
-  process.exitCode = 1;
+  const { code, print } = exitFor(e);
+  if (print) errLine(`livemod: ${describeError(e)}`);
+  if (print && process.env.LIVEMOD_DEBUG && e instanceof Error) errLine(e.stack ?? '');
+  process.exitCode = code;
 }

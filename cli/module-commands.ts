@@ -15,7 +15,11 @@ const insmod = define({
   name: 'insmod',
   usage: 'insmod NAME[@VERSION]|PATH [key=value...]',
   summary: 'load a module from the module histories or from a .ts/.js file',
-  details: ['NAME loads the latest version; modinfo NAME lists the versions and parameters.'],
+  complete: ['module'],
+  details: [
+    'NAME loads the newest version; VERSION is as npm reads it: 1.2.0 exactly, 1.2 (the newest 1.2.x), ^2, ~1.1.0, latest.',
+    'modinfo NAME lists the versions and parameters.',
+  ],
   async run(s, args) {
     arity(insmod, args, 1, Infinity);
     const params = keyValues(args.slice(1), insmod.usage);
@@ -29,6 +33,7 @@ const rmmod = define({
   name: 'rmmod',
   usage: 'rmmod NAME',
   summary: 'unload a module (refused with EBUSY while it is in use)',
+  complete: ['loaded'],
   run(s, args) {
     arity(rmmod, args, 1);
     s.k.loader.rmmod(args[0]!);
@@ -58,6 +63,7 @@ const modinfo = define({
   name: 'modinfo',
   usage: 'modinfo NAME',
   summary: 'describe a module: version, parameters, imports, exports, ops tables, state',
+  complete: ['module'],
   run(s, args) {
     arity(modinfo, args, 1);
     const name = args[0]!;

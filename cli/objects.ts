@@ -33,6 +33,15 @@ export class ObjectConsoleSession extends Session<ObjectKernel> {
   mountHint(root: string): string {
     return `mount simplefs disk0 ${root}`;
   }
+
+  /** The releases: every one is running (the twin boots them all). */
+  moduleNames(): string[] {
+    return Object.keys(RELEASES);
+  }
+
+  moduleVersions(name: string): string[] {
+    return Object.keys(RELEASES[name] ?? {});
+  }
 }
 
 const define = (c: Command<ObjectConsoleSession>) => c;

@@ -15,18 +15,34 @@ import type { KGen } from '../exec/thread.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { ObjectKernel } from '../oo/kernel.js';
 import type { Workload } from '../user/workload.js';
-import { phaseLine, tokenize } from './format.js';
+import { phaseLine, tokenizeWords, type Word, wrap } from './format.js';
+import { didYouMean } from './suggest.js';
 
 /** Most cycles a console command's user thread may take before the console gives up waiting. */
 export const COMMAND_CYCLE_LIMIT = 50_000_000;
+
+/**
+ * What a word of a command is, for tab completion (complete.ts): a command
+ * name, a module spec (`NAME` or `NAME@VERSION`, loaded or loadable), a
+ * loaded module, a path on the machine, one of fixed words, or words the
+ * session gives.
+ */
+export type ArgKind<S extends Session<any> = Session> = 'command' | 'module' | 'loaded' | 'path' | readonly string[] | ((s: S) => readonly string[]);
 
 export interface Command<S extends Session<any> = Session> {
   readonly name: string;
   readonly usage: string;
   readonly summary: string;
   readonly details?: readonly string[];
-  /** Do it; what it found as plain data, or nothing. */
-  run(s: S, args: string[]): unknown;
+  /** What each positional word is, for completion; `completeRest` for every word after those. */
+  readonly complete?: readonly ArgKind<S>[];
+  readonly completeRest?: ArgKind<S>;
+  /**
+   * Do it; what it found as plain data, or nothing. `args` are the words
+   * after the name; `words` the same with their quoting, for a command that
+   * tells `12` from `"12"`.
+   */
+  run(s: S, args: string[], words: readonly Word[]): unknown;
 }
 
 /** A kernel a console can drive: either kernel. */
@@ -38,6 +54,8 @@ export abstract class Session<K extends ConsoleKernel = ConsoleKernel> {
   private sink: (line: string) => void;
   /** Print one line of output. */
   readonly print = (line: string): void => this.sink(line);
+  /** Columns that help wraps to (the interactive console sets the terminal's). */
+  width = 80;
 
   constructor(
     readonly k: K,
@@ -59,6 +77,10 @@ export abstract class Session<K extends ConsoleKernel = ConsoleKernel> {
   abstract kernelLog(): string[];
   /** What to tell a user who starts the workload with nothing mounted on `root`. */
   abstract mountHint(root: string): string;
+  /** Modules a command may name: the loaded ones, or (`all`) those too that could be loaded or updated to. */
+  abstract moduleNames(which: 'loaded' | 'all'): string[];
+  /** The versions of module `name` a spec may name, oldest first. */
+  abstract moduleVersions(name: string): string[];
 
   /** What `stat` shows. */
   stats(): StatReport {
@@ -67,17 +89,17 @@ export abstract class Session<K extends ConsoleKernel = ConsoleKernel> {
 
   /** Run one console line; what the command returned as data. Throws (a KernelError for user errors) when it fails. */
   async exec(line: string): Promise<unknown> {
-    const words = tokenize(line);
-    const name = words[0];
+    const words = tokenizeWords(line);
+    const name = words[0]?.text;
     if (name === undefined) return undefined;
     const cmd = this.commands.get(name);
-    if (!cmd) throw err('EINVAL', `unknown command '${name}'`, "type 'help' for the list of commands");
-    const args = words.slice(1);
+    if (!cmd) throw unknownCommand(name, this.commands.keys());
+    const args = words.slice(1).map((w) => w.text);
     if (args.includes('--help') || args.includes('-h')) {
-      for (const l of helpFor(cmd)) this.print(l);
+      for (const l of helpFor(cmd, this.width)) this.print(l);
       return undefined;
     }
-    return await cmd.run(this, args);
+    return await cmd.run(this, args, words.slice(1));
   }
 
   /** Run `fn` with every line printed meanwhile appended to `into` instead. */
@@ -110,6 +132,15 @@ export function jsonFlag(args: readonly string[]): { json: boolean; words: strin
   return { json: args.includes('--json'), words: args.filter((a) => a !== '--json') };
 }
 
-export function helpFor(cmd: Command): string[] {
-  return [`usage: ${cmd.usage}`, `  ${cmd.summary}`, ...(cmd.details ?? []).map((d) => `  ${d}`)];
+/** EINVAL for a command the console does not have, naming the closest ones. */
+export function unknownCommand(name: string, known: Iterable<string>): Error {
+  const hint = didYouMean(name, known);
+  return err('EINVAL', `unknown command '${name}'`, `${hint ? `${hint} ` : ''}type 'help' for the list of commands`);
+}
+
+/** `help CMD`: its usage, summary and details, wrapped to `width`. */
+export function helpFor(cmd: Command, width = Infinity): string[] {
+  const indented = (text: string) => wrap(text, width - 2).map((l) => `  ${l}`);
+  const [first, ...more] = wrap(cmd.usage, width - 7);
+  return [`usage: ${first}`, ...more.map((l) => `       ${l}`), ...[cmd.summary, ...(cmd.details ?? [])].flatMap(indented)];
 }

@@ -1,53 +1,36 @@
 // The update commands, one set for both kernels: `update`, `revert` and
 // `history` drive the session's UpdateService (the procedural updater or the
 // object twin's hot-swap) and read the shared lifecycle's history. Which
-// options a command takes is the updater's to say (`flags`, `strategies`).
-// Each returns its records as data (api/data.ts); `history --json` prints it.
+// options a command takes is the updater's to say (`flags`, `strategies`);
+// flags.ts reads them. Each returns its records as data (api/data.ts);
+// `history --json` prints it.
 
 import { historyReport, updateData, type UpdateData } from '../api/data.js';
 import { err } from '../exec/errno.js';
 import { UpdateLifecycle, type UpdateOptions, type UpdateStep } from '../exec/lifecycle.js';
+import { type FlagSpec, parseFlags } from './flags.js';
 import { parseCount, phaseLine } from './format.js';
+import { didYouMean } from './suggest.js';
 import { arity, type Command, jsonFlag, type Session } from './session.js';
 
 const define = (c: Command<Session>) => c;
 
-/** Split the options of update and revert (`--strategy S`, `--timeout N`, `--lazy`, `--eager`, `--sweep`, `--dry-run`; those in `allowed`) from positional words. */
+/** The options of update and revert and what each takes: `--strategy S`, `--timeout N`, the rest switches. */
+const UPDATE_FLAGS: FlagSpec = { strategy: 'string', timeout: 'string', lazy: 'boolean', eager: 'boolean', sweep: 'boolean', 'dry-run': 'boolean' };
+
+/** Split the options of update and revert (those in `allowed`, as `--opt value` or `--opt=value`) from positional words. */
 export function updateFlags(cmd: { name: string; usage: string }, args: readonly string[], allowed: readonly string[], strategies: readonly string[]): { words: string[]; opts: UpdateOptions; dryRun: boolean } {
-  const words: string[] = [];
-  let strategy: string | undefined;
-  let timeout: number | undefined;
-  let lazy: boolean | undefined;
-  let sweep = false;
-  let dryRun = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (!a.startsWith('--')) {
-      words.push(a);
-      continue;
-    }
-    if (!allowed.includes(a)) throw err('EINVAL', `${cmd.name} has no option ${a}`, `usage: ${cmd.usage}`);
-    if (a === '--strategy') {
-      const v = args[++i];
-      if (!v || !strategies.includes(v)) throw err('EINVAL', `--strategy needs one of ${strategies.join(', ')}${v ? `, got '${v}'` : ''}`);
-      strategy = v;
-    } else if (a === '--timeout') {
-      const v = args[++i];
-      if (!v) throw err('EINVAL', '--timeout needs a number of cycles');
-      timeout = parseCount(v, '--timeout');
-    } else if (a === '--dry-run') {
-      dryRun = true;
-    } else if (a === '--eager' || a === '--lazy') {
-      if (lazy !== undefined && lazy !== (a === '--lazy')) throw err('EINVAL', '--lazy and --eager exclude each other');
-      lazy = a === '--lazy';
-    } else if (a === '--sweep') {
-      sweep = true;
-    }
-  }
+  const spec: FlagSpec = Object.fromEntries(Object.entries(UPDATE_FLAGS).filter(([name]) => allowed.includes(`--${name}`)));
+  const { words, values } = parseFlags(cmd, args, spec);
+  const strategy = values.get('strategy') as string | undefined;
+  if (strategy !== undefined && !strategies.includes(strategy)) throw err('EINVAL', `--strategy needs one of ${strategies.join(', ')}, got '${strategy}'`, didYouMean(strategy, strategies) || undefined);
+  const timeout = values.get('timeout');
+  if (values.has('lazy') && values.has('eager')) throw err('EINVAL', '--lazy and --eager exclude each other');
+  const lazy = values.has('lazy') ? true : values.has('eager') ? false : undefined;
   return {
     words,
-    opts: { ...(strategy ? { strategy } : {}), ...(timeout !== undefined ? { timeout } : {}), ...(lazy !== undefined ? { lazy } : {}), ...(sweep ? { sweep } : {}) },
-    dryRun,
+    opts: { ...(strategy ? { strategy } : {}), ...(timeout !== undefined ? { timeout: parseCount(timeout as string, '--timeout') } : {}), ...(lazy !== undefined ? { lazy } : {}), ...(values.has('sweep') ? { sweep: true } : {}) },
+    dryRun: values.has('dry-run'),
   };
 }
 
@@ -75,6 +58,7 @@ const update = define({
   name: 'update',
   usage: 'update SPEC... [--strategy S] [--timeout CYCLES] [--lazy [--sweep]|--eager] [--dry-run]',
   summary: 'replace running modules by other versions, live; several SPECs update as one group',
+  completeRest: 'module',
   details: [
     'SPEC is NAME@VERSION from the histories (or, on the procedural kernel, a path to a .ts/.js file).',
     'Procedural kernel: per-task by default for code-only updates, module when state changes; --strategy chooses.',
@@ -100,6 +84,7 @@ const revert = define({
   name: 'revert',
   usage: 'revert NAME [--strategy S] [--timeout CYCLES] [--lazy|--eager]',
   summary: "go back to the version a module ran before its last update, through that update's downgrade",
+  complete: ['loaded'],
   async run(s, args) {
     const usage = usageOf(s, 'revert NAME', false);
     const { words, opts } = updateFlags({ name: 'revert', usage }, args, s.updater.flags.filter((f) => f !== '--sweep'), s.updater.strategies);

@@ -14,6 +14,7 @@ const workload = define({
   name: 'workload',
   usage: 'workload start [threads=N] [files=M] [seed=S] [size=BYTES] [think=CYCLES] [root=PATH] | stop | status',
   summary: 'the verifying workload: user threads writing and checking files; stop verifies every byte',
+  complete: [['start', 'stop', 'status']],
   details: ['start needs a filesystem mounted on root (default /mnt).', 'stop exits non-zero in a script if any operation failed or any byte was lost.'],
   run(s, args) {
     const sub = args[0];
