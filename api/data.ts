@@ -14,7 +14,7 @@ import { Kernel } from '../kernel/kernel.js';
 import type { ObjectKernel } from '../oo/kernel.js';
 import type { Workload, WorkloadConfig } from '../user/workload.js';
 
-export const HISTORY_SCHEMA = 'livemod.history/1';
+export const HISTORY_SCHEMA = 'livemod.history/2';
 export const STAT_SCHEMA = 'livemod.stat/1';
 
 export type KernelKind = 'modules' | 'objects';

@@ -35,7 +35,7 @@ const DEFS: Record<string, Schema> = {
     strategy: str,
     lazy: bool,
     timeout: int,
-    outcome: { enum: ['running', 'committed', 'aborted'] },
+    outcome: { enum: ['running', 'committed', 'aborted', 'refused'] },
     error: nullable(ref('error')),
     startedAt: int,
     endedAt: nullable(int),
@@ -74,7 +74,7 @@ const document = (name: string, body: Schema): Schema => ({
 const withSchema = (name: string, properties: Record<string, Schema>, optional: readonly string[] = []) => document(name, obj({ schema: { const: name }, ...properties }, optional));
 
 export const SCHEMAS = {
-  'livemod.history/1': withSchema('livemod.history/1', { updates: { type: 'array', items: ref('update') } }),
+  'livemod.history/2': withSchema('livemod.history/2', { updates: { type: 'array', items: ref('update') } }),
   'livemod.stat/1': withSchema(
     'livemod.stat/1',
     {

@@ -365,7 +365,9 @@ describe('updates from the console', () => {
         ` (rmmod ctr and insmod ${dir}/1.1.0.ts (on a fresh disk if init set up the disk), or give 2.0.0 a downgrade.init)`,
     );
     expect(fingerprint(s)).toEqual(before);
-    expect(s.k.updates.history).toHaveLength(history);
+    // The refusal joins the history with its reason; nothing ran.
+    expect(s.k.updates.history).toHaveLength(history + 1);
+    expect(s.k.updates.history.at(-1)).toMatchObject({ kind: 'revert', outcome: 'refused', error: { errno: 'EINVAL' } });
   });
 
   it('refuses an update from a file that does not define a module, and bad update arguments, changing nothing', async () => {
@@ -388,7 +390,11 @@ describe('updates from the console', () => {
       expect(describeError(e), line).toMatch(expected);
     }
     expect(fingerprint(s)).toEqual(before);
-    expect(s.k.updates.history).toEqual([]);
+    // What reached the plan is in the history as refused, with its reason; nothing ran.
+    expect(s.k.updates.history.map((r) => `${r.outcome} ${r.modules.map((m) => `${m.name}@${m.to}`).join(' ')}: ${r.error?.errno}`)).toEqual([
+      'refused blkdev@1.1.0: EINVAL',
+      'refused simplefs@1.1.0: ENOENT',
+    ]);
   });
 
 it('revert after rmmod and insmod of the version an update had reached is refused with EINVAL, changing nothing', async () => {

@@ -85,7 +85,8 @@ export interface UpdateRecord<D = unknown> {
   /** Some per-instance state is left to migrate (or swap) on first access. */
   readonly lazy: boolean;
   readonly timeout: number;
-  outcome: 'running' | 'committed' | 'aborted';
+  /** `refused`: the plan said no, before anything started (the record keeps why; nothing changed). */
+  outcome: 'running' | 'committed' | 'aborted' | 'refused';
   error: KernelError | null;
   readonly phases: PhaseEvent[];
   readonly startedAt: number;
@@ -181,6 +182,34 @@ export class UpdateLifecycle {
     this.running = r;
     this.syscallsAtStart.set(r, this.k.stats.syscalls);
     this.event(r, 'plan', 0, wallNow() - plannedAt, planDetail);
+    return r;
+  }
+
+  /**
+   * Record an update the plan refused: it joins the history with its
+   * reason, so `history` shows what was asked and why not, but it never
+   * runs, changes nothing and leaves no mark in the machine's trace.
+   */
+  refuse<D>(fields: Pick<UpdateRecord<D>, 'kind' | 'modules' | 'strategy' | 'lazy' | 'timeout' | 'detail'>, plannedAt: number, error: unknown): UpdateRecord<D> {
+    const e = isKernelError(error) ? error : new KernelError('EINVAL', error instanceof Error ? error.message : String(error));
+    const r: UpdateRecord<D> = {
+      id: this.history.length + 1,
+      ...fields,
+      outcome: 'refused',
+      error: e,
+      phases: [{ phase: 'plan', at: this.k.now, cycles: 0, wallUs: wallNow() - plannedAt, detail: `refused: ${e.describe()}` }],
+      startedAt: this.k.now,
+      endedAt: this.k.now,
+      syscallsDuring: 0,
+      pauseWallUs: 0,
+      stoppedCycles: 0,
+      heldCalls: 0,
+      heldCycles: 0,
+      waitCycles: 0,
+      migrated: 0,
+      pending: 0,
+    };
+    this.history.push(r);
     return r;
   }
 

@@ -96,7 +96,19 @@ export class ObjectUpdater implements UpdateService {
   start(specs: readonly string[], opts: UpdateOptions = {}, kind: UpdateKind = 'update'): { record: ObjectRecord; thread: Thread } {
     this.k.updates.refuseIfRunning();
     const w0 = wallNow();
-    const { releases, changes } = this.plan(specs, kind);
+    let planned: ReturnType<ObjectUpdater['plan']>;
+    try {
+      planned = this.plan(specs, kind);
+    } catch (e) {
+      // What was asked, and why not, goes into the history; the plan changed nothing.
+      const modules = specs.map((spec) => {
+        const [name = spec, to = '-'] = spec.split('@');
+        return { name, from: this.k.releases.get(name) ?? '-', to };
+      });
+      this.k.updates.refuse<ClassDetail>({ kind, modules, strategy: 'hot-swap', lazy: opts.lazy === true, timeout: opts.timeout ?? DEFAULT_UPDATE_TIMEOUT, detail: { classes: [], lazyChoice: opts.lazy } }, w0, e);
+      throw e;
+    }
+    const { releases, changes } = planned;
     const classes = changes.map((c) => ({ name: c.factory.name, from: c.from.version, to: c.to.version, format: c.format }));
     const r = this.k.updates.begin<ClassDetail>(
       {

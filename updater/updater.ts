@@ -61,7 +61,7 @@ export class Updater implements UpdateService {
     return this.k.updates;
   }
 
-  /** Every update and revert on this kernel, oldest first. */
+  /** Every update and revert on this kernel, oldest first (a refused one's detail is null: it has no plan). */
   get history(): readonly ProceduralRecord[] {
     return this.k.updates.history as ProceduralRecord[];
   }
@@ -87,7 +87,15 @@ export class Updater implements UpdateService {
   start(versions: readonly ModuleVersion[], opts: UpdateOptions = {}, kind: UpdateKind = 'update'): { record: ProceduralRecord; thread: StartedUpdate['thread'] } {
     this.k.updates.refuseIfRunning();
     const w0 = wallNow();
-    const p = this.plan(versions, { ...opts, direction: kind === 'revert' ? 'downgrade' : 'upgrade' });
+    let p: Plan;
+    try {
+      p = this.plan(versions, { ...opts, direction: kind === 'revert' ? 'downgrade' : 'upgrade' });
+    } catch (e) {
+      // What was asked, and why not, goes into the history; the plan changed nothing.
+      const modules = versions.map((v) => ({ name: v.def.name, from: this.k.loader.get(v.def.name)?.def.version ?? '-', to: v.def.version }));
+      this.k.updates.refuse<Plan | null>({ kind, modules, strategy: opts.strategy ?? '-', lazy: opts.lazy === true, timeout: opts.timeout ?? 0, detail: null }, w0, e);
+      throw e;
+    }
     const r = this.k.updates.begin<Plan>(
       { kind, modules: p.modules.map((m) => ({ name: m.name, from: m.from, to: m.to })), strategy: p.strategy, lazy: p.lazy, timeout: p.timeout, detail: p },
       w0,
