@@ -304,6 +304,7 @@ describe('modules loaded from a path', () => {
     expect(lines.some((l) => /^kmsg\s+\d+\.\d+\.\d+\s+hello\s/.test(l))).toBe(true);
     expect(lines.some((l) => l.includes('hello: hello livemod #1'))).toBe(true);
     expect(lines.some((l) => l === 'requires:    kmsg_append@1 from kmsg')).toBe(true);
+    expect(lines).toContain('state:       schema 1: {"greeted":1}'); // the snapshot's values, after init greeted once
     expect(await run('! rmmod kmsg\nrmmod hello\nrmmod kmsg')).toBe(true);
   });
 });

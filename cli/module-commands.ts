@@ -11,6 +11,15 @@ import { arity, type Command, type Session } from './session.js';
 
 const define = (c: Command<Session<Kernel>>) => c;
 
+/** Most characters of a module's state that modinfo shows. */
+const STATE_TEXT_MAX = 240;
+
+/** A module's state snapshot as one line of JSON, cut short with its full length when long. */
+export function stateText(state: unknown): string {
+  const json = JSON.stringify(state) ?? String(state);
+  return json.length <= STATE_TEXT_MAX ? json : `${json.slice(0, STATE_TEXT_MAX)}... (${json.length} characters)`;
+}
+
 const insmod = define({
   name: 'insmod',
   usage: 'insmod NAME[@VERSION]|PATH [key=value...]',
@@ -90,7 +99,7 @@ const modinfo = define({
     }
     for (const key of Object.keys(d.compat ?? {})) if (!mod.exports.has(key)) s.print(`compat:      ${key} (adaptor, made when a module imports it)`);
     for (const t of mod.opsTables) s.print(`ops:         ${t}`);
-    if (d.state) s.print(`state:       schema ${d.state.schema}`);
+    if (d.state) s.print(`state:       schema ${d.state.schema}: ${stateText(s.k.store.state(d.name))}`);
     for (const [t, v] of Object.entries(d.records ?? {})) {
       const behind = s.k.store.recordsBehind(d.name, t);
       s.print(`records:     ${t} (schema ${v}, ${s.k.store.table(d.name, t).size} records${behind ? `, ${behind} not yet migrated` : ''})`);
