@@ -161,23 +161,7 @@ export class UpdateLifecycle {
    */
   begin<D>(fields: Pick<UpdateRecord<D>, 'kind' | 'modules' | 'strategy' | 'lazy' | 'timeout' | 'detail'>, plannedAt: number, planDetail: string): UpdateRecord<D> {
     this.refuseIfRunning();
-    const r: UpdateRecord<D> = {
-      id: this.history.length + 1,
-      ...fields,
-      outcome: 'running',
-      error: null,
-      phases: [],
-      startedAt: this.k.now,
-      endedAt: null,
-      syscallsDuring: 0,
-      pauseWallUs: 0,
-      stoppedCycles: 0,
-      heldCalls: 0,
-      heldCycles: 0,
-      waitCycles: 0,
-      migrated: 0,
-      pending: 0,
-    };
+    const r = this.open(fields, 'running', null);
     this.history.push(r);
     this.running = r;
     this.syscallsAtStart.set(r, this.k.stats.syscalls);
@@ -192,14 +176,23 @@ export class UpdateLifecycle {
    */
   refuse<D>(fields: Pick<UpdateRecord<D>, 'kind' | 'modules' | 'strategy' | 'lazy' | 'timeout' | 'detail'>, plannedAt: number, error: unknown): UpdateRecord<D> {
     const e = isKernelError(error) ? error : new KernelError('EINVAL', error instanceof Error ? error.message : String(error));
-    const r: UpdateRecord<D> = {
+    const r = this.open(fields, 'refused', e);
+    r.phases.push({ phase: 'plan', at: this.k.now, cycles: 0, wallUs: wallNow() - plannedAt, detail: `refused: ${e.describe()}` });
+    r.endedAt = this.k.now;
+    this.history.push(r);
+    return r;
+  }
+
+  /** A new record, numbered next, with nothing measured yet. */
+  private open<D>(fields: Pick<UpdateRecord<D>, 'kind' | 'modules' | 'strategy' | 'lazy' | 'timeout' | 'detail'>, outcome: UpdateRecord['outcome'], error: KernelError | null): UpdateRecord<D> {
+    return {
       id: this.history.length + 1,
       ...fields,
-      outcome: 'refused',
-      error: e,
-      phases: [{ phase: 'plan', at: this.k.now, cycles: 0, wallUs: wallNow() - plannedAt, detail: `refused: ${e.describe()}` }],
+      outcome,
+      error,
+      phases: [],
       startedAt: this.k.now,
-      endedAt: this.k.now,
+      endedAt: null,
       syscallsDuring: 0,
       pauseWallUs: 0,
       stoppedCycles: 0,
@@ -209,8 +202,6 @@ export class UpdateLifecycle {
       migrated: 0,
       pending: 0,
     };
-    this.history.push(r);
-    return r;
   }
 
   /** EBUSY if an update is in progress (checked before planning, so a refusal does not hide it). */
