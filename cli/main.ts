@@ -14,6 +14,7 @@ import type { Session } from './session.js';
 import { demo } from './demo.js';
 import { describeError } from './format.js';
 import { runScript } from './script.js';
+import { addSweepCommand } from './sweep.js';
 import { interactive } from './shell.js';
 
 function integer(name: string, min: number, max: number) {
@@ -136,6 +137,8 @@ program
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     process.exitCode = ok ? 0 : 1;
   });
+
+addSweepCommand(program, out);
 
 try {
   await program.parseAsync(process.argv);
