@@ -53,18 +53,13 @@ export const DEFAULT_MATRIX: SweepMatrix = {
   gap: 400_000,
 };
 
-/** One run of the matrix. */
-export interface SweepJob {
+/** One run of the matrix: its point in each dimension, and what every run shares. */
+export interface SweepJob extends Pick<SweepMatrix, 'steps' | 'boot' | 'warmup' | 'gap' | 'timeout'> {
   readonly seed: number;
   readonly cpus: number;
   readonly threads: number;
   readonly kernel: KernelKind;
   readonly strategy: string;
-  readonly steps: readonly string[];
-  readonly boot: readonly string[];
-  readonly warmup: number;
-  readonly gap: number;
-  readonly timeout?: number;
 }
 
 /** A step as a sweep names it: an update step, and `--lazy` (true) or `--eager` (false) if given. */
@@ -101,13 +96,14 @@ export function parseSeeds(text: string): number[] {
  */
 export function sweepJobs(m: SweepMatrix, offered: (kernel: KernelKind) => readonly string[]): SweepJob[] {
   const jobs: SweepJob[] = [];
+  const shared = { steps: m.steps, boot: m.boot, warmup: m.warmup, gap: m.gap, ...(m.timeout !== undefined ? { timeout: m.timeout } : {}) };
   for (const seed of m.seeds)
     for (const cpus of m.cpus)
       for (const threads of m.threads)
         for (const kernel of m.kernels)
           for (const strategy of m.strategies) {
             if (strategy !== DEFAULT_STRATEGY && !offered(kernel).includes(strategy)) continue;
-            jobs.push({ seed, cpus, threads, kernel, strategy, steps: m.steps, boot: m.boot, warmup: m.warmup, gap: m.gap, ...(m.timeout !== undefined ? { timeout: m.timeout } : {}) });
+            jobs.push({ seed, cpus, threads, kernel, strategy, ...shared });
           }
   return jobs;
 }
