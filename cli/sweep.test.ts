@@ -21,10 +21,10 @@ function livemod(args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** `livemod sweep` in this process (one worker: workers cannot load TypeScript sources); its lines and result. */
+/** `livemod sweep` in this process (one worker: workers cannot load TypeScript sources), small unless reading rows; its lines and result. */
 async function sweepHere(o: SweepCliOptions) {
   const lines: string[] = [];
-  const ok = await sweepCommand({ ...SMALL, workers: '1', ...o }, (l) => lines.push(l));
+  const ok = await sweepCommand(o.from ? o : { ...SMALL, workers: '1', ...o }, (l) => lines.push(l));
   return { ok, text: lines.join('\n') };
 }
 
@@ -77,6 +77,7 @@ describe('livemod sweep', () => {
       [{ steps: 'simplefs@1.1.0 --now' }, /^EINVAL: step 'simplefs@1\.1\.0 --now': unknown flag --now/],
       [{ by: 'kernel,colour' }, /^EINVAL: --by must be some of seed, cpus, threads, kernel, strategy, step, got 'colour'/],
       [{ from: [join(dir, 'none.json')] }, /^ENOENT: cannot read sweep rows/],
+      [{ from: [join(dir, 'p1.json')], seeds: '3' }, /^EINVAL: --from reads rows of sweeps already run: --seeds would not apply/],
     ] as const) {
       await expect(sweepHere(o), JSON.stringify(o)).rejects.toSatisfy((e: { describe?: () => string }) => message.test(e.describe?.() ?? String(e)));
     }

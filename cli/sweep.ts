@@ -48,6 +48,12 @@ function oneOf<T extends string>(option: string, text: string, allowed: readonly
   return xs as T[];
 }
 
+/** The options that shape the matrix, with their flags. */
+const MATRIX_OPTIONS = [
+  ['seeds', '--seeds'], ['cpuCounts', '--cpu-counts'], ['threads', '--threads'], ['kernels', '--kernels'], ['strategies', '--strategies'],
+  ['steps', '--steps'], ['boot', '--boot'], ['warmup', '--warmup'], ['gap', '--gap'], ['timeout', '--timeout'], ['workers', '--workers'],
+] as const satisfies readonly (readonly [keyof SweepCliOptions, string])[];
+
 /** The matrix the options name, over the defaults (DEFAULT_MATRIX). */
 export function matrixOf(o: SweepCliOptions): SweepMatrix {
   const steps = o.steps !== undefined ? list(o.steps) : DEFAULT_MATRIX.steps;
@@ -94,6 +100,8 @@ export async function sweepCommand(o: SweepCliOptions, print: (line: string) => 
   const workers = o.workers !== undefined ? integers('--workers', o.workers, 1, 64)[0]! : undefined;
   let rows: SweepRow[];
   if (o.from?.length) {
+    const matrixOptions = MATRIX_OPTIONS.filter(([key]) => o[key] !== undefined).map(([, flag]) => flag);
+    if (matrixOptions.length) throw err('EINVAL', `--from reads rows of sweeps already run: ${matrixOptions.join(', ')} would not apply`, 'give --from alone, or run a sweep without it');
     rows = o.from.flatMap((f) => readRowsJson(f));
     print(`sweep: ${runsOf(rows).length} runs, ${rows.length} rows from ${o.from.join(', ')}`);
   } else {
@@ -130,7 +138,7 @@ export function addSweepCommand(program: Command, print: (line: string) => void)
     .option('--seeds <list>', 'seeds: N, N..M or N-M, comma-separated (default 1..4)')
     .option('--cpu-counts <list>', 'CPU counts, comma-separated (default 4)')
     .option('--threads <list>', 'workload thread counts, comma-separated (default 4)')
-    .option('--kernels <list>', 'modules (procedural), objects (the twin), or both (default)')
+    .option('--kernels <list>', 'modules (the procedural kernel) and/or objects (the twin), comma-separated (default both)')
     .option('--strategies <list>', 'default (the plan picks), module, per-task, stop-machine, hot-swap, or all; one a kernel does not offer is skipped there (default: default)')
     .option('--steps <list>', "update steps applied in order in every run, comma-separated: 'a@1 b@2' (a group), 'revert a', with --lazy or --eager (default: compare's nine)")
     .option('--boot <specs>', 'what both kernels boot with, comma-separated NAME@VERSION (default blkdev@1.0.0,simplefs@1.0.0)')
