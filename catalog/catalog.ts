@@ -8,11 +8,12 @@
 // is the newest 1.1.x, `NAME@^2`, `NAME@latest`, `NAME@1.0.0` exactly.
 
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import semver from 'semver';
+import { threadId } from 'node:worker_threads';
 import { err } from '../exec/errno.js';
 import { validateModuleDef } from '../kernel/moddef.js';
 import type { ModuleVersion } from '../kernel/loader.js';
@@ -134,7 +135,11 @@ async function compileFile(file: string, visiting: Set<string>): Promise<string>
   const dir = join(tmpdir(), 'livemod-modules');
   mkdirSync(dir, { recursive: true });
   const out = join(dir, `${createHash('sha256').update(file).update(linked).digest('hex').slice(0, 16)}.mjs`);
-  writeFileSync(out, linked);
+  // Worker threads (livemod check, livemod sweep) may compile the same file at once:
+  // write aside and rename, so that no thread imports a copy another is still writing.
+  const aside = `${out}.${process.pid}.${threadId}.tmp`;
+  writeFileSync(aside, linked);
+  renameSync(aside, out);
   return out;
 }
 

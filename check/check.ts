@@ -20,8 +20,11 @@ import { bootWithModules } from '../catalog/boot.js';
 import { compareSemver } from '../kernel/moddef.js';
 import { STRATEGIES, type Strategy } from '../updater/plan.js';
 import { classesOf, type PointClass, recordPoints, type UpdatePoint } from './points.js';
-import { defaultWorkers, type Job, runJobs } from './pool.js';
-import type { Facts, RunOutcome, Scenario, WorkloadShape } from './scenario.js';
+import { defaultWorkers, type PoolTask, runJobs } from '../pool/pool.js';
+import { type Facts, type Job, runJob, type RunOutcome, type Scenario, type WorkloadShape } from './scenario.js';
+
+/** The runs of a check, here or on worker threads (worker.ts serves runJob). */
+const CHECK_TASK: PoolTask<Job, RunOutcome> = { worker: new URL('./worker.js', import.meta.url), run: runJob };
 
 export const CHECK_SCHEMA = 'livemod.check/1';
 
@@ -211,7 +214,7 @@ export async function check(o: CheckOptions): Promise<CheckReport> {
   const coldBoot = boot.map((spec) => o.update.find((u) => u.startsWith(`${spec.slice(0, spec.indexOf('@'))}@`)) ?? spec);
   const jobs: Job[] = [{ scenario: { ...scenario, boot: coldBoot }, request: null }];
   for (const strategy of o.strategies) for (const p of chosen) jobs.push({ scenario, request: { step: p.step, strategy } });
-  const outcomes = await runJobs(jobs, o.workers ?? defaultWorkers(), o.progress);
+  const outcomes = await runJobs(CHECK_TASK, jobs, o.workers ?? defaultWorkers(), o.progress);
   const cold = outcomes[0]!;
 
   const phenomena = new Map<string, { runs: number; example: string }>();

@@ -43,6 +43,12 @@ export interface Request {
   readonly strategy: Strategy;
 }
 
+/** One run of a check: a scenario, with or without an update request. */
+export interface Job {
+  readonly scenario: Scenario;
+  readonly request: Request | null;
+}
+
 /** What can be compared with a cold restart of the new versions. */
 export interface Facts {
   /** Every file under /mnt: path, size and a hash of its bytes. */
@@ -199,3 +205,6 @@ export async function runScenario(s: Scenario, request: Request | null, onStep?:
     steps: k.sched.counters.steps,
   };
 }
+
+/** Run one job of a check (in this thread, or in a worker: worker.ts). */
+export const runJob = (j: Job): Promise<RunOutcome> => runScenario(j.scenario, j.request);

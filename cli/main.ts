@@ -16,6 +16,7 @@ import { demo } from './demo.js';
 import { exitFor, packageVersion, usage } from './exit.js';
 import { describeError } from './format.js';
 import { runScript } from './script.js';
+import { addSweepCommand } from './sweep.js';
 import { interactive } from './shell.js';
 import { TRACE_HELP, traced } from './trace-option.js';
 
@@ -161,6 +162,8 @@ program
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     process.exitCode = ok ? 0 : 1;
   });
+
+addSweepCommand(program, out);
 
 try {
   await program.parseAsync(process.argv);

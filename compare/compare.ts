@@ -113,29 +113,48 @@ function emptyResult(name: KernelName): KernelResult {
   return { name, steps: [], samples: [], syscalls: 0, cycles: 0, wallMs: 0, ops: 0, failed: 0, wrong: 0, files: 0, bytes: 0, failures: [], trace: '' };
 }
 
-function mount(k: Executive): void {
+/** Which kernel: the procedural one (modules) or the object twin (objects). */
+export type KernelKind = 'modules' | 'objects';
+
+/** What both kernels boot with in a comparison. */
+export const COMPARE_BOOT: readonly string[] = ['blkdev@1.0.0', 'simplefs@1.0.0'];
+
+/**
+ * Boot `kind` with `boot` (`name@version` specs: modules for the procedural
+ * kernel, releases for the twin), mount simplefs on /mnt, and give the
+ * kernel's updater through the one UpdateService interface.
+ */
+export async function bootMounted(kind: KernelKind, boot: readonly string[], config: Partial<MachineConfig>): Promise<{ k: Executive; updater: UpdateService }> {
+  let k: Executive;
+  let updater: UpdateService;
+  if (kind === 'modules') {
+    const p = await bootWithModules(boot, config);
+    [k, updater] = [p, new Updater(p, catalogResolver)];
+  } else {
+    const o = bootObjectKernel(config, { releases: Object.fromEntries(boot.map((spec) => spec.split('@'))) });
+    [k, updater] = [o, new ObjectUpdater(o)];
+  }
   runProgram(k, 'mount', function* (sys: Sys) {
     yield* sys.mount('simplefs', 'disk0', '/mnt');
   });
+  return { k, updater };
 }
 
 async function proceduralSide(config: Partial<MachineConfig>): Promise<Side> {
-  const k = await bootWithModules(['blkdev@1.0.0', 'simplefs@1.0.0'], config);
-  mount(k);
+  const { k, updater } = await bootMounted('modules', COMPARE_BOOT, config);
   return {
     k,
-    updater: new Updater(k, catalogResolver),
+    updater,
     result: emptyResult('procedural'),
     authorLines: (r) => r.modules.reduce<number | null>((n, m) => (n === null ? null : addLines(n, moduleUpdateLines(m.name, r.kind === 'revert' ? m.from : m.to))), 0),
   };
 }
 
-function objectSide(config: Partial<MachineConfig>): Side {
-  const k = bootObjectKernel(config);
-  mount(k);
+async function objectSide(config: Partial<MachineConfig>): Promise<Side> {
+  const { k, updater } = await bootMounted('objects', COMPARE_BOOT, config);
   return {
     k,
-    updater: new ObjectUpdater(k),
+    updater,
     result: emptyResult('objects'),
     // A revert's code is the newer version's (its export of the older format): count what the newer version wrote.
     authorLines: (r) =>
@@ -154,7 +173,7 @@ export async function compare(opts: CompareOptions): Promise<CompareResult> {
   const window = opts.window ?? 100_000;
   const gap = opts.gap ?? 400_000;
   const config = { seed: opts.seed, cpus: opts.cpus };
-  const drivers = [await proceduralSide(config), objectSide(config)] as const;
+  const drivers = [await proceduralSide(config), await objectSide(config)] as const;
   for (const d of drivers) opts.onBoot?.(d.result.name, d.k);
   const workloads = drivers.map((d) => new Workload(d.k, { ...WORKLOAD, seed: opts.seed }));
   const base = drivers.map((d) => d.k.stats.syscalls);
