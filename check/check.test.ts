@@ -75,6 +75,38 @@ describe('the unsafe control on a change whose safety depends on quiescence (sim
   });
 });
 
+describe('a console script as the workload', () => {
+  const BOOT_22 = ['kmsg@1.0.0', 'blkdev@2.0.0', 'simplefs@2.2.0'];
+  const SCRIPT = ['mkdir /mnt/d', 'write /mnt/d/a one two', 'cat /mnt/d/a', 'workload start threads=2 files=3 size=3000 think=1000', 'tick 40k', 'workload stop', 'ls /mnt/d', '! cat /mnt/d/nothing'].join('\n');
+  const file = 'workload.livemod';
+
+  it('is checked at every class of its points: the real strategies pass, the control loses a write', async () => {
+    const r = await check({ update: ['simplefs@2.3.0'], boot: BOOT_22, strategies: ['module', 'unsafe'], seed: 1, cpus: 2, workload: WORKLOAD, script: { text: SCRIPT, file }, workers: 1 });
+    expect(r.script).toBe(file);
+    expect(r.points).toBeGreaterThan(r.classes);
+    const [module, unsafe] = r.strategies;
+    expect(module!.failing).toEqual([]);
+    expect(module!.committed).toBe(r.classes);
+    expect(unsafe!.failing.length).toBeGreaterThan(0);
+    expect(unsafe!.failing[0]!.reason).toMatch(/^operation failed: workload:6: EIO: the workload lost data/);
+    expect(unsafe!.failing[0]!.replay).toContain(`--workload ${file} --strategy unsafe --point `);
+  });
+
+  it('compares what the script printed with the run with no update, leaving out time and versions', async () => {
+    const s = { ...scenario(['simplefs@1.2.0'], BOOT_11), script: SCRIPT };
+    const base = await runScenario(s, null);
+    expect(base.scripted).toBe(true);
+    expect(base.failed).toBe(0);
+    expect(base.transcript).toContain('3: cat /mnt/d/a => ok: one two');
+    expect(base.transcript.some((l) => l.includes('tick') || l.includes('workload start'))).toBe(false);
+    const updated = await runScenario(s, { step: 20, strategy: 'module' });
+    expect(updated.update).toBe('committed');
+    expect(judge(updated, base)).toBeNull();
+    const lied = { ...updated, transcript: updated.transcript.map((l) => (l.startsWith('3: cat') ? l.replace('one two', 'one tw0') : l)) };
+    expect(judge(lied, base)).toBe("the script's output differs from the run with no update: 3: cat /mnt/d/a => ok: one tw0 where the other has 3: cat /mnt/d/a => ok: one two");
+  });
+});
+
 describe('the judge and the restart oracle', () => {
   it('pass an unchanged run and name the first thing that differs otherwise', async () => {
     const base = await runScenario(scenario(['simplefs@1.2.0'], BOOT_11), null);

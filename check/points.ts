@@ -45,19 +45,12 @@ export function concerned(update: readonly string[]): Set<string> {
   return new Set(update.map((spec) => spec.slice(0, spec.lastIndexOf('@') > 0 ? spec.lastIndexOf('@') : spec.length)));
 }
 
-/** Run the scenario once with no update and record every step boundary while the workload runs. */
+/** Run the scenario once with no update and record every step boundary while the workload (or the script) runs. */
 export async function recordPoints(s: Scenario): Promise<{ points: UpdatePoint[]; baseline: RunOutcome }> {
   const modules = concerned(s.update);
   const points: UpdatePoint[] = [];
-  let running = true;
-  const baseline = await runScenario(s, null, (k) => {
-    if (!running) return;
-    // The workload's threads are the user threads named work*; once none is left the run is over.
-    if (!k.sched.threads().some((t) => t.name.startsWith('work'))) {
-      running = false;
-      return;
-    }
-    points.push({ step: k.sched.counters.steps, at: k.now, signature: signatureAt(k, modules) });
+  const baseline = await runScenario(s, null, (k, running) => {
+    if (running) points.push({ step: k.sched.counters.steps, at: k.now, signature: signatureAt(k, modules) });
   });
   return { points, baseline };
 }

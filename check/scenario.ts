@@ -16,6 +16,8 @@ import type { Kernel } from '../kernel/kernel.js';
 import type { Strategy } from '../updater/plan.js';
 import { Updater } from '../updater/updater.js';
 import { Workload } from '../user/workload.js';
+import { ConsoleSession } from '../cli/console.js';
+import { type RunEntry, runScript } from '../cli/script.js';
 
 export interface WorkloadShape {
   readonly threads: number;
@@ -34,6 +36,14 @@ export interface Scenario {
   /** The update: specs of one group. */
   readonly update: readonly string[];
   readonly workload: WorkloadShape;
+  /**
+   * A console script to run as the workload instead of the verifying one
+   * (`livemod check --workload FILE`), on the machine booted with `boot`
+   * and simplefs mounted on /mnt. It is judged by its lines: each must do
+   * what it should (`!` lines fail), and print what it printed with no
+   * update, but for commands whose output shows time or versions.
+   */
+  readonly script?: string;
 }
 
 /** Where the update is requested, and how. */
@@ -83,6 +93,14 @@ export interface RunOutcome {
   readonly facts: Facts;
   readonly trace: string;
   readonly steps: number;
+  /** A script workload's output, command by command (empty for the verifying workload). */
+  readonly transcript: readonly string[];
+  /**
+   * The workload was a script: its final tree may depend on timing (a
+   * `workload start`, `tick`, `workload stop` runs as many operations as
+   * fit), so runs are compared by what the script printed, not by the tree.
+   */
+  readonly scripted: boolean;
 }
 
 /** Cycles a run may take before it is declared stuck. */
@@ -161,11 +179,12 @@ export async function startScenario(s: Scenario): Promise<{ k: Kernel; workload:
  * step `request.step` if given. `onStep` sees every step boundary before the
  * request (the recording run uses it).
  */
-export async function runScenario(s: Scenario, request: Request | null, onStep?: (k: Kernel) => void): Promise<RunOutcome> {
+export async function runScenario(s: Scenario, request: Request | null, onStep?: (k: Kernel, running: boolean) => void): Promise<RunOutcome> {
+  if (s.script !== undefined) return runScriptScenario(s, s.script, request, onStep);
   const { k, workload } = await startScenario(s);
   const versions = request ? await Promise.all(s.update.map((spec) => catalogResolver.load(spec))) : [];
   const candidates = request ? await catalogResolver.candidates() : undefined;
-  const off = onStep ? k.sched.stepped.add(() => onStep(k)) : null;
+  const off = onStep ? k.sched.stepped.add(() => onStep(k, workload.running)) : null;
   let update: RunOutcome['update'] = 'none';
   let error: string | null = null;
   let requestedAt: number | null = null;
@@ -203,6 +222,77 @@ export async function runScenario(s: Scenario, request: Request | null, onStep?:
     facts: factsOf(k, behind),
     trace: k.machine.traceHash(),
     steps: k.sched.counters.steps,
+    transcript: [],
+    scripted: false,
+  };
+}
+
+/** Commands whose output shows time, versions or counts that an update may change without anything being wrong. */
+/** A progress line the console prints for every phase of an update, whatever command was running. */
+const UPDATE_PROGRESS = /^\s+\[(update|revert) \d+\] /;
+
+const UNCOMPARED = new Set(['stat', 'ps', 'history', 'dmesg', 'lsmod', 'modinfo', 'tick', 'workload', 'help']);
+
+/**
+ * A run whose workload is a console script. The update is requested from the
+ * step hook, at the step boundary itself (the script's commands run the
+ * machine inside themselves, so there is no other place between two steps).
+ */
+async function runScriptScenario(s: Scenario, script: string, request: Request | null, onStep?: (k: Kernel, running: boolean) => void): Promise<RunOutcome> {
+  const k = await bootWithModules(s.boot, { seed: s.seed, cpus: s.cpus });
+  runProgram(k, 'mount', (sys: Sys) => sys.mount('simplefs', 'disk0', '/mnt'));
+  const versions = request ? await Promise.all(s.update.map((spec) => catalogResolver.load(spec))) : [];
+  const candidates = request ? await catalogResolver.candidates() : undefined;
+  let running = true;
+  let update: RunOutcome['update'] = 'none';
+  let error: string | null = null;
+  let requestedAt: number | null = null;
+  let record: ReturnType<Updater['start']>['record'] | null = null;
+  const ask = () => {
+    requestedAt = k.now;
+    try {
+      record = new Updater(k).start(versions, { strategy: request!.strategy, candidates: candidates! }).record;
+    } catch (e) {
+      update = 'refused';
+      error = isKernelError(e) ? e.describe() : e instanceof Error ? e.message : String(e);
+    }
+  };
+  const off = k.sched.stepped.add(() => {
+    onStep?.(k, running);
+    if (request && requestedAt === null && k.sched.counters.steps >= request.step) ask();
+  });
+  const entries: RunEntry[] = [];
+  const problems: string[] = [];
+  await runScript(new ConsoleSession(k, () => {}), script, { source: 'workload', echo: false, printErr: (l) => problems.push(l), json: (e) => entries.push(e) });
+  running = false;
+  if (request && requestedAt === null) ask(); // the point lies past the script's end
+  const r = record as ReturnType<Updater['start']>['record'] | null;
+  if (r && !k.runUntil(() => r.outcome !== 'running', RUN_LIMIT)) throw new Error(`update still running after ${RUN_LIMIT} cycles`);
+  off();
+  if (r) {
+    update = r.outcome === 'committed' ? 'committed' : 'aborted';
+    error = r.error?.describe() ?? null;
+  }
+  const behind = recordsBehind(k);
+  return {
+    update,
+    error,
+    requestedAt,
+    delay: r ? r.waitCycles : 0,
+    heldCalls: r ? r.heldCalls : 0,
+    stoppedCycles: r ? r.stoppedCycles : 0,
+    failed: problems.length,
+    firstFailure: problems[0] ?? null,
+    mismatches: [],
+    oopses: k.stats.oopses,
+    facts: factsOf(k, behind),
+    trace: k.machine.traceHash(),
+    steps: k.sched.counters.steps,
+    transcript: entries.filter((e) => !UNCOMPARED.has(e.command.split(/\s+/)[0]!)).map((e) => {
+      const said = e.output.filter((l) => !UPDATE_PROGRESS.test(l)); // the console's live progress of the update itself
+      return `${e.line}: ${e.command} => ${e.status}${said.length ? `: ${said.join(' | ')}` : ''}`;
+    }),
+    scripted: true,
   };
 }
 

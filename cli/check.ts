@@ -8,6 +8,7 @@
 // strategy has a failing point; the unsafe control is expected to; a wrong
 // command line exits 2 (exit.ts).
 
+import { readFileSync } from 'node:fs';
 import { err } from '../exec/errno.js';
 import { CHECK_STRATEGIES, check, type CheckReport, DEFAULT_CHECK_WORKLOAD, historyUpdates } from '../check/check.js';
 import type { WorkloadShape } from '../check/scenario.js';
@@ -23,6 +24,8 @@ export interface CheckCliOptions {
   readonly boot?: readonly string[];
   readonly strategy: string;
   readonly workload: Partial<WorkloadShape>;
+  /** A console script file to run as the workload instead of the verifying one. */
+  readonly script?: string;
   readonly exhaustive: boolean;
   readonly point?: number;
   readonly workers?: number;
@@ -42,7 +45,8 @@ const n0 = (n: number) => Math.round(n).toLocaleString('en-US');
 export function checkLines(r: CheckReport): string[] {
   const out: string[] = [];
   const minimised = r.points ? `${(100 * (1 - r.classes / r.points)).toFixed(0)}% fewer runs than points` : '';
-  out.push(`check ${r.update.join(' ')}: booted ${r.boot.join(' ')}; seed ${r.seed}, ${r.cpus} CPUs; ${r.workload.threads} threads x ${r.workload.ops} operations`);
+  const workload = r.script ? `the script ${r.script}` : `${r.workload.threads} threads x ${r.workload.ops} operations`;
+  out.push(`check ${r.update.join(' ')}: booted ${r.boot.join(' ')}; seed ${r.seed}, ${r.cpus} CPUs; ${workload}`);
   out.push(`  ${r.points} update points, ${r.classes} classes (${minimised}); ${r.pointsRun} point(s) run per strategy; ${(r.wallMs / 1000).toFixed(1)} s`);
   const rows = r.strategies.map((s) => [
     `${s.strategy}${s.control ? ' (control)' : ''}`,
@@ -76,6 +80,15 @@ export async function checkCommand(o: CheckCliOptions, print: (line: string) => 
   if (updates.length === 0 || updates[0]!.length === 0) throw usage(err('EINVAL', 'check needs an update (NAME@VERSION...) or --histories', 'e.g. livemod check simplefs@1.2.0'));
   if (o.point !== undefined && o.histories) throw usage(err('EINVAL', '--point replays one point of one update: name the update'));
   const strategies = strategiesOf(o.strategy);
+  if (o.script !== undefined && Object.keys(o.workload).length > 0) throw usage(err('EINVAL', '--workload runs a script instead of the verifying workload: leave out --threads, --files, --ops, --size and --think'));
+  let script: { text: string; file: string } | null = null;
+  if (o.script !== undefined) {
+    try {
+      script = { text: readFileSync(o.script, 'utf8'), file: o.script };
+    } catch {
+      throw usage(err('ENOENT', `cannot read the workload script ${o.script}`, 'check the path (relative to where livemod runs)'));
+    }
+  }
   const reports: CheckReport[] = [];
   for (const update of updates) {
     const r = await check({
@@ -85,6 +98,7 @@ export async function checkCommand(o: CheckCliOptions, print: (line: string) => 
       seed: o.seed,
       cpus: o.cpus,
       workload: { ...DEFAULT_CHECK_WORKLOAD, ...o.workload },
+      ...(script ? { script } : {}),
       exhaustive: o.exhaustive,
       ...(o.point !== undefined ? { point: o.point } : {}),
       ...(o.workers !== undefined ? { workers: o.workers } : {}),

@@ -136,6 +136,7 @@ program
   .option('--histories', 'check every live update in the module histories')
   .option('--strategy <s>', 'module, per-task, stop-machine, unsafe (the control) or all', 'all')
   .option('--boot <specs>', 'modules to boot with, comma-separated (default: what the update takes over from, and the newest others that load)', words)
+  .option('--workload <script>', 'a console script to run as the workload instead of the verifying one (simplefs is mounted on /mnt first)')
   .option('--threads <n>', 'workload threads', integer('--threads', 1, 16))
   .option('--files <n>', 'files per thread', integer('--files', 1, 100))
   .option('--ops <n>', 'operations per thread', integer('--ops', 1, 10_000))
@@ -145,7 +146,7 @@ program
   .option('--point <step>', 'run only the update point at this step (a replay)', integer('--point', 0, Number.MAX_SAFE_INTEGER))
   .option('--workers <n>', 'worker threads (default: one per core)', integer('--workers', 1, 64))
   .option('--json', 'print the report as JSON (schema livemod.check/1)')
-  .action(async (update: string[], c: { histories?: boolean; strategy: string; boot?: string[]; threads?: number; files?: number; ops?: number; size?: number; think?: number; exhaustive?: boolean; point?: number; workers?: number; json?: boolean }) => {
+  .action(async (update: string[], c: { histories?: boolean; strategy: string; boot?: string[]; workload?: string; threads?: number; files?: number; ops?: number; size?: number; think?: number; exhaustive?: boolean; point?: number; workers?: number; json?: boolean }) => {
     const o = program.opts<MachineOpts>();
     const workload = {
       ...(c.threads !== undefined ? { threads: c.threads } : {}),
@@ -155,7 +156,7 @@ program
       ...(c.think !== undefined ? { think: c.think } : {}),
     };
     const ok = await checkCommand(
-      { seed: o.seed, cpus: o.cpus, update, histories: c.histories === true, ...(c.boot ? { boot: c.boot } : {}), strategy: c.strategy, workload, exhaustive: c.exhaustive === true, ...(c.point !== undefined ? { point: c.point } : {}), ...(c.workers !== undefined ? { workers: c.workers } : {}), json: c.json === true },
+      { seed: o.seed, cpus: o.cpus, update, histories: c.histories === true, ...(c.boot ? { boot: c.boot } : {}), ...(c.workload !== undefined ? { script: c.workload } : {}), strategy: c.strategy, workload, exhaustive: c.exhaustive === true, ...(c.point !== undefined ? { point: c.point } : {}), ...(c.workers !== undefined ? { workers: c.workers } : {}), json: c.json === true },
       out,
       process.stderr.isTTY ? (line) => process.stderr.write(`\r${line}\x1b[K`) : undefined,
     );

@@ -616,7 +616,7 @@ describe('hook points for observers', () => {
       'stop stopped 500 for 3000',
       'woken sleeper 1000 runnable',
       'stop restarted 3500',
-      `step sleeper 3500+${STEP_BASE_CYCLES} running`,
+      `step sleeper 3500+${STEP_BASE_CYCLES} exited`, // told after the step's books are kept: this last step ended the thread
     ]);
     expect(observed(false).hash).toBe(hash);
   });

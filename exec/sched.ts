@@ -259,7 +259,6 @@ export class Scheduler {
     cpu.busyCycles += cost;
     cpu.busyUntil = this.now + cost;
     this.machine.events.trace.mixNumber(t.tid);
-    this.stepped.run(t, cost);
 
     if (res.done) {
       t.result = res.value;
@@ -288,5 +287,7 @@ export class Scheduler {
       c.dispatchPending = true;
       this.machine.events.after(cost, `cpu${c.id}`, () => this.dispatch(c));
     }
+    // Last, once the step's books are kept and the CPU's next dispatch is set: a subscriber may spawn a thread.
+    this.stepped.run(t, cost);
   }
 }
