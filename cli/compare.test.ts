@@ -1,7 +1,8 @@
 // `livemod compare`: both kernels pass the workload's verification with every
 // update applied, the kinds of change come out of real attempts, the table is
-// built from the measured result, the SVG is a well-formed chart of it, and a
-// bad --svg path is a one-line errno error.
+// built from the measured result, each update carries its phases and the
+// throughput around it, the SVG is a well-formed chart, and a bad --svg path
+// is a one-line errno error.
 
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -43,9 +44,9 @@ describe('livemod compare', () => {
     expect(text).toMatch(/new disk layout set up by init\s+refused: EINVAL.*refused: EINVAL: FileSystem 2\.1\.0 -> 3\.0\.0/);
   });
 
-  it('prints every figure of its table from its document, which conforms to livemod.compare/1', () => {
+  it('prints every figure of its table from its document, which conforms to livemod.compare/2', () => {
     const doc = JSON.parse(JSON.stringify(compareDocument(result))) as CompareDocument;
-    expect(validate('livemod.compare/1', doc)).toEqual([]);
+    expect(validate('livemod.compare/2', doc)).toEqual([]);
     expect(doc.ok).toBe(true);
     const lines = compareReport(doc);
     const row = (label: string) => lines.find((l) => l.startsWith(`${label}  `))!.slice(label.length).trim().split(/\s{2,}/);
@@ -68,7 +69,7 @@ describe('livemod compare', () => {
     const r = spawnSync(process.execPath, [BIN, '--cpus', '2', '--seed', '3', 'compare', '--json'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     const doc = JSON.parse(r.stdout) as CompareDocument;
-    expect(validate('livemod.compare/1', doc)).toEqual([]);
+    expect(validate('livemod.compare/2', doc)).toEqual([]);
     expect(doc.kernels.map((k) => k.trace)).toEqual(result.kernels.map((k) => k.trace)); // the same run as in-process
   });
 
@@ -77,6 +78,30 @@ describe('livemod compare', () => {
     expect(other.kernels[0].trace).not.toBe(result.kernels[0].trace);
     expect(other.kernels[1].trace).not.toBe(result.kernels[1].trace);
     expect(other.kernels.map((k) => k.syscalls)).not.toEqual(result.kernels.map((k) => k.syscalls));
+  });
+
+  it('records each update\'s strategy, end and phases, and the syscalls returned in fine windows from before its start to after its end', () => {
+    const doc = compareDocument(result);
+    expect(doc.fineWindow).toBe(2_000);
+    for (const k of doc.kernels) {
+      for (const s of k.steps) {
+        const end = s.endedAt ?? s.startedAt;
+        expect(s.throughput[0]!.from).toBe(s.startedAt - 20_000);
+        expect(s.throughput.at(-1)!.to).toBeGreaterThanOrEqual(end + 20_000);
+        s.throughput.forEach((w, i) => {
+          expect(w.to - w.from).toBe(2_000);
+          if (i > 0) expect(w.from).toBe(s.throughput[i - 1]!.to);
+        });
+        if (s.outcome === 'refused') {
+          expect([s.strategy, s.endedAt, s.phases]).toEqual([null, null, []]);
+          continue;
+        }
+        expect(s.strategy).toMatch(k.name === 'objects' ? /^hot-swap$/ : /^(module|per-task)$/);
+        expect(s.phases.at(-1)).toMatchObject({ phase: 'commit', at: s.endedAt });
+      }
+      // The workload never stops: around every update some syscalls returned.
+      expect(k.steps.every((s) => s.throughput.some((w) => w.syscalls > 0))).toBe(true);
+    }
   });
 
   it('draws one line per kernel over every window, with each update marked', () => {

@@ -1,6 +1,6 @@
 // `livemod compare`: runs the comparison (compare/compare.ts) and prints it
 // as a side-by-side table, or with --json as its document
-// (compare/document.ts, schema livemod.compare/1), from which the table is
+// (compare/document.ts, schema livemod.compare/2), from which the table is
 // printed too; with --svg, also draws throughput over simulated time for
 // both kernels with the updates marked.
 
@@ -14,7 +14,7 @@ export interface CompareCliOptions {
   readonly seed: number;
   readonly cpus: number;
   readonly svg?: string;
-  /** Print the document (livemod.compare/1) instead of the table. */
+  /** Print the document (livemod.compare/2) instead of the table. */
   readonly json?: boolean;
   /** Told of each kernel once it has booted (the tracer attaches here). */
   readonly onBoot?: CompareOptions['onBoot'];
