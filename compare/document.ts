@@ -2,9 +2,9 @@
 // `livemod compare --json` prints and the API's `compare` returns. It is the
 // measured result plus the figures the console table derives from it
 // (throughput per simulated and per wall-clock time, operations lost), so
-// the table (cli/compare.ts) prints these very numbers. Version 2 added
-// each step's strategy, end, phases and throughput in fine windows around
-// it, and `fineWindow`.
+// the table (cli/compare.ts) prints these very numbers and the charts
+// (charts/compare.ts) draw them. Version 2 added each step's strategy,
+// end, phases and throughput in fine windows around it, and `fineWindow`.
 
 import { compare, type CompareOptions, type CompareResult, type KernelResult } from './compare.js';
 import type { IndirectionCost } from './indirection.js';
