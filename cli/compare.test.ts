@@ -1,16 +1,19 @@
 // `livemod compare`: both kernels pass the workload's verification with every
 // update applied, the kinds of change come out of real attempts, the table is
 // built from the measured result, each update carries its phases and the
-// throughput around it, the SVG is a well-formed chart, and a bad --svg path
+// throughput around it, the charts are drawn from them, and a bad --svg path
 // is a one-line errno error.
 
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compare, COMPARE_STEPS, type CompareResult } from '../compare/compare.js';
 import { validate } from '../api/schemas.js';
 import { type CompareDocument, compareDocument } from '../compare/document.js';
-import { compareReport, compareSvg } from './compare.js';
+import { writeCompareCharts } from './chart-files.js';
+import { compareReport } from './compare.js';
 
 const BIN = resolve(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
 
@@ -104,14 +107,24 @@ describe('livemod compare', () => {
     }
   });
 
-  it('draws one line per kernel over every window, with each update marked', () => {
-    const svg = compareSvg(compareDocument(result));
-    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
-    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
-    const lines = [...svg.matchAll(/<polyline [^>]*points="([^"]*)"/g)].map((m) => m[1]!.split(' ').length);
-    expect(lines).toEqual(result.kernels.map((k) => k.samples.length - 1));
-    expect(svg.match(/stroke-dasharray/g)).toHaveLength(2 * COMPARE_STEPS.length);
-    expect(svg).not.toMatch(/NaN|Infinity/);
+  it('draws throughput around each update, a panel per update and kernel with its outcome, and a Gantt chart with a bar per phase', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'livemod-compare-'));
+    const line = await writeCompareCharts(compareDocument(result), join(dir, 'c.svg'));
+    expect(line).toContain(join(dir, 'c-gantt.svg'));
+    for (const f of ['c.svg', 'c.vl.json', 'c-gantt.svg', 'c-gantt.vl.json']) expect(existsSync(join(dir, f))).toBe(true);
+    const [p, o] = result.kernels;
+    const svg = readFileSync(join(dir, 'c.svg'), 'utf8');
+    p.steps.forEach((s, i) => {
+      expect(svg).toContain(`${i + 1} ${s.spec} (${s.kind}), procedural`);
+      expect(svg).toContain(`${i + 1} ${s.spec} (${s.kind}), objects`);
+    });
+    expect(svg).toContain(`committed (hot-swap) after ${o.steps[0]!.waitCycles.toLocaleString('en-US')} cycles`);
+    expect(svg.match(/>refused by the plan \(EINVAL\): nothing ran</g)).toHaveLength(2); // the panels' second title lines
+    const gantt = readFileSync(join(dir, 'c-gantt.svg'), 'utf8');
+    const phases = result.kernels.flatMap((k) => k.steps.flatMap((s) => s.phases.filter((ph) => ph.cycles > 0)));
+    expect(gantt.match(/aria-roledescription="bar"/g)).toHaveLength(phases.length);
+    expect(gantt.match(/phase: block;/g)).toHaveLength(phases.filter((ph) => ph.phase === 'block').length);
+    expect(gantt).not.toMatch(/NaN|Infinity/);
   });
 
   it('names the errno when the SVG cannot be written, without a stack', () => {

@@ -117,7 +117,7 @@ program
 program
   .command('compare')
   .description('run the same workload and updates on the procedural kernel and its object-oriented twin and compare them')
-  .option('--svg <file>', 'also draw throughput over simulated time for both kernels, updates marked, as an SVG file')
+  .option('--svg <file>', 'also draw throughput around each update to this SVG file and the phases of every update to its sibling NAME-gantt.svg (each with its Vega-Lite spec, NAME.vl.json)')
   .option('--json', 'print the result as JSON (schema livemod.compare/2)')
   .option('--trace <file>', `${TRACE_HELP}; the two kernels are two processes`)
   .action(async (cmdOpts: { svg?: string; json?: boolean; trace?: string }) => {
