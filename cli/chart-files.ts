@@ -1,8 +1,8 @@
 // Writing charts (charts/): each SVG with its Vega-Lite specification
 // beside it, data inline, named after it (`out.svg`, `out.vl.json`), so a
 // reader can restyle the chart in the Vega editor or with any Vega-Lite
-// tool. `compare --svg FILE` writes the two charts of a comparison: FILE
-// and FILE's sibling `-gantt.svg`.
+// tool. `compare --svg FILE` and `livemod chart compare` write the same two
+// charts of a comparison: FILE and FILE's sibling `-gantt.svg`.
 
 import type { CompareDocument } from '../compare/document.js';
 import { ganttChart, throughputChart } from '../charts/compare.js';

@@ -5,7 +5,7 @@
 // is a one-line errno error.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -125,6 +125,16 @@ describe('livemod compare', () => {
     expect(gantt.match(/aria-roledescription="bar"/g)).toHaveLength(phases.length);
     expect(gantt.match(/phase: block;/g)).toHaveLength(phases.filter((ph) => ph.phase === 'block').length);
     expect(gantt).not.toMatch(/NaN|Infinity/);
+  });
+
+  it('chart compare draws the same charts from a document on file, without running again', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'livemod-compare-'));
+    writeFileSync(join(dir, 'doc.json'), JSON.stringify(compareDocument(result)));
+    const r = spawnSync(process.execPath, [BIN, 'chart', 'compare', join(dir, 'doc.json'), '--svg', join(dir, 'again.svg')], { encoding: 'utf8' });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toMatch(/^charts written: .*again\.svg .*again-gantt\.svg .*again\.vl\.json, .*again-gantt\.vl\.json\n$/);
+    const spec = JSON.parse(readFileSync(join(dir, 'again-gantt.vl.json'), 'utf8')) as { data: { values: { phase?: string }[] } };
+    expect(spec.data.values.filter((v) => v.phase === 'block').length).toBe(result.kernels.flatMap((k) => k.steps.flatMap((s) => s.phases)).filter((p) => p.phase === 'block').length);
   });
 
   it('names the errno when the SVG cannot be written, without a stack', () => {

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { err } from '../exec/errno.js';
+import { addChartCommand } from './chart.js';
 import { checkCommand } from './check.js';
 import { compareCommand } from './compare.js';
 import { ConsoleSession } from './console.js';
@@ -125,6 +126,8 @@ program
     const ok = await traced(cmdOpts.trace, out, (attach) => compareCommand({ seed: o.seed, cpus: o.cpus, ...(cmdOpts.svg ? { svg: cmdOpts.svg } : {}), json: cmdOpts.json === true, onBoot: (name, k) => attach(k, name) }, out));
     process.exitCode = ok ? 0 : 1;
   });
+
+addChartCommand(program, out);
 
 const words = (value: string, prev: string[] = []) => [...prev, ...value.split(',').filter((x) => x)];
 
