@@ -21,7 +21,10 @@ describe('livemod compare', () => {
   let result: CompareResult;
 
   it('runs the same updates on both kernels with nothing failed or lost', async () => {
-    result = await compare({ seed: 3, cpus: 2, indirectionCalls: 100_000 });
+    const told: string[] = [];
+    result = await compare({ seed: 3, cpus: 2, indirectionCalls: 100_000, progress: (done, total, what) => told.push(`${done}/${total} ${what}`) });
+    // Progress: each update on both kernels, then the indirection measurement.
+    expect(told).toEqual([...COMPARE_STEPS.map((s, i) => `${i}/10 ${s.spec.startsWith('revert') ? '' : 'update '}${s.spec} on both kernels`), "9/10 measuring the indirection's cost per call"]);
     for (const k of result.kernels) {
       expect(k.failures).toEqual([]);
       expect(k.failed + k.wrong).toBe(0);

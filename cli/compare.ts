@@ -65,10 +65,16 @@ export function compareReport(c: CompareDocument): string[] {
   return lines;
 }
 
-/** Run, print (the table or the document), draw; true when both kernels lost nothing. */
-export async function compareCommand(opts: CompareCliOptions, print: (line: string) => void): Promise<boolean> {
+/** Run, print (the table or the document), draw; true when both kernels lost nothing. `progress` is told which part runs (one line, to be shown in place), then '' when the run is over. */
+export async function compareCommand(opts: CompareCliOptions, print: (line: string) => void, progress?: (line: string) => void): Promise<boolean> {
   if (opts.svg) checkOutputPath(opts.svg); // before the run: a bad path should not cost the whole comparison
-  const c = await compareKernels({ seed: opts.seed, cpus: opts.cpus, ...(opts.onBoot ? { onBoot: opts.onBoot } : {}) });
+  const c = await compareKernels({
+    seed: opts.seed,
+    cpus: opts.cpus,
+    ...(opts.onBoot ? { onBoot: opts.onBoot } : {}),
+    ...(progress ? { progress: (done: number, total: number, what: string) => progress(`compare: ${done + 1}/${total}: ${what}`) } : {}),
+  });
+  progress?.(''); // the report starts on a clean line
   if (opts.json) print(JSON.stringify(c, null, 2));
   else for (const l of compareReport(c)) print(l);
   if (opts.svg) {

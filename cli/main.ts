@@ -123,7 +123,9 @@ program
   .option('--trace <file>', `${TRACE_HELP}; the two kernels are two processes`)
   .action(async (cmdOpts: { svg?: string; json?: boolean; trace?: string }) => {
     const o = program.opts<MachineOpts>();
-    const ok = await traced(cmdOpts.trace, out, (attach) => compareCommand({ seed: o.seed, cpus: o.cpus, ...(cmdOpts.svg ? { svg: cmdOpts.svg } : {}), json: cmdOpts.json === true, onBoot: (name, k) => attach(k, name) }, out));
+    const progress = process.stderr.isTTY ? (line: string) => process.stderr.write(`\r${line}\x1b[K`) : undefined;
+    const ok = await traced(cmdOpts.trace, out, (attach) => compareCommand({ seed: o.seed, cpus: o.cpus, ...(cmdOpts.svg ? { svg: cmdOpts.svg } : {}), json: cmdOpts.json === true, onBoot: (name, k) => attach(k, name) }, out, progress));
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     process.exitCode = ok ? 0 : 1;
   });
 

@@ -115,6 +115,8 @@ export interface CompareOptions {
   readonly indirectionCalls?: number;
   /** Told of each kernel once it has booted and mounted, before the workload starts (a tracer attaches here). */
   readonly onBoot?: (name: KernelName, k: Executive) => void;
+  /** Told what starts now, when `done` of `total` parts are finished (each update step, then the indirection measurement). */
+  readonly progress?: (done: number, total: number, what: string) => void;
 }
 
 /** One kernel in the comparison: its machine, its updater (the one UpdateService interface) and what it measured. */
@@ -219,7 +221,9 @@ export async function compare(opts: CompareOptions): Promise<CompareResult> {
   };
   workloads.forEach((w) => w.start());
   for (let c = 0; c < 3 * window; c += window) advance();
-  for (const step of COMPARE_STEPS) {
+  const parts = COMPARE_STEPS.length + 1;
+  for (const [n, step] of COMPARE_STEPS.entries()) {
+    opts.progress?.(n, parts, `${step.spec.startsWith('revert ') ? '' : 'update '}${step.spec} on both kernels`);
     const records: (UpdateRecord | null)[] = [];
     for (const d of drivers) {
       const s: StepResult = { kind: step.kind, spec: step.spec, outcome: 'running', error: null, strategy: null, startedAt: d.k.now, endedAt: null, phases: [], throughput: [], waitCycles: 0, pauseWallUs: 0, heldCalls: 0, syscallsDuring: 0, authorLines: null };
@@ -259,6 +263,7 @@ export async function compare(opts: CompareOptions): Promise<CompareResult> {
       trace: d.k.machine.traceHash(),
     });
   });
+  opts.progress?.(parts - 1, parts, "measuring the indirection's cost per call");
   const ind = indirectionCost(opts.indirectionCalls);
   return { seed: opts.seed, cpus: opts.cpus, window, fineWindow, kernels: [drivers[0].result, drivers[1].result], indirection: { procedural: ind.procedural, objects: ind.oo } };
 }
