@@ -1,7 +1,8 @@
 // The package as a user gets it: `npm pack` of this project, installed into
-// a fresh project without the network (its dependencies, commander, immer
-// and typescript, are linked from this project's node_modules as `file:`
-// dependencies, so `npm install --offline` finds everything locally). There
+// a fresh project without the network (its dependencies, commander, immer,
+// typescript, vega and vega-lite, are linked from this project's
+// node_modules as `file:` dependencies, so `npm install --offline` finds
+// everything locally). There
 // the README's module example and update example are type-checked with
 // strict tsc against `livemod/module`, and loaded and updated through the
 // API; the README's experiment script is type-checked and run; the `livemod`
@@ -70,7 +71,7 @@ describe('the package', () => {
 
   it('installs without the network; a module written against livemod/module type-checks strictly, loads and updates; the README experiment runs', () => {
     mkdirSync(join(project, 'peeker'), { recursive: true });
-    const linked = Object.fromEntries(['commander', 'immer', 'typescript'].map((d) => [d, `file:${realpathSync(join(ROOT, 'node_modules', d))}`]));
+    const linked = Object.fromEntries(['commander', 'immer', 'typescript', 'vega', 'vega-lite'].map((d) => [d, `file:${realpathSync(join(ROOT, 'node_modules', d))}`]));
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'experiments', private: true, type: 'module', dependencies: linked }));
     sh('npm', ['install', join(dir, packed.filename), '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: project });
 

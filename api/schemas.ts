@@ -119,11 +119,12 @@ export const SCHEMAS = {
     running: ref('versions'),
     trace: str,
   }),
-  'livemod.compare/1': withSchema('livemod.compare/1', {
+  'livemod.compare/2': withSchema('livemod.compare/2', {
     ok: bool,
     seed: int,
     cpus: int,
     window: int,
+    fineWindow: int,
     kernels: {
       type: 'array',
       items: obj({
@@ -138,7 +139,11 @@ export const SCHEMAS = {
             spec: str,
             outcome: { enum: ['committed', 'aborted', 'refused', 'running'] },
             error: nullable(str),
+            strategy: nullable(str),
             startedAt: int,
+            endedAt: nullable(int),
+            phases: { type: 'array', items: ref('phase') },
+            throughput: { type: 'array', items: obj({ from: int, to: int, syscalls: int }) },
             waitCycles: int,
             pauseWallUs: num,
             heldCalls: int,

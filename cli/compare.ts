@@ -1,20 +1,21 @@
 // `livemod compare`: runs the comparison (compare/compare.ts) and prints it
 // as a side-by-side table, or with --json as its document
-// (compare/document.ts, schema livemod.compare/1), from which the table is
-// printed too; with --svg, also draws throughput over simulated time for
-// both kernels with the updates marked.
+// (compare/document.ts, schema livemod.compare/2), from which the table is
+// printed too; with --svg FILE, also draws its charts (charts/compare.ts):
+// throughput around each update in FILE, the phases of every update in
+// FILE's sibling -gantt.svg, each with its Vega-Lite spec beside it.
 
 import type { CompareOptions, KernelResult } from '../compare/compare.js';
 import { type CompareDocument, compareKernels } from '../compare/document.js';
+import { writeCompareCharts } from './chart-files.js';
 import { table } from './format.js';
-import { checkOutputPath, writeOutput } from './output.js';
-import { throughputSvg } from './svg.js';
+import { checkOutputPath } from './output.js';
 
 export interface CompareCliOptions {
   readonly seed: number;
   readonly cpus: number;
   readonly svg?: string;
-  /** Print the document (livemod.compare/1) instead of the table. */
+  /** Print the document (livemod.compare/2) instead of the table. */
   readonly json?: boolean;
   /** Told of each kernel once it has booted (the tracer attaches here). */
   readonly onBoot?: CompareOptions['onBoot'];
@@ -27,14 +28,6 @@ const short = (e: string) => {
 };
 const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
 const f1 = (n: number) => n.toFixed(1);
-
-/** Per-window throughput, in syscalls per million cycles. */
-function rates(r: KernelResult): { x: number; y: number }[] {
-  return r.samples.slice(1).map((s, i) => {
-    const prev = r.samples[i]!;
-    return { x: s.at, y: ((s.syscalls - prev.syscalls) / (s.at - prev.at)) * 1e6 };
-  });
-}
 
 /** The table, every figure taken from the document. */
 export function compareReport(c: CompareDocument): string[] {
@@ -72,24 +65,21 @@ export function compareReport(c: CompareDocument): string[] {
   return lines;
 }
 
-export function compareSvg(c: CompareDocument): string {
-  const [p, o] = c.kernels;
-  const marks = (r: KernelResult) => r.steps.map((s, i) => ({ x: s.startedAt, label: `${i + 1} ${s.spec} (${s.outcome})` }));
-  return throughputSvg(`livemod compare: seed ${c.seed}, ${c.cpus} CPUs; throughput per window of ${f0(c.window)} cycles`, [
-    { name: 'procedural (modules)', color: '#1f6fb4', points: rates(p), marks: marks(p) },
-    { name: 'objects (K42 twin)', color: '#e3761b', points: rates(o), marks: marks(o) },
-  ]);
-}
-
-/** Run, print (the table or the document), draw; true when both kernels lost nothing. */
-export async function compareCommand(opts: CompareCliOptions, print: (line: string) => void): Promise<boolean> {
+/** Run, print (the table or the document), draw; true when both kernels lost nothing. `progress` is told which part runs (one line, to be shown in place), then '' when the run is over. */
+export async function compareCommand(opts: CompareCliOptions, print: (line: string) => void, progress?: (line: string) => void): Promise<boolean> {
   if (opts.svg) checkOutputPath(opts.svg); // before the run: a bad path should not cost the whole comparison
-  const c = await compareKernels({ seed: opts.seed, cpus: opts.cpus, ...(opts.onBoot ? { onBoot: opts.onBoot } : {}) });
+  const c = await compareKernels({
+    seed: opts.seed,
+    cpus: opts.cpus,
+    ...(opts.onBoot ? { onBoot: opts.onBoot } : {}),
+    ...(progress ? { progress: (done: number, total: number, what: string) => progress(`compare: ${done + 1}/${total}: ${what}`) } : {}),
+  });
+  progress?.(''); // the report starts on a clean line
   if (opts.json) print(JSON.stringify(c, null, 2));
   else for (const l of compareReport(c)) print(l);
   if (opts.svg) {
-    writeOutput(opts.svg, compareSvg(c));
-    if (!opts.json) print(`throughput chart written to ${opts.svg}`);
+    const written = await writeCompareCharts(c, opts.svg);
+    if (!opts.json) print(written);
   }
   return c.ok;
 }

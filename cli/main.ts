@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { err } from '../exec/errno.js';
+import { addChartCommand } from './chart.js';
 import { checkCommand } from './check.js';
 import { compareCommand } from './compare.js';
 import { ConsoleSession } from './console.js';
@@ -118,14 +119,18 @@ program
 program
   .command('compare')
   .description('run the same workload and updates on the procedural kernel and its object-oriented twin and compare them')
-  .option('--svg <file>', 'also draw throughput over simulated time for both kernels, updates marked, as an SVG file')
-  .option('--json', 'print the result as JSON (schema livemod.compare/1)')
+  .option('--svg <file>', 'also draw throughput around each update to this SVG file and the phases of every update to its sibling NAME-gantt.svg (each with its Vega-Lite spec, NAME.vl.json)')
+  .option('--json', 'print the result as JSON (schema livemod.compare/2)')
   .option('--trace <file>', `${TRACE_HELP}; the two kernels are two processes`)
   .action(async (cmdOpts: { svg?: string; json?: boolean; trace?: string }) => {
     const o = program.opts<MachineOpts>();
-    const ok = await traced(cmdOpts.trace, out, (attach) => compareCommand({ seed: o.seed, cpus: o.cpus, ...(cmdOpts.svg ? { svg: cmdOpts.svg } : {}), json: cmdOpts.json === true, onBoot: (name, k) => attach(k, name) }, out));
+    const progress = process.stderr.isTTY ? (line: string) => process.stderr.write(`\r${line}\x1b[K`) : undefined;
+    const ok = await traced(cmdOpts.trace, out, (attach) => compareCommand({ seed: o.seed, cpus: o.cpus, ...(cmdOpts.svg ? { svg: cmdOpts.svg } : {}), json: cmdOpts.json === true, onBoot: (name, k) => attach(k, name) }, out, progress));
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     process.exitCode = ok ? 0 : 1;
   });
+
+addChartCommand(program, out);
 
 const words = (value: string, prev: string[] = []) => [...prev, ...value.split(',').filter((x) => x)];
 

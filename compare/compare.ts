@@ -3,9 +3,11 @@
 // and the same sequence of updates at the same simulated times. The two
 // machines advance in alternating windows of simulated time, so that noise
 // on the wall clock hits both alike. Everything reported is measured here:
-// throughput per window, each update's outcome, wait, pause and held calls,
-// the workload's verification, the indirection's cost per call and the
-// lines each update's author wrote.
+// throughput per window, each update's outcome, phases, wait, pause and
+// held calls, throughput in fine windows around each update (from the times
+// workload syscalls returned, recorded through a hook that changes nothing
+// the machine does), the workload's verification, the indirection's cost
+// per call and the lines each update's author wrote.
 
 import type { Sys } from '../exec/abi.js';
 import type { Executive } from '../exec/executive.js';
@@ -14,7 +16,7 @@ import { isKernelError } from '../exec/errno.js';
 import type { MachineConfig } from '../hw/machine.js';
 import { bootWithModules } from '../catalog/boot.js';
 import { catalogResolver } from '../catalog/catalog.js';
-import { parseUpdateStep, type UpdateRecord, type UpdateService } from '../exec/lifecycle.js';
+import { parseUpdateStep, type PhaseEvent, type UpdateRecord, type UpdateService } from '../exec/lifecycle.js';
 import { bootObjectKernel } from '../oo/kernel.js';
 import { type ObjectRecord, ObjectUpdater } from '../oo/updater.js';
 import { Updater } from '../updater/updater.js';
@@ -45,12 +47,27 @@ export const COMPARE_STEPS: readonly CompareStep[] = [
 
 export type KernelName = 'procedural' | 'objects';
 
+/** Workload syscalls that returned in the simulated interval [from, to). */
+export interface FineSample {
+  readonly from: number;
+  readonly to: number;
+  readonly syscalls: number;
+}
+
 export interface StepResult {
   readonly kind: string;
   readonly spec: string;
   outcome: 'committed' | 'aborted' | 'refused' | 'running';
   error: string | null;
+  /** How it quiesced (`per-task`, `module`, ..., the twin's `hot-swap`); null when refused. */
+  strategy: string | null;
   startedAt: number;
+  /** When it committed or aborted; null when refused. */
+  endedAt: number | null;
+  /** Its phases as the update record has them (none when refused). */
+  phases: PhaseEvent[];
+  /** Throughput in fine windows from before its start to after its end. */
+  throughput: FineSample[];
   waitCycles: number;
   pauseWallUs: number;
   heldCalls: number;
@@ -80,6 +97,7 @@ export interface CompareResult {
   readonly seed: number;
   readonly cpus: number;
   readonly window: number;
+  readonly fineWindow: number;
   readonly kernels: readonly [KernelResult, KernelResult];
   readonly indirection: Readonly<Record<KernelName, IndirectionCost>>;
 }
@@ -89,12 +107,16 @@ export interface CompareOptions {
   readonly cpus: number;
   /** Simulated cycles of one window (a throughput sample). */
   readonly window?: number;
+  /** Simulated cycles of one fine window, in the throughput around each update. */
+  readonly fineWindow?: number;
   /** Cycles the workload runs between the end of one update and the start of the next. */
   readonly gap?: number;
   /** Calls per round of the indirection measurement. */
   readonly indirectionCalls?: number;
   /** Told of each kernel once it has booted and mounted, before the workload starts (a tracer attaches here). */
   readonly onBoot?: (name: KernelName, k: Executive) => void;
+  /** Told what starts now, when `done` of `total` parts are finished (each update step, then the indirection measurement). */
+  readonly progress?: (done: number, total: number, what: string) => void;
 }
 
 /** One kernel in the comparison: its machine, its updater (the one UpdateService interface) and what it measured. */
@@ -102,6 +124,8 @@ interface Side {
   readonly k: Executive;
   readonly updater: UpdateService;
   readonly result: KernelResult;
+  /** Simulated times at which workload syscalls returned, in order. */
+  readonly returns: number[];
   /** Lines the author of an update wrote for it, by this kernel's kind of source (null when the source is not at hand). */
   authorLines(r: UpdateRecord): number | null;
 }
@@ -146,6 +170,7 @@ async function proceduralSide(config: Partial<MachineConfig>): Promise<Side> {
     k,
     updater,
     result: emptyResult('procedural'),
+    returns: [],
     authorLines: (r) => r.modules.reduce<number | null>((n, m) => (n === null ? null : addLines(n, moduleUpdateLines(m.name, r.kind === 'revert' ? m.from : m.to))), 0),
   };
 }
@@ -156,6 +181,7 @@ async function objectSide(config: Partial<MachineConfig>): Promise<Side> {
     k,
     updater,
     result: emptyResult('objects'),
+    returns: [],
     // A revert's code is the newer version's (its export of the older format): count what the newer version wrote.
     authorLines: (r) =>
       (r as ObjectRecord).detail.classes.reduce<number | null>((n, c) => {
@@ -168,15 +194,41 @@ async function objectSide(config: Partial<MachineConfig>): Promise<Side> {
 
 const addLines = (n: number, m: number | null) => (m === null ? null : n + m);
 
+/** Cycles of fine windows shown before an update's start and after its end. */
+const AROUND = 20_000;
+
+/**
+ * Syscalls returned per fine window of `width` cycles, from AROUND before
+ * `start` to at least AROUND after `end`; the windows are aligned on `start`.
+ * `returns` is sorted.
+ */
+function fineSamples(returns: readonly number[], start: number, end: number, width: number): FineSample[] {
+  const before = Math.ceil(AROUND / width);
+  const windows = before + Math.ceil((end - start + AROUND) / width);
+  let i = returns.findIndex((t) => t >= start - before * width);
+  if (i < 0) i = returns.length;
+  const out: FineSample[] = [];
+  for (let w = 0; w < windows; w++) {
+    const from = start + (w - before) * width;
+    let n = 0;
+    for (; i < returns.length && returns[i]! < from + width; i++) n++;
+    out.push({ from, to: from + width, syscalls: n });
+  }
+  return out;
+}
+
 /** Run the comparison. */
 export async function compare(opts: CompareOptions): Promise<CompareResult> {
   const window = opts.window ?? 100_000;
+  const fineWindow = opts.fineWindow ?? 2_000;
   const gap = opts.gap ?? 400_000;
   const config = { seed: opts.seed, cpus: opts.cpus };
   const drivers = [await proceduralSide(config), await objectSide(config)] as const;
   for (const d of drivers) opts.onBoot?.(d.result.name, d.k);
   const workloads = drivers.map((d) => new Workload(d.k, { ...WORKLOAD, seed: opts.seed }));
   const base = drivers.map((d) => d.k.stats.syscalls);
+  // Only reads the clock: the machine runs the same with or without it (the trace hash shows it).
+  const unhook = drivers.map((d) => d.k.hooks.syscallReturn.add(() => d.returns.push(d.k.now)));
   const advance = () => {
     drivers.forEach((d, i) => {
       const t0 = process.hrtime.bigint();
@@ -188,10 +240,12 @@ export async function compare(opts: CompareOptions): Promise<CompareResult> {
   };
   workloads.forEach((w) => w.start());
   for (let c = 0; c < 3 * window; c += window) advance();
-  for (const step of COMPARE_STEPS) {
+  const parts = COMPARE_STEPS.length + 1;
+  for (const [n, step] of COMPARE_STEPS.entries()) {
+    opts.progress?.(n, parts, `${step.spec.startsWith('revert ') ? '' : 'update '}${step.spec} on both kernels`);
     const records: (UpdateRecord | null)[] = [];
     for (const d of drivers) {
-      const s: StepResult = { kind: step.kind, spec: step.spec, outcome: 'running', error: null, startedAt: d.k.now, waitCycles: 0, pauseWallUs: 0, heldCalls: 0, syscallsDuring: 0, authorLines: null };
+      const s: StepResult = { kind: step.kind, spec: step.spec, outcome: 'running', error: null, strategy: null, startedAt: d.k.now, endedAt: null, phases: [], throughput: [], waitCycles: 0, pauseWallUs: 0, heldCalls: 0, syscallsDuring: 0, authorLines: null };
       d.result.steps.push(s);
       try {
         records.push((await d.updater.request(parseUpdateStep(step.spec), step.lazy !== undefined ? { lazy: step.lazy } : {})).record);
@@ -207,11 +261,13 @@ export async function compare(opts: CompareOptions): Promise<CompareResult> {
     drivers.forEach((d, i) => {
       const r = records[i];
       if (!r) return;
-      Object.assign(d.result.steps.at(-1)!, { outcome: r.outcome, error: r.error?.describe() ?? null, waitCycles: r.waitCycles, pauseWallUs: r.pauseWallUs, heldCalls: r.heldCalls, syscallsDuring: r.syscallsDuring, authorLines: d.authorLines(r) });
+      Object.assign(d.result.steps.at(-1)!, { outcome: r.outcome, error: r.error?.describe() ?? null, strategy: r.strategy, endedAt: r.endedAt, phases: r.phases.map((p) => ({ ...p })), waitCycles: r.waitCycles, pauseWallUs: r.pauseWallUs, heldCalls: r.heldCalls, syscallsDuring: r.syscallsDuring, authorLines: d.authorLines(r) });
     });
     for (let c = 0; c < gap; c += window) advance();
   }
+  unhook.forEach((off) => off());
   drivers.forEach((d, i) => {
+    for (const s of d.result.steps) s.throughput = fineSamples(d.returns, s.startedAt, s.endedAt ?? s.startedAt, fineWindow);
     const w = workloads[i]!;
     w.stop();
     const report = w.verify();
@@ -226,7 +282,8 @@ export async function compare(opts: CompareOptions): Promise<CompareResult> {
       trace: d.k.machine.traceHash(),
     });
   });
+  opts.progress?.(parts - 1, parts, "measuring the indirection's cost per call");
   const ind = indirectionCost(opts.indirectionCalls);
-  return { seed: opts.seed, cpus: opts.cpus, window, kernels: [drivers[0].result, drivers[1].result], indirection: { procedural: ind.procedural, objects: ind.oo } };
+  return { seed: opts.seed, cpus: opts.cpus, window, fineWindow, kernels: [drivers[0].result, drivers[1].result], indirection: { procedural: ind.procedural, objects: ind.oo } };
 }
 

@@ -1,13 +1,15 @@
-// The comparison as a versioned document (`livemod.compare/1`): what
+// The comparison as a versioned document (`livemod.compare/2`): what
 // `livemod compare --json` prints and the API's `compare` returns. It is the
 // measured result plus the figures the console table derives from it
 // (throughput per simulated and per wall-clock time, operations lost), so
-// the table (cli/compare.ts) prints these very numbers.
+// the table (cli/compare.ts) prints these very numbers and the charts
+// (charts/compare.ts) draw them. Version 2 added each step's strategy,
+// end, phases and throughput in fine windows around it, and `fineWindow`.
 
 import { compare, type CompareOptions, type CompareResult, type KernelResult } from './compare.js';
 import type { IndirectionCost } from './indirection.js';
 
-export const COMPARE_SCHEMA = 'livemod.compare/1';
+export const COMPARE_SCHEMA = 'livemod.compare/2';
 
 export interface KernelDocument extends KernelResult {
   /** Workload syscalls per million simulated cycles. */
@@ -26,6 +28,8 @@ export interface CompareDocument {
   readonly cpus: number;
   /** Simulated cycles of one throughput sample. */
   readonly window: number;
+  /** Simulated cycles of one fine window in the throughput around each update. */
+  readonly fineWindow: number;
   readonly kernels: readonly [KernelDocument, KernelDocument];
   readonly indirection: { readonly procedural: IndirectionCost; readonly objects: IndirectionCost };
 }
@@ -33,7 +37,7 @@ export interface CompareDocument {
 function kernelDocument(r: KernelResult): KernelDocument {
   return {
     ...r,
-    steps: r.steps.map((s) => ({ ...s })),
+    steps: r.steps.map((s) => ({ ...s, phases: s.phases.map((p) => ({ ...p })), throughput: s.throughput.map((w) => ({ ...w })) })),
     samples: r.samples.map((s) => ({ ...s })),
     failures: [...r.failures],
     syscallsPerMillionCycles: (r.syscalls / r.cycles) * 1e6,
@@ -50,6 +54,7 @@ export function compareDocument(c: CompareResult): CompareDocument {
     seed: c.seed,
     cpus: c.cpus,
     window: c.window,
+    fineWindow: c.fineWindow,
     kernels,
     indirection: { procedural: { ...c.indirection.procedural }, objects: { ...c.indirection.objects } },
   };
