@@ -13,6 +13,7 @@ import { isKernelError } from '../exec/errno.js';
 import { runProgram } from '../exec/executive.js';
 import type { KGen } from '../exec/thread.js';
 import type { Kernel } from '../kernel/kernel.js';
+import type { ModuleVersion } from '../kernel/loader.js';
 import type { Strategy } from '../updater/plan.js';
 import { Updater } from '../updater/updater.js';
 import { Workload } from '../user/workload.js';
@@ -175,62 +176,101 @@ export async function startScenario(s: Scenario): Promise<{ k: Kernel; workload:
 }
 
 /**
+ * The update side of a run: asks for the update once (or records the plan's
+ * refusal), waits for it to end, and reads its outcome. Both kinds of
+ * workload use it; they differ only in where the request is made.
+ */
+class UpdateRequest {
+  update: RunOutcome['update'] = 'none';
+  error: string | null = null;
+  requestedAt: number | null = null;
+  private record: ReturnType<Updater['start']>['record'] | null = null;
+
+  private constructor(
+    private readonly k: Kernel,
+    readonly request: Request | null,
+    private readonly versions: readonly ModuleVersion[],
+    private readonly candidates: Awaited<ReturnType<typeof catalogResolver.candidates>> | undefined,
+  ) {}
+
+  static async make(k: Kernel, s: Scenario, request: Request | null): Promise<UpdateRequest> {
+    const versions = request ? await Promise.all(s.update.map((spec) => catalogResolver.load(spec))) : [];
+    return new UpdateRequest(k, request, versions, request ? await catalogResolver.candidates() : undefined);
+  }
+
+  get asked(): boolean {
+    return this.requestedAt !== null;
+  }
+
+  /** Request the update now (the scenario's point). */
+  ask(): void {
+    this.requestedAt = this.k.now;
+    try {
+      this.record = new Updater(this.k).start(this.versions, { strategy: this.request!.strategy, candidates: this.candidates! }).record;
+    } catch (e) {
+      this.update = 'refused';
+      this.error = isKernelError(e) ? e.describe() : e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  /** Run the machine until the update has ended, and take its outcome. */
+  finish(): void {
+    const r = this.record;
+    if (!r) return;
+    if (!this.k.runUntil(() => r.outcome !== 'running', RUN_LIMIT)) throw new Error(`update still running after ${RUN_LIMIT} cycles`);
+    this.update = r.outcome === 'committed' ? 'committed' : 'aborted';
+    this.error = r.error?.describe() ?? null;
+  }
+
+  /**
+   * The outcome of the run: the update's figures, then what the workload
+   * says; `behind` was counted before anything read every file back.
+   */
+  outcome(workload: Pick<RunOutcome, 'failed' | 'firstFailure' | 'mismatches' | 'transcript' | 'scripted'>, behind: readonly string[]): RunOutcome {
+    const k = this.k;
+    const r = this.record;
+    return {
+      update: this.update,
+      error: this.error,
+      requestedAt: this.requestedAt,
+      delay: r ? r.waitCycles : 0,
+      heldCalls: r ? r.heldCalls : 0,
+      stoppedCycles: r ? r.stoppedCycles : 0,
+      ...workload,
+      oopses: k.stats.oopses,
+      facts: factsOf(k, behind),
+      trace: k.machine.traceHash(),
+      steps: k.sched.counters.steps,
+    };
+  }
+}
+
+/**
  * Run a scenario: the workload to its end, with the update requested after
- * step `request.step` if given. `onStep` sees every step boundary before the
- * request (the recording run uses it).
+ * step `request.step` if given. `onStep` sees every step boundary, and
+ * whether the workload still runs (the recording run uses it).
  */
 export async function runScenario(s: Scenario, request: Request | null, onStep?: (k: Kernel, running: boolean) => void): Promise<RunOutcome> {
   if (s.script !== undefined) return runScriptScenario(s, s.script, request, onStep);
   const { k, workload } = await startScenario(s);
-  const versions = request ? await Promise.all(s.update.map((spec) => catalogResolver.load(spec))) : [];
-  const candidates = request ? await catalogResolver.candidates() : undefined;
+  const u = await UpdateRequest.make(k, s, request);
   const off = onStep ? k.sched.stepped.add(() => onStep(k, workload.running)) : null;
-  let update: RunOutcome['update'] = 'none';
-  let error: string | null = null;
-  let requestedAt: number | null = null;
-  let record: ReturnType<Updater['start']>['record'] | null = null;
   if (request) {
     k.runUntil(() => k.sched.counters.steps >= request.step || !workload.running, RUN_LIMIT);
-    requestedAt = k.now;
-    try {
-      record = new Updater(k).start(versions, { strategy: request.strategy, candidates: candidates! }).record;
-    } catch (e) {
-      update = 'refused';
-      error = isKernelError(e) ? e.describe() : e instanceof Error ? e.message : String(e);
-    }
+    u.ask();
   }
   workload.finish(RUN_LIMIT); // the bounded workload ends by itself
-  if (record && !k.runUntil(() => record!.outcome !== 'running', RUN_LIMIT)) throw new Error(`update still running after ${RUN_LIMIT} cycles`);
+  u.finish();
   off?.();
-  if (record) {
-    update = record.outcome === 'committed' ? 'committed' : 'aborted';
-    error = record.error?.describe() ?? null;
-  }
-  const behind = recordsBehind(k);
+  const behind = recordsBehind(k); // before the verifier reads every file back (which migrates lazily kept records)
   const report = workload.verify();
-  return {
-    update,
-    error,
-    requestedAt,
-    delay: record ? record.waitCycles : 0,
-    heldCalls: record ? record.heldCalls : 0,
-    stoppedCycles: record ? record.stoppedCycles : 0,
-    failed: workload.failed,
-    firstFailure: workload.failures[0] ?? null,
-    mismatches: report.mismatches,
-    oopses: k.stats.oopses,
-    facts: factsOf(k, behind),
-    trace: k.machine.traceHash(),
-    steps: k.sched.counters.steps,
-    transcript: [],
-    scripted: false,
-  };
+  return u.outcome({ failed: workload.failed, firstFailure: workload.failures[0] ?? null, mismatches: report.mismatches, transcript: [], scripted: false }, behind);
 }
 
-/** Commands whose output shows time, versions or counts that an update may change without anything being wrong. */
 /** A progress line the console prints for every phase of an update, whatever command was running. */
 const UPDATE_PROGRESS = /^\s+\[(update|revert) \d+\] /;
 
+/** Commands whose output shows time, versions or counts that an update may change without anything being wrong. */
 const UNCOMPARED = new Set(['stat', 'ps', 'history', 'dmesg', 'lsmod', 'modinfo', 'tick', 'workload', 'help']);
 
 /**
@@ -241,59 +281,26 @@ const UNCOMPARED = new Set(['stat', 'ps', 'history', 'dmesg', 'lsmod', 'modinfo'
 async function runScriptScenario(s: Scenario, script: string, request: Request | null, onStep?: (k: Kernel, running: boolean) => void): Promise<RunOutcome> {
   const k = await bootWithModules(s.boot, { seed: s.seed, cpus: s.cpus });
   runProgram(k, 'mount', (sys: Sys) => sys.mount('simplefs', 'disk0', '/mnt'));
-  const versions = request ? await Promise.all(s.update.map((spec) => catalogResolver.load(spec))) : [];
-  const candidates = request ? await catalogResolver.candidates() : undefined;
+  const u = await UpdateRequest.make(k, s, request);
   let running = true;
-  let update: RunOutcome['update'] = 'none';
-  let error: string | null = null;
-  let requestedAt: number | null = null;
-  let record: ReturnType<Updater['start']>['record'] | null = null;
-  const ask = () => {
-    requestedAt = k.now;
-    try {
-      record = new Updater(k).start(versions, { strategy: request!.strategy, candidates: candidates! }).record;
-    } catch (e) {
-      update = 'refused';
-      error = isKernelError(e) ? e.describe() : e instanceof Error ? e.message : String(e);
-    }
-  };
   const off = k.sched.stepped.add(() => {
     onStep?.(k, running);
-    if (request && requestedAt === null && k.sched.counters.steps >= request.step) ask();
+    if (request && !u.asked && k.sched.counters.steps >= request.step) u.ask();
   });
   const entries: RunEntry[] = [];
   const problems: string[] = [];
   await runScript(new ConsoleSession(k, () => {}), script, { source: 'workload', echo: false, printErr: (l) => problems.push(l), json: (e) => entries.push(e) });
   running = false;
-  if (request && requestedAt === null) ask(); // the point lies past the script's end
-  const r = record as ReturnType<Updater['start']>['record'] | null;
-  if (r && !k.runUntil(() => r.outcome !== 'running', RUN_LIMIT)) throw new Error(`update still running after ${RUN_LIMIT} cycles`);
+  if (request && !u.asked) u.ask(); // the point lies past the script's end
+  u.finish();
   off();
-  if (r) {
-    update = r.outcome === 'committed' ? 'committed' : 'aborted';
-    error = r.error?.describe() ?? null;
-  }
-  const behind = recordsBehind(k);
-  return {
-    update,
-    error,
-    requestedAt,
-    delay: r ? r.waitCycles : 0,
-    heldCalls: r ? r.heldCalls : 0,
-    stoppedCycles: r ? r.stoppedCycles : 0,
-    failed: problems.length,
-    firstFailure: problems[0] ?? null,
-    mismatches: [],
-    oopses: k.stats.oopses,
-    facts: factsOf(k, behind),
-    trace: k.machine.traceHash(),
-    steps: k.sched.counters.steps,
-    transcript: entries.filter((e) => !UNCOMPARED.has(e.command.split(/\s+/)[0]!)).map((e) => {
+  const transcript = entries
+    .filter((e) => !UNCOMPARED.has(e.command.split(/\s+/)[0]!))
+    .map((e) => {
       const said = e.output.filter((l) => !UPDATE_PROGRESS.test(l)); // the console's live progress of the update itself
       return `${e.line}: ${e.command} => ${e.status}${said.length ? `: ${said.join(' | ')}` : ''}`;
-    }),
-    scripted: true,
-  };
+    });
+  return u.outcome({ failed: problems.length, firstFailure: problems[0] ?? null, mismatches: [], transcript, scripted: true }, recordsBehind(k));
 }
 
 /** Run one job of a check (in this thread, or in a worker: worker.ts). */
