@@ -21,7 +21,8 @@ import { compareSemver } from '../kernel/moddef.js';
 import { STRATEGIES, type Strategy } from '../updater/plan.js';
 import { classesOf, type PointClass, recordPoints, type UpdatePoint } from './points.js';
 import { defaultWorkers, type PoolTask, runJobs } from '../pool/pool.js';
-import { type Facts, type Job, runJob, type RunOutcome, type Scenario, type WorkloadShape } from './scenario.js';
+import type { Facts } from './facts.js';
+import { type Job, runJob, type RunOutcome, type Scenario, type WorkloadShape } from './scenario.js';
 
 /** The runs of a check, here or on worker threads (worker.ts serves runJob). */
 const CHECK_TASK: PoolTask<Job, RunOutcome> = { worker: new URL('./worker.js', import.meta.url), run: runJob };
