@@ -303,6 +303,7 @@ export class Loader {
       imports: Object.freeze(bound),
       state: () => store.state(name),
       commit: (recipe: (d: never) => void) => store.commit(name, recipe as never),
+      put: (next: unknown) => store.put(name, next),
       records: <T extends object>(table: string) => new RecordTable<T>(store, name, table),
       k: this.env.services(name),
     }) as ModuleContext;

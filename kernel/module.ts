@@ -71,6 +71,12 @@ export interface ModuleContext<S = unknown, I extends object = Record<string, An
   state(): S;
   /** Change the snapshot with an immer recipe; returns the new snapshot. */
   commit(recipe: (draft: Draft<S>) => void): S;
+  /**
+   * Commit a new snapshot built without a draft (the unchanged parts shared
+   * with `state()`); the store freezes what is new. For hot paths that make
+   * a tiny change many times; `commit` stays the way to write module code.
+   */
+  put(next: S): S;
   /** One of the module's per-instance record tables (declared in `records`). */
   records<T extends object>(table: string): RecordTable<T>;
   readonly k: KernelServices;

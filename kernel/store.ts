@@ -132,6 +132,23 @@ export class StateStore {
     return next;
   }
 
+  /**
+   * Commit a new snapshot built by the caller, with no draft: for a tiny
+   * change made many times (immer's fixed cost per `produce` dominates
+   * there). `next` must be a new value that shares the unchanged parts of
+   * the current snapshot; what is new in it is frozen here, as `commit`
+   * does. Giving back the current snapshot commits nothing.
+   */
+  put<S>(module: string, next: S): S {
+    const img = this.image(module);
+    if (next !== img.state) {
+      freezeNew(next);
+      this.images.set(module, { state: next, tables: img.tables });
+      this.commits++;
+    }
+    return next;
+  }
+
   table(module: string, name: string): PTable<Rec> {
     const t = this.image(module).tables[name];
     if (!t) throw new Error(`module ${module} declares no record table '${name}'`);

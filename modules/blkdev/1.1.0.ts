@@ -4,7 +4,7 @@
 // free slot only when the queue was full. The state is 1.0's, unchanged.
 
 import { type Ctx, defineModule, type DiskCompletion, type DiskOp, err, type KGen, SECTOR_SIZE } from '../../kernel/module.js';
-import v10, { awaitRequest, type BlkState } from './1.0.0.js';
+import v10, { awaitRequest, type BlkState, complete } from './1.0.0.js';
 
 type M = Ctx<BlkState>;
 
@@ -28,10 +28,7 @@ function* blkSubmit(m: M, dev: string, op: DiskOp, sector: number, buf: Uint8Arr
 
 function diskInterrupt(m: M, _line: number, c: DiskCompletion): void {
   const wasFull = m.state().inflight >= (m.params.queue_depth as number);
-  m.commit((s) => {
-    s.done[c.id] = c.status;
-    s.inflight--;
-  });
+  complete(m, c);
   m.k.wakeOne(`${DEV}:req${c.id}`);
   if (wasFull) m.k.wakeOne(`${DEV}:slot`);
 }
