@@ -84,21 +84,26 @@ function allocBlocks(m: M, dev: string, n: number): number[] {
       if (blk < vol.blocks && !(word & (1 << b))) got.push(blk);
     }
   }
-  m.commit((s) => {
-    const v = s.volumes[dev]!;
-    for (const blk of got) v.freeMap[blk >>> 5] = v.freeMap[blk >>> 5]! | (1 << (blk & 31));
-    v.used += got.length;
-  });
+  if (got.length > 0) putBits(m, dev, got, true);
   return got;
 }
 
 function freeBlocks(m: M, dev: string, blocks: readonly number[]): void {
   if (blocks.length === 0) return;
-  m.commit((s) => {
-    const v = s.volumes[dev]!;
-    for (const blk of blocks) v.freeMap[blk >>> 5] = v.freeMap[blk >>> 5]! & ~(1 << (blk & 31));
-    v.used -= blocks.length;
-  });
+  putBits(m, dev, blocks, false);
+}
+
+/**
+ * Set (`used`) or clear the bits of `blocks` in the volume's bitmap and
+ * count them, committed without an immer draft: drafting the bitmap made
+ * immer walk every word of it on each allocate and free.
+ */
+function putBits(m: M, dev: string, blocks: readonly number[], used: boolean): void {
+  const s = m.state();
+  const v = s.volumes[dev]!;
+  const freeMap = v.freeMap.slice();
+  for (const blk of blocks) freeMap[blk >>> 5] = used ? freeMap[blk >>> 5]! | (1 << (blk & 31)) : freeMap[blk >>> 5]! & ~(1 << (blk & 31));
+  m.put({ ...s, volumes: { ...s.volumes, [dev]: { ...v, freeMap, used: used ? v.used + blocks.length : v.used - blocks.length } } });
 }
 
 function* readBlock(m: M, dev: string, blk: number): KGen<Uint8Array> {
