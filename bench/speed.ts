@@ -69,9 +69,7 @@ export async function speedBench(rounds = 11, cycles = 1_000_000, warmup = 3_000
     const r = alternate(rounds, () => window(p, cycles, n.procedural), () => window(o, cycles, n.objects));
     const ratio = quartiles(r.a.map((a, i) => a / r.b[i]!));
     rows.push({ threads, procedural: median(r.a), objects: median(r.b), ratio, syscalls: { procedural: median(n.procedural), objects: median(n.objects) } });
-    // No w.stop(): at 64 threads the procedural blkdev >= 1.1 can leave a
-    // slot waiter asleep (it wakes one only on full -> not full), so stopping
-    // may never finish; the machines are simply dropped.
+    // No w.stop(): the machines are simply dropped.
   }
   return rows;
 }

@@ -7,6 +7,8 @@ import { bootWithModules } from '../../catalog/boot.js';
 import { loadModuleDef } from '../../catalog/catalog.js';
 import { bootKernel } from '../../kernel/kernel.js';
 import type { KGen } from '../../exec/thread.js';
+import { bootMounted } from '../../compare/compare.js';
+import { Workload } from '../../user/workload.js';
 
 type Submit = (dev: string, op: 'read' | 'write', sector: number, buf: Uint8Array) => KGen<void>;
 
@@ -45,4 +47,15 @@ describe('blkdev', () => {
     expect(t.frames.map((f) => `${f.module}:${f.fn}`)).toEqual(['blkdev:blk_submit']);
     expect(() => k.loader.rmmod('blkdev')).toThrow(/EBUSY|executing blkdev:blk_submit/);
   });
+
+  it.each(['blkdev@1.1.0', 'blkdev@2.0.0'])('%s leaves no submitter asleep on a free slot: 64 threads of the workload stop', async (blk) => {
+    // Two completions before the woken slot waiter runs free two slots; a
+    // wake only on full -> not full woke one waiter for them.
+    const { k } = await bootMounted('modules', [blk, 'simplefs@1.0.0'], { seed: 1, cpus: 4 });
+    const w = new Workload(k, { threads: 64, files: 8, maxSize: 4096, think: 4000, seed: 1 });
+    w.start();
+    k.run(3_000_000);
+    expect(() => w.stop(20_000_000)).not.toThrow();
+    expect(w.failed).toBe(0);
+  }, 60_000);
 });
