@@ -8,8 +8,8 @@
 // is the newest 1.1.x, `NAME@^2`, `NAME@latest`, `NAME@1.0.0` exactly.
 
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import semver from 'semver';
@@ -132,15 +132,40 @@ async function compileFile(file: string, visiting: Set<string>): Promise<string>
   }
   visiting.delete(file);
   const linked = linkImports(js, deps);
-  const dir = join(tmpdir(), 'livemod-modules');
-  mkdirSync(dir, { recursive: true });
-  const out = join(dir, `${createHash('sha256').update(file).update(linked).digest('hex').slice(0, 16)}.mjs`);
+  const out = join(compileCache(), `${createHash('sha256').update(file).update(linked).digest('hex').slice(0, 16)}.mjs`);
   // Worker threads (livemod check, livemod sweep) may compile the same file at once:
   // write aside and rename, so that no thread imports a copy another is still writing.
+  // The aside file is created exclusively (it never follows a planted link), and the
+  // rename replaces whatever entry has the output's name instead of writing through it.
   const aside = `${out}.${process.pid}.${threadId}.tmp`;
-  writeFileSync(aside, linked);
+  try {
+    writeFileSync(aside, linked, { flag: 'wx', mode: 0o600 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    unlinkSync(aside); // left over (or planted): unlink removes the entry, never what a link points at
+    writeFileSync(aside, linked, { flag: 'wx', mode: 0o600 });
+  }
   renameSync(aside, out);
   return out;
+}
+
+/**
+ * Where compiled module files go: a directory of this user's alone
+ * (`LIVEMOD_CACHE`, else `$XDG_CACHE_HOME/livemod/modules`, else
+ * `~/.cache/livemod/modules`), made with mode 0700. A shared, world-writable
+ * place such as /tmp would let another user plant a file or a link where
+ * insmod writes and then imports. A directory someone else owns is refused.
+ */
+export function compileCache(): string {
+  const base = process.env.LIVEMOD_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'livemod', 'modules');
+  mkdirSync(base, { recursive: true, mode: 0o700 });
+  const st = lstatSync(base);
+  const uid = process.getuid?.();
+  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) {
+    throw err('EACCES', `the module compile cache ${base} is not a directory of this user's`, 'remove it, or set LIVEMOD_CACHE to a directory of your own');
+  }
+  if ((st.mode & 0o077) !== 0) chmodSync(base, 0o700); // ours, but open to others: close it
+  return base;
 }
 
 const IMPORT_SPEC = /(from\s*|import\s*\(\s*|import\s+)(['"])([^'"]+)\2/g;

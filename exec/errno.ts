@@ -5,7 +5,7 @@ export type Errno =
   | 'EPERM' | 'ENOENT' | 'EIO' | 'EBADF' | 'EAGAIN' | 'ENOMEM' | 'EBUSY'
   | 'EEXIST' | 'ENOTDIR' | 'EISDIR' | 'EINVAL' | 'ENOSPC' | 'ENODEV'
   | 'ENOTEMPTY' | 'ENOEXEC' | 'ENAMETOOLONG' | 'ETIMEDOUT' | 'ENOSYS'
-  | 'ESRCH' | 'ECANCELED' | 'EFAULT' | 'ERANGE' | 'EOPNOTSUPP';
+  | 'ESRCH' | 'ECANCELED' | 'EFAULT' | 'ERANGE' | 'EOPNOTSUPP' | 'EACCES';
 
 export class KernelError extends Error {
   constructor(
