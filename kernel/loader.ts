@@ -163,6 +163,8 @@ export class Loader {
       if (def.init) {
         try {
           const r: unknown = def.init(mod.ctx);
+          // A promise (from a function that hid being async) is refused; its rejection must not fail the host later.
+          if (r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function') (r as Promise<unknown>).then(undefined, () => {});
           if (r !== undefined) throw err('EINVAL', `init of ${def.name} returned a value; it must be a plain function that returns nothing`);
         } catch (e) {
           if (isKernelError(e)) throw new KernelError(e.errno, `init of ${def.name} failed: ${e.message}`, e.hint);

@@ -99,14 +99,20 @@ export function validateModuleDef(value: unknown, where: string): ModuleDef {
     if (!Array.isArray(versions) || versions.some((v) => typeof v !== 'string' || !parseSemver(v))) bad(`${which}.${field} must list versions (MAJOR.MINOR.PATCH)`);
     if (t.state !== undefined && typeof t.state !== 'function') bad(`${which}.state must be a function (old snapshot) => new snapshot`);
     if (t.check !== undefined && typeof t.check !== 'function') bad(`${which}.check must be a function`);
-    if (t.init !== undefined && (typeof t.init !== 'function' || isGeneratorFunction(t.init))) bad(`${which}.init must be a plain function (it cannot block)`);
+    if (t.init !== undefined && (typeof t.init !== 'function' || isGeneratorFunction(t.init) || isAsyncFunction(t.init))) bad(`${which}.init must be a plain function (it cannot block, and it cannot be async)`);
     for (const [table, fn] of Object.entries(t.instance ?? {})) if (typeof fn !== 'function') bad(`${which}.instance.${table} must be a function (old record) => new record`);
   }
   for (const hook of ['init', 'exit'] as const) {
     const fn = def[hook];
-    if (fn !== undefined && (typeof fn !== 'function' || isGeneratorFunction(fn))) bad(`${hook} must be a plain function (it cannot block)`);
+    // An async hook would run past its caller, and a promise it rejects would fail outside the kernel.
+    if (fn !== undefined && (typeof fn !== 'function' || isGeneratorFunction(fn) || isAsyncFunction(fn))) bad(`${hook} must be a plain function (it cannot block, and it cannot be async)`);
   }
   return def;
+}
+
+/** An `async function` (or async arrow/method): its body runs past the call, outside any step. */
+function isAsyncFunction(fn: unknown): boolean {
+  return typeof fn === 'function' && (fn as { constructor?: { name?: string } }).constructor?.name === 'AsyncFunction';
 }
 
 /** Parse `key=value` module parameters against the definition's declarations. */
