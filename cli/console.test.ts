@@ -156,6 +156,16 @@ describe('module hooks that would run past their call', () => {
   });
 });
 
+describe('disk faults', () => {
+  it('fault clear releases a hung request, so the workload stops and verifies, and unmount works again', async () => {
+    const { lines, run } = session();
+    expect(await run(`${BOOT}\nworkload start threads=2 files=2\ntick 50k\nfault disk0 hang 2\ntick 200k`)).toBe(true);
+    expect(await run('fault disk0 clear\nworkload stop\numount /mnt')).toBe(true);
+    expect(lines).toContain('disk0: sector errors cleared, 2 stalled request(s) released, 0 pending hang(s) cancelled');
+    expect(lines.some((l) => /^verified \d+ files, \d+ bytes: all correct$/.test(l))).toBe(true);
+  });
+});
+
 describe('determinism', () => {
   const script = `${BOOT}\nworkload start threads=3 files=4\ntick 300k\nps\nworkload stop\nstat`;
 

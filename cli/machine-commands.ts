@@ -137,7 +137,9 @@ const fault = define({
     } else if (what === 'clear') {
       arity(fault, args, 2);
       disk.clearErrors();
-      s.print(`${disk.name}: sector errors cleared`);
+      const pending = disk.cancelHangs();
+      const released = disk.release(); // the stalled requests complete, so the threads waiting on them go on
+      s.print(`${disk.name}: sector errors cleared, ${released} stalled request(s) released, ${pending} pending hang(s) cancelled`);
     } else {
       throw err('EINVAL', `unknown fault '${what}'`, `usage: ${fault.usage}`);
     }

@@ -132,6 +132,13 @@ export class Disk {
     this.badSectors.clear();
   }
 
+  /** Take back hangs injected but not yet met; returns how many. */
+  cancelHangs(): number {
+    const n = this.hangNext;
+    this.hangNext = 0;
+    return n;
+  }
+
   /** Fault injection: the next `n` requests stall until release() (forever without it). */
   injectHang(n = 1): void {
     this.hangNext += n;
