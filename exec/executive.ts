@@ -13,6 +13,7 @@ import { err, isKernelError } from './errno.js';
 import { HookList } from './hooks.js';
 import { UpdateLifecycle } from './lifecycle.js';
 import { Scheduler } from './sched.js';
+import { Taint } from './taint.js';
 import { type KGen, PREEMPT, type Thread } from './thread.js';
 
 /** Longest step of user-space computation, in cycles. */
@@ -34,6 +35,8 @@ export abstract class Executive implements SyscallEntry {
   readonly hooks: ExecutiveHooks = { syscallReturn: new HookList(), syscallEnter: new HookList() };
   /** The update lifecycle: history and the running update, whichever updater drives it. */
   readonly updates: UpdateLifecycle;
+  /** What has happened to this kernel that it no longer vouches for (exec/taint.ts). */
+  readonly taint: Taint;
 
   constructor(
     readonly machine: Machine,
@@ -42,6 +45,7 @@ export abstract class Executive implements SyscallEntry {
   ) {
     this.sched = new Scheduler(machine);
     this.updates = new UpdateLifecycle(this, updateTraceTag);
+    this.taint = new Taint(() => this.machine.now, (text) => this.printk(text));
     this.sched.hooks.onExit = (t) => this.reap(t);
   }
 
