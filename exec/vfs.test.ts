@@ -55,6 +55,8 @@ class MemFs {
   failMount: Errno | null = null;
   /** Operation `op` throws `error` (an errno, or a bug in the filesystem). */
   fault: { op: string; error: unknown } | null = null;
+  /** Operation `op` sleeps `cycles` before it does anything (a blocking filesystem). */
+  delay: { op: string; cycles: number } | null = null;
 
   constructor(private readonly sched: Scheduler) {}
 
@@ -82,6 +84,7 @@ class MemFs {
     const [dev, ...a] = args as [string, ...unknown[]];
     this.calls.push(`${op}:${dev}`);
     this.sched.work(100);
+    if (this.delay?.op === op) yield* this.sched.sleep(this.delay.cycles);
     if (this.fault?.op === op) throw this.fault.error;
     if (op === 'mount') {
       if (this.failMount) throw err(this.failMount, 'mount failed');
@@ -173,7 +176,7 @@ class VfsExecutive extends Executive {
   readonly dmesg: string[] = [];
   constructor(machine: Machine, backend: (sched: Scheduler) => VfsBackend) {
     super(machine);
-    this.vfs = new Vfs(backend(this.sched), this.sched);
+    this.vfs = new Vfs(backend(this.sched), this.sched, this.hooks.syscallReturn);
   }
   protected syscallImpl(name: SyscallName): SyscallImpl | undefined {
     const impl = this.vfs[name] as (...a: unknown[]) => KGen<unknown>;
@@ -589,20 +592,48 @@ describe('mount and umount', () => {
     expect(w.fs.calls.filter((c) => c.startsWith('umount'))).toHaveLength(1);
   });
 
-  // BUG (exec/vfs.ts mount): the busy checks run before the filesystem's mount, which may block,
-  // and the mount is recorded after it. Two threads mounting concurrently on /mnt both succeed
-  // (with a filesystem that does not refuse a second mount itself; simplefs happens to), the
-  // second Mount replaces the first and its pins are never dropped: after one umount the owner
-  // and the block driver stay pinned for good. Repro: make memfs's mount `yield* sched.sleep(1000)`,
-  // spawn two user threads that each `mount('memfs', 'disk0', '/mnt')`: both return ok, pins are
-  // memfs 2 and blkdrv 2, and after umount('/mnt') they are 1 and 1 with no mount left.
-  it.todo('refuses a mount racing another mount of the same path or device, and never leaks pins');
+  it('refuses a mount racing another mount of the same path or device, and never leaks pins', () => {
+    // The filesystem's mount blocks, so both threads pass the checks before either is recorded.
+    const w = world();
+    w.fs.delay = { op: 'mount', cycles: 1000 };
+    const mounters = [0, 1].map((i) => w.k.spawnUser(`m${i}`, (sys) => errnoOf(sys.mount('memfs', 'disk0', '/mnt'))));
+    const onOtherPath = w.k.spawnUser('m2', function* (sys) {
+      yield* sys.mkdir('/data');
+      return yield* errnoOf(sys.mount('memfs', 'disk0', '/data'));
+    });
+    const results = [...mounters, onOtherPath].map((t) => w.k.runThread(t));
+    expect(results).toEqual(['ok', 'EBUSY', 'EBUSY']);
+    expect(w.pinned()).toEqual({ memfs: 1, blkdrv: 1 });
+    expect(w.run((sys) => errnoOf(sys.umount('/mnt')))).toBe('ok');
+    expect(w.pinned()).toEqual({});
+    expect(w.k.vfs.mountTable()).toEqual([]);
+  });
 
-  // BUG (exec/vfs.ts umount): only open files make umount EBUSY; a syscall in flight inside the
-  // filesystem (a blocking readdir, stat, mkdir...) does not, so the filesystem is unmounted under
-  // it. Repro: memfs's readdir sleeps 2000 cycles; thread A readdir('/mnt'), thread B umount('/mnt')
-  // meanwhile: the umount succeeds and A's readdir resumes on an unmounted filesystem.
-  it.todo('does not unmount a filesystem while a syscall is running inside it');
+  it('does not unmount a filesystem while a syscall is running inside it', () => {
+    const w = mounted();
+    w.run(function* (sys) {
+      yield* sys.mkdir('/mnt/d');
+    });
+    w.fs.delay = { op: 'readdir', cycles: 2000 };
+    const reader = w.k.spawnUser('reader', (sys) => sys.readdir('/mnt/d'));
+    w.k.runUntil(() => reader.state === 'blocked', 100_000);
+    expect(w.run((sys) => errnoOf(sys.umount('/mnt')))).toBe('EBUSY');
+    expect(w.k.runThread(reader)).toEqual([]);
+    // Once the syscall has returned the thread no longer holds the mount.
+    w.fs.delay = null;
+    expect(w.run((sys) => errnoOf(sys.umount('/mnt')))).toBe('ok');
+    expect(w.pinned()).toEqual({});
+  });
+
+  it('refuses a mount on a path or device while its umount is under way', () => {
+    const w = mounted();
+    w.fs.delay = { op: 'umount', cycles: 1000 };
+    const unmounter = w.k.spawnUser('u', (sys) => errnoOf(sys.umount('/mnt')));
+    w.k.runUntil(() => unmounter.state === 'blocked', 100_000);
+    expect(w.run((sys) => errnoOf(sys.mount('memfs', 'disk0', '/mnt')))).toBe('EBUSY');
+    expect(w.k.runThread(unmounter)).toBe('ok');
+    expect(w.pinned()).toEqual({});
+  });
 });
 
 describe('file descriptors', () => {

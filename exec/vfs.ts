@@ -16,6 +16,7 @@
 import { type Attr, FIRST_FD, joinPath as join, O_APPEND, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET, splitPath, type StatFs } from './abi.js';
 import { err, isKernelError } from './errno.js';
 import type { FsOps } from './fsops.js';
+import type { HookList } from './hooks.js';
 import { SECTOR_SIZE as SECTOR } from '../hw/disk.js';
 import type { Scheduler } from './sched.js';
 import type { KGen, Thread } from './thread.js';
@@ -80,11 +81,25 @@ export class Vfs {
   private readonly rootDirs = new Set<string>(['/', '/dev', '/mnt']);
   private readonly mounts = new Map<string, Mount>();
   private readonly files = new Map<number, Map<number, OpenFile>>();
+  /** Mount points and their devices whose mount or umount is under way (the filesystem's may block). */
+  private readonly mounting = new Map<string, string>();
+  /**
+   * The mount each thread's running syscall has reached (set when a path or
+   * fd leads into it, cleared when the syscall returns): umount is EBUSY
+   * while any other thread is inside.
+   */
+  private readonly inside = new Map<number, Mount>();
 
   constructor(
     private readonly backend: VfsBackend,
     private readonly sched: Scheduler,
-  ) {}
+    /** Told when a thread returns from a syscall (the executive's hook). */
+    syscallReturn: HookList<[Thread]>,
+  ) {
+    syscallReturn.add((t) => {
+      this.inside.delete(t.tid);
+    });
+  }
 
   mountTable(): { path: string; fstype: string; dev: string }[] {
     return [...this.mounts.values()].map(({ path, fstype, dev }) => ({ path, fstype, dev }));
@@ -99,6 +114,7 @@ export class Vfs {
 
   /** Close every file a finished thread left open. */
   releaseThread(t: Thread): void {
+    this.inside.delete(t.tid);
     const table = this.files.get(t.tid);
     if (!table) return;
     for (const f of table.values()) if (f.owner) this.backend.unpin(f.owner);
@@ -112,6 +128,7 @@ export class Vfs {
     if (!this.rootDirs.has(p)) throw err('ENOENT', `mount point ${p} does not exist`, `mkdir ${p} first (mount points are directories of the root filesystem)`);
     if (p === '/' || p === '/dev') throw err('EINVAL', `cannot mount on ${p}`, 'mount on /mnt or a directory made under /');
     if (this.mounts.has(p)) throw err('EBUSY', `${p} is already a mount point`, `umount ${p} first`);
+    if (this.mounting.has(p)) throw err('EBUSY', `a mount or umount of ${p} is under way`, 'wait for it to finish, then try again');
     if ([...this.mounts.values()].some((m) => p.startsWith(m.path + '/'))) throw err('EINVAL', `${p} is inside a mounted filesystem`);
     const fs = this.backend.filesystem(fstype);
     if (!fs) throw err('ENODEV', `unknown filesystem type '${fstype}'`, this.backend.missing.fs(fstype));
@@ -119,7 +136,17 @@ export class Vfs {
     if (!blk || blk.kind !== 'blk') throw err('ENODEV', `no block device '${dev}'`, this.backend.missing.dev);
     const busy = [...this.mounts.values()].find((m) => m.dev === dev);
     if (busy) throw err('EBUSY', `${dev} is already mounted on ${busy.path}`);
-    const root = yield* fs.mount(dev);
+    const racing = [...this.mounting].find(([, d]) => d === dev);
+    if (racing) throw err('EBUSY', `${dev} is being mounted or unmounted on ${racing[0]}`, 'wait for it to finish, then try again');
+    // Concurrency: the filesystem's mount may block, so the path and the device
+    // are claimed before it and the mount recorded in the same step it returns.
+    this.mounting.set(p, dev);
+    let root: number;
+    try {
+      root = yield* fs.mount(dev);
+    } finally {
+      this.mounting.delete(p);
+    }
     this.backend.pin(fs.owner);
     this.backend.pin(blk.owner);
     this.mounts.set(p, { path: p, fstype, dev, fs, root, devOwner: blk.owner });
@@ -132,8 +159,20 @@ export class Vfs {
     for (const table of this.files.values()) {
       for (const f of table.values()) if (f.node.kind === 'fs' && f.node.mount === m) throw err('EBUSY', `${p} has open files`, 'close them first');
     }
-    yield* m.fs.umount(m.dev);
+    const self = this.sched.self().tid;
+    const users = [...this.inside].filter(([tid, at]) => at === m && tid !== self).map(([tid]) => tid);
+    if (users.length) throw err('EBUSY', `${p} is in use by a syscall of thread ${users.join(', ')}`, 'wait for it to return (ps shows the thread), then umount again');
+    // From here no path resolves into the mount, though the filesystem's umount may block.
     this.mounts.delete(p);
+    this.mounting.set(p, m.dev);
+    try {
+      yield* m.fs.umount(m.dev);
+    } catch (e) {
+      this.mounts.set(p, m);
+      throw e;
+    } finally {
+      this.mounting.delete(p);
+    }
     this.backend.unpin(m.fs.owner);
     this.backend.unpin(m.devOwner);
   }
@@ -314,8 +353,10 @@ export class Vfs {
   // ---- resolution -------------------------------------------------------
 
   private fd(fd: number): OpenFile {
-    const f = this.files.get(this.sched.self().tid)?.get(fd);
+    const t = this.sched.self();
+    const f = this.files.get(t.tid)?.get(fd);
     if (!f) throw err('EBADF', `fd ${fd} is not open`);
+    if (f.node.kind === 'fs') this.inside.set(t.tid, f.node.mount);
     return f;
   }
 
@@ -331,6 +372,8 @@ export class Vfs {
     const parts = splitPath(path);
     const hit = this.mountOf(parts);
     if (hit) {
+      const t = this.sched.current;
+      if (t) this.inside.set(t.tid, hit.mount);
       let ino = hit.mount.root;
       for (const name of hit.rest) ino = yield* hit.mount.fs.lookup(hit.mount.dev, ino, name);
       return { kind: 'fs', mount: hit.mount, ino };

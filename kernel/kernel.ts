@@ -57,7 +57,7 @@ export class Kernel extends Executive {
       services: (m) => this.services(m),
       printk: (t) => this.printk(t),
     });
-    this.vfs = new Vfs(moduleFilesystems(this.ops, this.loader), this.sched);
+    this.vfs = new Vfs(moduleFilesystems(this.ops, this.loader), this.sched, this.hooks.syscallReturn);
     this.ops.onRegister.add((t) => this.attachTable(t));
     this.ops.onUnregister.add((t) => this.detachTable(t));
   }

@@ -60,7 +60,7 @@ export class ObjectKernel extends Executive {
     }
     this.ott = new Ott(machine.cpus.length, () => this.sched.current?.cpu ?? 0, (id, iface) => this.adaptorFor(id, iface));
     this.env = this.makeEnv();
-    this.vfs = new Vfs(this.backend(), this.sched);
+    this.vfs = new Vfs(this.backend(), this.sched, this.hooks.syscallReturn);
     this.hooks.syscallEnter.add((t) => this.generations.enter(t));
     this.hooks.syscallReturn.add((t) => this.generations.leave(t));
   }
