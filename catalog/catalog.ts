@@ -8,9 +8,9 @@
 // is the newest 1.1.x, `NAME@^2`, `NAME@latest`, `NAME@1.0.0` exactly.
 
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { threadId } from 'node:worker_threads';
@@ -18,6 +18,7 @@ import { err } from '../exec/errno.js';
 import { validateModuleDef } from '../kernel/moddef.js';
 import type { ModuleVersion } from '../kernel/loader.js';
 import type { ModuleDef } from '../kernel/module.js';
+import { privateDir } from './private-dir.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const MODULES_DIR = resolve(HERE, '..', 'modules');
@@ -52,9 +53,22 @@ export function isPathSpec(spec: string): boolean {
   return spec.includes('/') || /\.(ts|js|mjs)$/.test(spec);
 }
 
-/** `name` (the newest), `name@RANGE` (npm's: `1.1`, `^2`, `latest`, `1.0.0`), or a path to a `.ts`/`.js` file. */
-export async function loadModuleDef(spec: string): Promise<ModuleVersion> {
-  return isPathSpec(spec) ? loadFromPath(spec) : loadFromCatalog(spec);
+/**
+ * A check of each module file read from a path, before any of it is compiled
+ * or runs (catalog/trust.ts checks signatures here): given the file's bytes,
+ * the bytes to compile, or it throws a KernelError.
+ */
+export type FileCheck = (file: string, bytes: Buffer) => Buffer;
+
+/** `name` (the newest), `name@RANGE` (npm's: `1.1`, `^2`, `latest`, `1.0.0`), or a path to a `.ts`/`.js` file (each file it reads passed through `check`). */
+export async function loadModuleDef(spec: string, check?: FileCheck): Promise<ModuleVersion> {
+  return isPathSpec(spec) ? loadFromPath(spec, check) : loadFromCatalog(spec);
+}
+
+/** Is `file` one of this installation's own modules (under modules/, links resolved)? Those are in-tree. */
+export function inTree(file: string): boolean {
+  if (!existsSync(MODULES_DIR) || !existsSync(file)) return false;
+  return realpathSync(file).startsWith(realpathSync(MODULES_DIR) + sep);
 }
 
 /**
@@ -98,12 +112,12 @@ export async function catalogDefs(): Promise<Map<string, ModuleDef[]>> {
   return out;
 }
 
-export async function loadFromPath(path: string): Promise<ModuleVersion> {
+export async function loadFromPath(path: string, check?: FileCheck): Promise<ModuleVersion> {
   const file = resolve(path);
   if (!existsSync(file)) throw err('ENOENT', `no such file: ${path}`, 'check the path');
   if (!statSync(file).isFile()) throw err('EINVAL', `${path} is not a file`);
   if (!/\.(ts|js|mjs)$/.test(file)) throw err('ENOEXEC', `${path} is not a .ts or .js file`);
-  const out = await compileFile(file, new Set());
+  const out = await compileFile(file, new Set(), check);
   let mod: { default?: unknown };
   try {
     mod = (await import(pathToFileURL(out).href)) as { default?: unknown };
@@ -120,15 +134,16 @@ export async function loadFromPath(path: string): Promise<ModuleVersion> {
  * returns the path of the runnable copy. Copies are named by content, so a
  * changed file is a new module to the runtime.
  */
-async function compileFile(file: string, visiting: Set<string>): Promise<string> {
+async function compileFile(file: string, visiting: Set<string>, check: FileCheck | undefined): Promise<string> {
   if (visiting.has(file)) throw err('ENOEXEC', `${file} is part of an import cycle`, 'module files loaded by path cannot import each other in a cycle');
   visiting.add(file);
-  const js = await transpile(readFileSync(file, 'utf8'), file); // .js too: one parser, one kind of diagnostic
+  const bytes = readFileSync(file); // read once: what is checked is what is compiled
+  const js = await transpile((check ? check(file, bytes) : bytes).toString('utf8'), file); // .js too: one parser, one kind of diagnostic
   const deps = new Map<string, string>();
   for (const spec of relativeImports(js)) {
     const dep = resolveRelative(file, spec);
     if (!dep) throw err('ENOENT', `${file} imports ${spec}, which does not exist`, 'check the path (a .js import may name a .ts file)');
-    deps.set(spec, pathToFileURL(await compileFile(dep, visiting)).href);
+    deps.set(spec, pathToFileURL(await compileFile(dep, visiting, check)).href);
   }
   visiting.delete(file);
   const linked = linkImports(js, deps);
@@ -158,14 +173,7 @@ async function compileFile(file: string, visiting: Set<string>): Promise<string>
  */
 export function compileCache(): string {
   const base = process.env.LIVEMOD_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'livemod', 'modules');
-  mkdirSync(base, { recursive: true, mode: 0o700 });
-  const st = lstatSync(base);
-  const uid = process.getuid?.();
-  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) {
-    throw err('EACCES', `the module compile cache ${base} is not a directory of this user's`, 'remove it, or set LIVEMOD_CACHE to a directory of your own');
-  }
-  if ((st.mode & 0o077) !== 0) chmodSync(base, 0o700); // ours, but open to others: close it
-  return base;
+  return privateDir(base, { what: 'the module compile cache', hint: 'remove it, or set LIVEMOD_CACHE to a directory of your own', open: 'close' });
 }
 
 const IMPORT_SPEC = /(from\s*|import\s*\(\s*|import\s+)(['"])([^'"]+)\2/g;
