@@ -178,8 +178,11 @@ export function compileCache(): string {
 
 const IMPORT_SPEC = /(from\s*|import\s*\(\s*|import\s+)(['"])([^'"]+)\2/g;
 
+/** Does import `spec` name the module API (pointed at this installation's copy, never compiled from the path it names)? */
+const isModuleApi = (spec: string): boolean => spec === 'livemod/module' || spec === 'livemod' || /(^|\/)kernel\/module(\.(js|ts))?$/.test(spec);
+
 function relativeImports(js: string): string[] {
-  return [...js.matchAll(IMPORT_SPEC)].map((m) => m[3]!).filter((s) => s.startsWith('./') || s.startsWith('../'));
+  return [...js.matchAll(IMPORT_SPEC)].map((m) => m[3]!).filter((s) => (s.startsWith('./') || s.startsWith('../')) && !isModuleApi(s));
 }
 
 /** `./x.js` next to `from`: the file itself, or the `.ts` it was compiled from. */
@@ -218,7 +221,7 @@ function moduleApiUrl(): string {
 function linkImports(js: string, deps: ReadonlyMap<string, string>): string {
   const api = moduleApiUrl();
   return js.replace(IMPORT_SPEC, (whole, lead: string, q: string, spec: string) => {
-    if (spec === 'livemod/module' || spec === 'livemod' || /(^|\/)kernel\/module(\.(js|ts))?$/.test(spec)) return `${lead}${q}${api}${q}`;
+    if (isModuleApi(spec)) return `${lead}${q}${api}${q}`;
     const dep = deps.get(spec);
     return dep ? `${lead}${q}${dep}${q}` : whole;
   });
