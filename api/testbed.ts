@@ -13,6 +13,7 @@ import type { Sys } from '../exec/abi.js';
 import { readTrustedKey } from '../catalog/keys.js';
 import { err } from '../exec/errno.js';
 import { runProgram } from '../exec/executive.js';
+import { taintLetters } from '../exec/taint.js';
 import { parseUpdateStep, type StartedUpdate, type UpdateOptions, type UpdateService } from '../exec/lifecycle.js';
 import type { KGen } from '../exec/thread.js';
 import type { MachineConfig } from '../hw/machine.js';
@@ -22,7 +23,7 @@ import { bootObjectKernel, type ObjectKernel } from '../oo/kernel.js';
 import { ObjectUpdater } from '../oo/updater.js';
 import { Updater } from '../updater/updater.js';
 import { Workload, type WorkloadConfig } from '../user/workload.js';
-import { historyReport, type HistoryReport, type KernelKind, statReport, type StatReport, updateData, type UpdateData, workloadReport, type WorkloadReport } from './data.js';
+import { historyReport, type HistoryReport, type KernelKind, statReport, type StatReport, taintReport, type TaintReport, updateData, type UpdateData, workloadReport, type WorkloadReport } from './data.js';
 
 export interface BootOptions extends Partial<MachineConfig> {
   /** `modules` (the procedural kernel, the default) or `objects` (the object twin). */
@@ -197,6 +198,17 @@ export class Testbed<K extends Kernel | ObjectKernel = Kernel | ObjectKernel> {
   /** The machine's counters and the trace hash. */
   stats(): StatReport {
     return statReport(this.kernel);
+  }
+
+  /** What the kernel no longer vouches for: its taint letters and each flag with when and why (as `stat` shows it). */
+  taint(): TaintReport {
+    return taintReport(this.kernel.taint);
+  }
+
+  /** The taint letters each loaded module brought (`OE`, '' for none), as lsmod shows them; {} on the twin, which loads no module files. */
+  moduleTaints(): Record<string, string> {
+    const k = this.kernel;
+    return 'loader' in k ? Object.fromEntries(k.loader.list().map((m) => [m.name, taintLetters(m.taints)])) : {};
   }
 
   /** The running version of each module (or release, on the twin). */
