@@ -57,7 +57,7 @@ describe('loading without enforcement', () => {
   it('an unsigned file loads and taints E and O, shown in stat, lsmod and dmesg', async () => {
     const { s, lines, errors, run } = session(false);
     const p = file('plain.ts', moduleText('plain'), null);
-    expect(await run(`insmod kmsg\ninsmod ${p}\nlsmod\nstat\ndmesg`)).toBe(true);
+    expect(await run(`insmod kmsg\ninsmod ${p}\nlsmod\nstat\ndmesg\nmodinfo plain`)).toBe(true);
     expect(errors).toEqual([]);
     expect(s.k.taint.letters()).toBe('EO');
     expect(lines).toContain('taint:        EO (unsigned: plain; out-of-tree: plain)');
@@ -65,6 +65,7 @@ describe('loading without enforcement', () => {
     expect(lines.find((l) => /^kmsg\s{2,}/.test(l))).toMatch(/\s-$/); // in-tree: nothing
     expect(lines.some((l) => l.endsWith('taint: unsigned (E): plain'))).toBe(true);
     expect(lines.some((l) => l.endsWith('taint: out-of-tree (O): plain'))).toBe(true);
+    expect(lines).toContain('taint:       EO (unsigned, out-of-tree)'); // modinfo
   });
 
   it('a file signed by a trusted key loads and taints O only', async () => {

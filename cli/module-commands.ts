@@ -109,6 +109,7 @@ const modinfo = define({
     }
     s.print(`used by:     ${s.k.loader.holdersOf(mod.name).join(', ') || '-'}`);
     s.print(`pins:        ${mod.pins}`);
+    s.print(`taint:       ${mod.taints.size ? `${taintLetters(mod.taints)} (${[...mod.taints].join(', ')})` : '-'}`);
   },
 });
 
