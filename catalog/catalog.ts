@@ -6,6 +6,9 @@
 // this installation's, so a module written anywhere links against it.
 // Versions are picked as npm picks them (the `semver` package): `NAME@1.1`
 // is the newest 1.1.x, `NAME@^2`, `NAME@latest`, `NAME@1.0.0` exactly.
+// A file loaded by path may be given a check (`FileCheck`: the signature
+// check of catalog/trust.ts), run on the bytes read before any of them is
+// compiled; what it returns is what is compiled.
 
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';

@@ -72,7 +72,11 @@ describe('livemod keygen and sign', () => {
     const privateAsTrusted = livemod(dir, ['shell', '--trusted-key', 'keys/signing_key.pem'], '');
     expect(privateAsTrusted.code).toBe(2);
     expect(privateAsTrusted.stderr).toMatch(/^livemod: EINVAL: keys\/signing_key\.pem holds a private key/);
-    for (const r of [noKey, again, missing, badKey, privateAsTrusted]) noStack(r.stderr);
+    writeFileSync(join(dir, 'afile'), '');
+    const notDir = livemod(dir, ['keygen', '--out', 'afile/keys']);
+    expect(notDir.code).toBe(1);
+    expect(notDir.stderr).toMatch(/^livemod: ENOTDIR: cannot write the key pair: .*\(check the path and its permissions\)\n$/);
+    for (const r of [noKey, again, missing, badKey, privateAsTrusted, notDir]) noStack(r.stderr);
   });
 
   it('demo takes the machine options: the catalog modules count as signed', () => {

@@ -6,12 +6,12 @@
 // mistake on the command line (a missing file, a bad key) is a usage error
 // naming the errno: nothing was signed or booted.
 
-import { readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import type { Command } from 'commander';
 import { generateKeys, readPrivateKey, readTrustedKey } from '../catalog/keys.js';
 import { keyId, signFile } from '../catalog/signing.js';
-import { err } from '../exec/errno.js';
+import { err, type Errno, isKernelError } from '../exec/errno.js';
 import type { ModuleSigOptions } from '../kernel/modsig.js';
 import { usage } from './exit.js';
 
@@ -39,10 +39,26 @@ export function moduleSigOptions(flags: TrustFlags): ModuleSigOptions {
   }
 }
 
+/** Errnos a host file operation may fail with that the kernel's table names; any other is EIO. */
+const HOST_ERRNOS: readonly Errno[] = ['EACCES', 'EPERM', 'ENOENT', 'ENOTDIR', 'EISDIR', 'EEXIST', 'ENOSPC', 'ENAMETOOLONG', 'EBUSY'];
+
+/** Run `fn`; a failing host file operation (mkdir, write, rename) becomes one line naming its errno, not an internal error. */
+function onHost<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (isKernelError(e) || typeof code !== 'string' || !(e as NodeJS.ErrnoException).syscall) throw e;
+    const errno = (HOST_ERRNOS as readonly string[]).includes(code) ? (code as Errno) : 'EIO';
+    throw err(errno, `cannot ${what}: ${(e as Error).message}`, 'check the path and its permissions');
+  }
+}
+
 /** Replace `file`'s content with `bytes`, atomically (a copy aside, then rename), keeping its mode. */
 function rewrite(file: string, bytes: Buffer): void {
   const real = realpathSync(file); // a link is followed to the file it names, and that file is replaced
   const aside = `${real}.${process.pid}.${threadId}.signing`;
+  if (lstatSync(aside, { throwIfNoEntry: false })) unlinkSync(aside); // left over: remove the entry, never write through it
   writeFileSync(aside, bytes, { flag: 'wx', mode: statSync(real).mode & 0o777 });
   try {
     renameSync(aside, real);
@@ -59,7 +75,7 @@ export function addSigningCommands(program: Command, out: (line: string) => void
     .option('--out <dir>', 'where to write signing_key.pem and signing_key.pub (default: $LIVEMOD_KEYS, else ~/.config/livemod/keys)')
     .option('--force', 'replace a key pair already there (modules signed with it must then be signed again)')
     .action((o: { out?: string; force?: boolean }) => {
-      const keys = generateKeys(o.out, o.force === true);
+      const keys = onHost('write the key pair', () => generateKeys(o.out, o.force === true));
       out(`key ${keys.id} (ed25519)`);
       out(`private: ${keys.privateFile} (keep it secret: livemod sign FILE uses it)`);
       out(`public:  ${keys.publicFile} (give it to a machine: --trusted-key ${keys.publicFile})`);
@@ -81,7 +97,7 @@ export function addSigningCommands(program: Command, out: (line: string) => void
       } catch (e) {
         throw usage(e as object);
       }
-      rewrite(file, signFile(file, readFileSync(file), key));
+      onHost(`sign ${file}`, () => rewrite(file, signFile(file, readFileSync(file), key)));
       out(`signed ${file} with key ${keyId(key)} (ed25519)`);
     });
 }
