@@ -68,10 +68,14 @@ export async function loadModuleDef(spec: string, check?: FileCheck): Promise<Mo
   return isPathSpec(spec) ? loadFromPath(spec, check) : loadFromCatalog(spec);
 }
 
-/** Is `file` one of this installation's own modules (under modules/, links resolved)? Those are in-tree. */
+/** The catalog's directories: the modules it loads, and, when built, the sources it was built from (the package ships both). */
+const TREE_DIRS = [MODULES_DIR, ...(dirname(HERE).endsWith(`${sep}dist`) ? [resolve(HERE, '..', '..', 'modules')] : [])];
+
+/** Is `file` one of this installation's own modules (under its modules/, links resolved)? Those are in-tree. */
 export function inTree(file: string): boolean {
-  if (!existsSync(MODULES_DIR) || !existsSync(file)) return false;
-  return realpathSync(file).startsWith(realpathSync(MODULES_DIR) + sep);
+  if (!existsSync(file)) return false;
+  const real = realpathSync(file);
+  return TREE_DIRS.some((d) => existsSync(d) && real.startsWith(realpathSync(d) + sep));
 }
 
 /**
