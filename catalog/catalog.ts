@@ -71,11 +71,16 @@ export async function loadModuleDef(spec: string, check?: FileCheck): Promise<Mo
 /** The catalog's directories: the modules it loads, and, when built, the sources it was built from (the package ships both). */
 const TREE_DIRS = [MODULES_DIR, ...(dirname(HERE).endsWith(`${sep}dist`) ? [resolve(HERE, '..', '..', 'modules')] : [])];
 
-/** Is `file` one of this installation's own modules (under its modules/, links resolved)? Those are in-tree. */
+/**
+ * Is `file` one of this installation's own modules (a path under its
+ * modules/)? Those are in-tree. The path is judged as written, not through
+ * the links it passes: a link inside modules/ is the installation's own,
+ * and a link elsewhere that leads into modules/ counts as out of tree (the
+ * safe side), so no one can swap a link between this check and the read.
+ */
 export function inTree(file: string): boolean {
-  if (!existsSync(file)) return false;
-  const real = realpathSync(file);
-  return TREE_DIRS.some((d) => existsSync(d) && real.startsWith(realpathSync(d) + sep));
+  const abs = resolve(file);
+  return TREE_DIRS.some((d) => abs.startsWith(d + sep) || (existsSync(d) && abs.startsWith(realpathSync(d) + sep)));
 }
 
 /**
