@@ -7,7 +7,7 @@
 // shows in stat, lsmod, dmesg and oops lines, for insmod and for updates.
 
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -99,6 +99,13 @@ describe('loading without enforcement', () => {
 });
 
 describe('loading with signatures required', () => {
+  it('a link outside modules/ that leads into it is not in-tree: refused unsigned', async () => {
+    const { fail } = session(true);
+    const link = join(dir, 'kmsg-link.ts');
+    symlinkSync(resolve(import.meta.dirname, '..', 'modules', 'kmsg', '2.0.0.ts'), link);
+    expect(await fail(`insmod ${link}`)).toMatch(/^EKEYREJECTED: .*kmsg-link\.ts is not signed/);
+  });
+
   it('refuses an unsigned file with EKEYREJECTED before compiling it, saying what to do, and changes nothing', async () => {
     const { s, fail } = session(true);
     const before = fingerprint(s);
