@@ -83,7 +83,7 @@ addTrustOptions(
 ).action(async (cmdOpts: { json?: boolean; trace?: string } & TrustFlags) => {
     const o = program.opts<MachineOpts>();
     moduleSigOptions(cmdOpts); // a bad key file is a usage error before anything runs
-    const trust = { requireSigned: cmdOpts.requireSigned === true, trustedKeys: cmdOpts.trustedKey };
+    const trust = { requireSigned: cmdOpts.requireSigned === true, trustedKeys: cmdOpts.trustedKey ?? [] };
     const r = await traced(cmdOpts.trace, out, (attach) => demo({ seed: o.seed, cpus: o.cpus }, out, { json: cmdOpts.json === true, trust, onBoot: (k) => attach(k, 'modules') }));
     process.exitCode = r.ok ? 0 : 1;
   });

@@ -41,14 +41,15 @@ describe('livemod keygen and sign', () => {
     expect(signed.stdout).toBe(`signed mine.ts with key ${id} (ed25519)\n`);
     expect(readFileSync(join(dir, 'mine.ts'), 'utf8')).toMatch(new RegExp(`^${MODULE('mine').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}// ~livemod signature~ ed25519 ${id} \\S+\\n$`));
 
-    const run = livemod(dir, ['run', '-', '--require-signed', '--trusted-key', 'keys/signing_key.pub'], 'insmod ./mine.ts\n! insmod ./theirs.ts\nstat\nlockdown\n');
+    const id2 = /^key ([0-9a-f]{16})/m.exec(livemod(dir, ['keygen', '--out', 'second']).stdout)![1]!;
+    const run = livemod(dir, ['run', '-', '--require-signed', '--trusted-key', 'second/signing_key.pub', '--trusted-key', 'keys/signing_key.pub'], 'insmod ./mine.ts\n! insmod ./theirs.ts\nstat\nlockdown\n');
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('mine 1.0.0 loaded');
     expect(run.stdout).toContain(`(failed as expected) EKEYREJECTED: ${join(dir, 'theirs.ts')} is not signed, and this machine requires signed modules`);
     expect(run.stdout).toContain('taint:        O (out-of-tree: mine)');
-    expect(run.stdout).toContain(`signatures:   required; trusted keys: ${id}`);
-    expect(run.stdout).toContain(`lockdown: integrity (module files must be signed by a trusted key; trusted keys: ${id})`);
+    expect(run.stdout).toContain(`signatures:   required; trusted keys: ${id2}, ${id}`); // --trusted-key is repeatable
+    expect(run.stdout).toContain(`lockdown: integrity (module files must be signed by a trusted key; trusted keys: ${id2}, ${id})`);
   });
 
   it('name the errno and what to do for a missing file, a missing key and a bad trusted key, exit 2, no stack', () => {

@@ -18,22 +18,22 @@ import { usage } from './exit.js';
 /** What the machine options parse to. */
 export interface TrustFlags {
   readonly requireSigned?: boolean;
-  readonly trustedKey: string[];
+  readonly trustedKey?: string[];
 }
 
-const collect = (value: string, prev: string[]) => [...prev, value];
+const collect = (value: string, prev: string[] = []) => [...prev, value];
 
 /** Add `--require-signed` and `--trusted-key FILE` (repeatable) to a command that boots a machine. */
 export function addTrustOptions(cmd: Command): Command {
   return cmd
     .option('--require-signed', 'refuse module files without a valid signature by a trusted key (EKEYREJECTED); the catalog\'s own modules count as signed')
-    .option('--trusted-key <file>', 'a public key file (livemod keygen\'s signing_key.pub) whose signatures this machine trusts; repeatable', collect, []);
+    .option('--trusted-key <file>', 'a public key file (livemod keygen\'s signing_key.pub) whose signatures this machine trusts; repeatable', collect);
 }
 
 /** The kernel's signature policy from the machine options; a usage error if a key file is missing or not a public key. */
 export function moduleSigOptions(flags: TrustFlags): ModuleSigOptions {
   try {
-    return { required: flags.requireSigned === true, trustedKeys: flags.trustedKey.map(readTrustedKey) };
+    return { required: flags.requireSigned === true, trustedKeys: (flags.trustedKey ?? []).map(readTrustedKey) };
   } catch (e) {
     throw usage(e as object);
   }
