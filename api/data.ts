@@ -7,6 +7,7 @@
 
 import { isKernelError } from '../exec/errno.js';
 import type { Executive } from '../exec/executive.js';
+import { type Taint, TAINT_FLAGS, type TaintFlag } from '../exec/taint.js';
 import type { UpdateRecord } from '../exec/lifecycle.js';
 import type { Vfs } from '../exec/vfs.js';
 import { IRQ_DISK0, IRQ_TIMER } from '../hw/machine.js';
@@ -15,7 +16,7 @@ import type { ObjectKernel } from '../oo/kernel.js';
 import type { Workload, WorkloadConfig } from '../user/workload.js';
 
 export const HISTORY_SCHEMA = 'livemod.history/2';
-export const STAT_SCHEMA = 'livemod.stat/1';
+export const STAT_SCHEMA = 'livemod.stat/2';
 
 export type KernelKind = 'modules' | 'objects';
 
@@ -52,9 +53,15 @@ export interface StatReport {
   readonly mounts: readonly { readonly dev: string; readonly path: string; readonly fstype: string }[];
   readonly openFiles: number;
   readonly oopses: number;
+  /** What the kernel no longer vouches for (exec/taint.ts): the letters ('' when clean) and each flag set, with when and why. */
+  readonly taint: TaintReport;
   readonly trace: { readonly hash: string; readonly records: number };
-  /** The procedural kernel's own figures (kernel `modules`). */
-  readonly modules?: { readonly storeCommits: number; readonly binding: string };
+  /** The procedural kernel's own figures (kernel `modules`), and its module signature policy. */
+  readonly modules?: {
+    readonly storeCommits: number;
+    readonly binding: string;
+    readonly signatures: { readonly required: boolean; readonly trustedKeys: readonly string[] };
+  };
   /** The object twin's own figures (kernel `objects`). */
   readonly objects?: {
     readonly instances: Readonly<Record<string, number>>;
@@ -64,6 +71,16 @@ export interface StatReport {
     readonly generation: number;
     readonly generationAdvances: number;
   };
+}
+
+export interface TaintReport {
+  readonly letters: string;
+  readonly flags: readonly { readonly flag: TaintFlag; readonly letter: string; readonly at: number; readonly reason: string }[];
+}
+
+/** A kernel's taint as data. */
+export function taintReport(taint: Taint): TaintReport {
+  return { letters: taint.letters(), flags: taint.entries().map((e) => ({ flag: e.flag, letter: TAINT_FLAGS[e.flag], at: e.at, reason: e.reason })) };
 }
 
 /** The verifying workload as data; `verified` once it has been stopped and checked. */
@@ -122,7 +139,14 @@ export function statReport(k: Kernel | ObjectKernel): StatReport {
   const vfs: Vfs = k.vfs;
   const own =
     k instanceof Kernel
-      ? { kernel: 'modules' as const, modules: { storeCommits: k.store.commits, binding: k.symbols.binding } }
+      ? {
+          kernel: 'modules' as const,
+          modules: {
+            storeCommits: k.store.commits,
+            binding: k.symbols.binding,
+            signatures: { required: k.moduleSig.required, trustedKeys: k.moduleSig.trustedKeys.map((t) => t.id) },
+          },
+        }
       : {
           kernel: 'objects' as const,
           objects: {
@@ -146,6 +170,7 @@ export function statReport(k: Kernel | ObjectKernel): StatReport {
     mounts: vfs.mountTable().map((x) => ({ dev: x.dev, path: x.path, fstype: x.fstype })),
     openFiles: vfs.openFiles(),
     oopses: k.stats.oopses,
+    taint: taintReport(k.taint),
     trace: { hash: m.traceHash(), records: m.events.trace.records },
     ...('modules' in own ? { modules: own.modules } : { objects: own.objects }),
   };

@@ -15,6 +15,7 @@ export {
   type HistoryReport,
   type KernelKind,
   type StatReport,
+  type TaintReport,
   type UpdateData,
   type WorkloadReport,
 } from './data.js';

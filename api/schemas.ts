@@ -75,8 +75,8 @@ const withSchema = (name: string, properties: Record<string, Schema>, optional: 
 
 export const SCHEMAS = {
   'livemod.history/2': withSchema('livemod.history/2', { updates: { type: 'array', items: ref('update') } }),
-  'livemod.stat/1': withSchema(
-    'livemod.stat/1',
+  'livemod.stat/2': withSchema(
+    'livemod.stat/2',
     {
       kernel: { enum: ['modules', 'objects'] },
       time: int,
@@ -88,8 +88,12 @@ export const SCHEMAS = {
       mounts: { type: 'array', items: obj({ dev: str, path: str, fstype: str }) },
       openFiles: int,
       oopses: int,
+      taint: obj({
+        letters: str,
+        flags: { type: 'array', items: obj({ flag: { enum: ['unsigned', 'out-of-tree', 'livepatched', 'forced', 'soft-lockup'] }, letter: str, at: int, reason: str }) },
+      }),
       trace: obj({ hash: str, records: int }),
-      modules: obj({ storeCommits: int, binding: str }),
+      modules: obj({ storeCommits: int, binding: str, signatures: obj({ required: bool, trustedKeys: strings }) }),
       objects: obj({ instances: { type: 'object', additionalProperties: int }, tableCalls: int, tableMisses: int, adaptors: int, generation: int, generationAdvances: int }),
     },
     ['modules', 'objects'],

@@ -8,10 +8,12 @@
 // `run`, `stopWorkload`).
 
 import { bootWithModules } from '../catalog/boot.js';
-import { catalogResolver, loadModuleDef } from '../catalog/catalog.js';
+import { moduleTrust } from '../catalog/trust.js';
 import type { Sys } from '../exec/abi.js';
+import { readTrustedKey } from '../catalog/keys.js';
 import { err } from '../exec/errno.js';
 import { runProgram } from '../exec/executive.js';
+import { taintLetters } from '../exec/taint.js';
 import { parseUpdateStep, type StartedUpdate, type UpdateOptions, type UpdateService } from '../exec/lifecycle.js';
 import type { KGen } from '../exec/thread.js';
 import type { MachineConfig } from '../hw/machine.js';
@@ -21,7 +23,7 @@ import { bootObjectKernel, type ObjectKernel } from '../oo/kernel.js';
 import { ObjectUpdater } from '../oo/updater.js';
 import { Updater } from '../updater/updater.js';
 import { Workload, type WorkloadConfig } from '../user/workload.js';
-import { historyReport, type HistoryReport, type KernelKind, statReport, type StatReport, updateData, type UpdateData, workloadReport, type WorkloadReport } from './data.js';
+import { historyReport, type HistoryReport, type KernelKind, statReport, type StatReport, taintReport, type TaintReport, updateData, type UpdateData, workloadReport, type WorkloadReport } from './data.js';
 
 export interface BootOptions extends Partial<MachineConfig> {
   /** `modules` (the procedural kernel, the default) or `objects` (the object twin). */
@@ -33,6 +35,15 @@ export interface BootOptions extends Partial<MachineConfig> {
    * simplefs 1.0.0 (the twin's default releases).
    */
   readonly modules?: readonly string[];
+  /**
+   * Refuse module files without a valid signature by a trusted key
+   * (EKEYREJECTED); without it they load and taint the kernel `unsigned`.
+   * The catalog's own modules count as signed by the build. The object twin
+   * loads no module files, so nothing there is refused.
+   */
+  readonly requireSigned?: boolean;
+  /** Public key files (`signing_key.pub`, as `livemod keygen` writes them) whose signatures the machine trusts. */
+  readonly trustedKeys?: readonly string[];
 }
 
 /** The modules both kernels boot with unless told otherwise. */
@@ -43,7 +54,7 @@ export async function boot(options?: BootOptions & { readonly kernel?: 'modules'
 export async function boot(options: BootOptions & { readonly kernel: 'objects' }): Promise<Testbed<ObjectKernel>>;
 export async function boot(options?: BootOptions): Promise<Testbed<Kernel> | Testbed<ObjectKernel>>;
 export async function boot(options: BootOptions = {}): Promise<Testbed<Kernel> | Testbed<ObjectKernel>> {
-  const { kernel = 'modules', modules = DEFAULT_BOOT, ...config } = options;
+  const { kernel = 'modules', modules = DEFAULT_BOOT, requireSigned, trustedKeys = [], ...config } = options;
   if (kernel === 'objects') {
     const releases: Record<string, string> = {};
     for (const spec of modules) {
@@ -55,8 +66,8 @@ export async function boot(options: BootOptions = {}): Promise<Testbed<Kernel> |
     return new Testbed('objects', k, new ObjectUpdater(k));
   }
   if (kernel !== 'modules') throw err('EINVAL', `kernel must be modules or objects, got '${String(kernel)}'`);
-  const k = await bootWithModules(modules, config);
-  return new Testbed('modules', k, new Updater(k, catalogResolver));
+  const k = await bootWithModules(modules, config, { moduleSig: { required: requireSigned === true, trustedKeys: trustedKeys.map(readTrustedKey) } });
+  return new Testbed('modules', k, new Updater(k, moduleTrust(k).resolver));
 }
 
 /** An update started and not yet run to its end. */
@@ -120,8 +131,7 @@ export class Testbed<K extends Kernel | ObjectKernel = Kernel | ObjectKernel> {
   /** Load a module (`NAME`, `NAME@VERSION` or a path) into the procedural kernel. */
   async load(spec: string, params: Readonly<Record<string, string>> = {}): Promise<void> {
     if (this.kind !== 'modules') throw err('EINVAL', 'the object twin has no loadable modules', 'boot it with the releases you want (modules: [NAME@VERSION...])');
-    const { def, source } = await loadModuleDef(spec);
-    (this.kernel as Kernel).loader.insmod(def, params, source);
+    await moduleTrust(this.kernel as Kernel).insmod(spec, params);
   }
 
   /** Mount a filesystem, as a user program would (default: simplefs on disk0 at /mnt). */
@@ -188,6 +198,17 @@ export class Testbed<K extends Kernel | ObjectKernel = Kernel | ObjectKernel> {
   /** The machine's counters and the trace hash. */
   stats(): StatReport {
     return statReport(this.kernel);
+  }
+
+  /** What the kernel no longer vouches for: its taint letters and each flag with when and why (as `stat` shows it). */
+  taint(): TaintReport {
+    return taintReport(this.kernel.taint);
+  }
+
+  /** The taint letters each loaded module brought (`OE`, '' for none), as lsmod shows them; {} on the twin, which loads no module files. */
+  moduleTaints(): Record<string, string> {
+    const k = this.kernel;
+    return 'loader' in k ? Object.fromEntries(k.loader.list().map((m) => [m.name, taintLetters(m.taints)])) : {};
   }
 
   /** The running version of each module (or release, on the twin). */

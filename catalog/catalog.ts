@@ -6,11 +6,14 @@
 // this installation's, so a module written anywhere links against it.
 // Versions are picked as npm picks them (the `semver` package): `NAME@1.1`
 // is the newest 1.1.x, `NAME@^2`, `NAME@latest`, `NAME@1.0.0` exactly.
+// A file loaded by path may be given a check (`FileCheck`: the signature
+// check of catalog/trust.ts), run on the bytes read before any of them is
+// compiled; what it returns is what is compiled.
 
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { threadId } from 'node:worker_threads';
@@ -18,6 +21,7 @@ import { err } from '../exec/errno.js';
 import { validateModuleDef } from '../kernel/moddef.js';
 import type { ModuleVersion } from '../kernel/loader.js';
 import type { ModuleDef } from '../kernel/module.js';
+import { privateDir } from './private-dir.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const MODULES_DIR = resolve(HERE, '..', 'modules');
@@ -52,9 +56,31 @@ export function isPathSpec(spec: string): boolean {
   return spec.includes('/') || /\.(ts|js|mjs)$/.test(spec);
 }
 
-/** `name` (the newest), `name@RANGE` (npm's: `1.1`, `^2`, `latest`, `1.0.0`), or a path to a `.ts`/`.js` file. */
-export async function loadModuleDef(spec: string): Promise<ModuleVersion> {
-  return isPathSpec(spec) ? loadFromPath(spec) : loadFromCatalog(spec);
+/**
+ * A check of each module file read from a path, before any of it is compiled
+ * or runs (catalog/trust.ts checks signatures here): given the file's bytes,
+ * the bytes to compile, or it throws a KernelError.
+ */
+export type FileCheck = (file: string, bytes: Buffer) => Buffer;
+
+/** `name` (the newest), `name@RANGE` (npm's: `1.1`, `^2`, `latest`, `1.0.0`), or a path to a `.ts`/`.js` file (each file it reads passed through `check`). */
+export async function loadModuleDef(spec: string, check?: FileCheck): Promise<ModuleVersion> {
+  return isPathSpec(spec) ? loadFromPath(spec, check) : loadFromCatalog(spec);
+}
+
+/** The catalog's directories: the modules it loads, and, when built, the sources it was built from (the package ships both). */
+const TREE_DIRS = [MODULES_DIR, ...(dirname(HERE).endsWith(`${sep}dist`) ? [resolve(HERE, '..', '..', 'modules')] : [])];
+
+/**
+ * Is `file` one of this installation's own modules (a path under its
+ * modules/)? Those are in-tree. The path is judged as written, not through
+ * the links it passes: a link inside modules/ is the installation's own,
+ * and a link elsewhere that leads into modules/ counts as out of tree (the
+ * safe side), so no one can swap a link between this check and the read.
+ */
+export function inTree(file: string): boolean {
+  const abs = resolve(file);
+  return TREE_DIRS.some((d) => abs.startsWith(d + sep) || (existsSync(d) && abs.startsWith(realpathSync(d) + sep)));
 }
 
 /**
@@ -98,12 +124,12 @@ export async function catalogDefs(): Promise<Map<string, ModuleDef[]>> {
   return out;
 }
 
-export async function loadFromPath(path: string): Promise<ModuleVersion> {
+export async function loadFromPath(path: string, check?: FileCheck): Promise<ModuleVersion> {
   const file = resolve(path);
   if (!existsSync(file)) throw err('ENOENT', `no such file: ${path}`, 'check the path');
   if (!statSync(file).isFile()) throw err('EINVAL', `${path} is not a file`);
   if (!/\.(ts|js|mjs)$/.test(file)) throw err('ENOEXEC', `${path} is not a .ts or .js file`);
-  const out = await compileFile(file, new Set());
+  const out = await compileFile(file, new Set(), check);
   let mod: { default?: unknown };
   try {
     mod = (await import(pathToFileURL(out).href)) as { default?: unknown };
@@ -120,15 +146,16 @@ export async function loadFromPath(path: string): Promise<ModuleVersion> {
  * returns the path of the runnable copy. Copies are named by content, so a
  * changed file is a new module to the runtime.
  */
-async function compileFile(file: string, visiting: Set<string>): Promise<string> {
+async function compileFile(file: string, visiting: Set<string>, check: FileCheck | undefined): Promise<string> {
   if (visiting.has(file)) throw err('ENOEXEC', `${file} is part of an import cycle`, 'module files loaded by path cannot import each other in a cycle');
   visiting.add(file);
-  const js = await transpile(readFileSync(file, 'utf8'), file); // .js too: one parser, one kind of diagnostic
+  const bytes = readFileSync(file); // read once: what is checked is what is compiled
+  const js = await transpile((check ? check(file, bytes) : bytes).toString('utf8'), file); // .js too: one parser, one kind of diagnostic
   const deps = new Map<string, string>();
   for (const spec of relativeImports(js)) {
     const dep = resolveRelative(file, spec);
     if (!dep) throw err('ENOENT', `${file} imports ${spec}, which does not exist`, 'check the path (a .js import may name a .ts file)');
-    deps.set(spec, pathToFileURL(await compileFile(dep, visiting)).href);
+    deps.set(spec, pathToFileURL(await compileFile(dep, visiting, check)).href);
   }
   visiting.delete(file);
   const linked = linkImports(js, deps);
@@ -158,20 +185,16 @@ async function compileFile(file: string, visiting: Set<string>): Promise<string>
  */
 export function compileCache(): string {
   const base = process.env.LIVEMOD_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'livemod', 'modules');
-  mkdirSync(base, { recursive: true, mode: 0o700 });
-  const st = lstatSync(base);
-  const uid = process.getuid?.();
-  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) {
-    throw err('EACCES', `the module compile cache ${base} is not a directory of this user's`, 'remove it, or set LIVEMOD_CACHE to a directory of your own');
-  }
-  if ((st.mode & 0o077) !== 0) chmodSync(base, 0o700); // ours, but open to others: close it
-  return base;
+  return privateDir(base, { what: 'the module compile cache', hint: 'remove it, or set LIVEMOD_CACHE to a directory of your own', open: 'close' });
 }
 
 const IMPORT_SPEC = /(from\s*|import\s*\(\s*|import\s+)(['"])([^'"]+)\2/g;
 
+/** Does import `spec` name the module API (pointed at this installation's copy, never compiled from the path it names)? */
+const isModuleApi = (spec: string): boolean => spec === 'livemod/module' || spec === 'livemod' || /(^|\/)kernel\/module(\.(js|ts))?$/.test(spec);
+
 function relativeImports(js: string): string[] {
-  return [...js.matchAll(IMPORT_SPEC)].map((m) => m[3]!).filter((s) => s.startsWith('./') || s.startsWith('../'));
+  return [...js.matchAll(IMPORT_SPEC)].map((m) => m[3]!).filter((s) => (s.startsWith('./') || s.startsWith('../')) && !isModuleApi(s));
 }
 
 /** `./x.js` next to `from`: the file itself, or the `.ts` it was compiled from. */
@@ -210,7 +233,7 @@ function moduleApiUrl(): string {
 function linkImports(js: string, deps: ReadonlyMap<string, string>): string {
   const api = moduleApiUrl();
   return js.replace(IMPORT_SPEC, (whole, lead: string, q: string, spec: string) => {
-    if (spec === 'livemod/module' || spec === 'livemod' || /(^|\/)kernel\/module(\.(js|ts))?$/.test(spec)) return `${lead}${q}${api}${q}`;
+    if (isModuleApi(spec)) return `${lead}${q}${api}${q}`;
     const dep = deps.get(spec);
     return dep ? `${lead}${q}${dep}${q}` : whole;
   });

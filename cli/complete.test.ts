@@ -20,7 +20,8 @@ describe('completion', () => {
   it('completes the command, with a space after a single one', async () => {
     const s = await session();
     expect(completeLine(s, 'ins')).toEqual([['insmod '], 'ins']);
-    expect(hits(s, 'l')).toEqual(['ls', 'lsmod']);
+    expect(hits(s, 'l')).toEqual(['lockdown', 'ls', 'lsmod']);
+    expect(hits(s, 'lockdown i')).toEqual(['integrity ']);
     expect(hits(s, '')).toEqual([...s.commands.keys()].sort());
     expect(hits(s, 'help upd')).toEqual(['update ']);
     expect(hits(s, 'frob x')).toEqual([]);

@@ -365,7 +365,7 @@ describe('updates from the console', () => {
     expect(await run('revert counter\nlsmod\nhistory')).toBe(true);
     expect(errors).toEqual([]);
     expect(s.k.store.state('counter')).toEqual({ hits: 2 });
-    expect(lines.find((l) => /^counter\s+1\.0\.0\s+-/.test(l))).toMatch(new RegExp(`^counter\\s+1\\.0\\.0\\s+-\\s+0\\s+-\\s+${dir}/1\\.0\\.0\\.ts$`));
+    expect(lines.find((l) => /^counter\s+1\.0\.0\s+-/.test(l))).toMatch(new RegExp(`^counter\\s+1\\.0\\.0\\s+-\\s+0\\s+-\\s+${dir}/1\\.0\\.0\\.ts\\s+\\(EO\\)$`)); // unsigned and out of tree: it was loaded from a file
     expect(lines).toContain('update 1: counter 1.0.0 -> 1.1.0  strategy module  committed');
     expect(lines).toContain('revert 2: counter 1.1.0 -> 1.0.0  strategy module  committed');
   });

@@ -4,8 +4,9 @@
 // finds versions in the catalog or in files.
 
 import type { MachineConfig } from '../hw/machine.js';
-import { catalog, catalogResolver } from '../catalog/catalog.js';
-import { bootKernel, type Kernel } from '../kernel/kernel.js';
+import { catalog } from '../catalog/catalog.js';
+import { moduleTrust } from '../catalog/trust.js';
+import { bootKernel, type Kernel, type KernelOptions } from '../kernel/kernel.js';
 import { Updater } from '../updater/updater.js';
 import { CALL_COMMANDS } from './call-command.js';
 import { commandTable } from './commands.js';
@@ -18,11 +19,11 @@ export class ConsoleSession extends Session<Kernel> {
   readonly specForm = { usage: 'SPEC', what: 'NAME@VERSION or file' };
 
   constructor(kernel: Kernel, print: (line: string) => void) {
-    super(kernel, new Updater(kernel, catalogResolver), print);
+    super(kernel, new Updater(kernel, moduleTrust(kernel).resolver), print);
   }
 
-  static boot(config: Partial<MachineConfig>, print: (line: string) => void): ConsoleSession {
-    return new ConsoleSession(bootKernel(config), print);
+  static boot(config: Partial<MachineConfig>, print: (line: string) => void, options: KernelOptions = {}): ConsoleSession {
+    return new ConsoleSession(bootKernel(config, options), print);
   }
 
   get commands(): ReadonlyMap<string, Command> {

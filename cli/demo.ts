@@ -11,7 +11,7 @@
 // livemod.demo/1) that `--json` prints and the report's table is made from.
 
 import { type ErrorData, errorData, type UpdateData, type WorkloadReport } from '../api/data.js';
-import { boot, type PendingUpdate } from '../api/testbed.js';
+import { boot, type BootOptions, type PendingUpdate } from '../api/testbed.js';
 import type { MachineConfig } from '../hw/machine.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Strategy } from '../updater/plan.js';
@@ -111,7 +111,12 @@ export interface DemoOptions {
   readonly json?: boolean;
   /** Told of the kernel once it has booted, before anything runs on it (a tracer attaches here). */
   readonly onBoot?: (k: Kernel) => void;
+  /** Signatures required, trusted keys (the demo loads only the catalog's own modules, which count as signed). */
+  readonly trust?: DemoTrust;
 }
+
+/** The machine's signature options, as the API's boot takes them. */
+export type DemoTrust = Pick<BootOptions, 'requireSigned' | 'trustedKeys'>;
 
 const changes = (u: UpdateData) => u.modules.map((m) => `${m.name} ${m.from} -> ${m.to}`).join(', ');
 
@@ -132,8 +137,8 @@ function stepLines(s: DemoStepData, of: number): string[] {
  * Run the demo; `progress` gets each step's lines as it ends (nothing when
  * absent). The result is data; demoLines turns it into the report.
  */
-export async function runDemo(config: Partial<MachineConfig>, progress: (line: string) => void = () => {}, onBoot?: (k: Kernel) => void): Promise<DemoReport> {
-  const t = await boot({ ...config, modules: DEMO_BOOT });
+export async function runDemo(config: Partial<MachineConfig>, progress: (line: string) => void = () => {}, onBoot?: (k: Kernel) => void, trust: DemoTrust = {}): Promise<DemoReport> {
+  const t = await boot({ ...config, ...trust, modules: DEMO_BOOT });
   const k = t.kernel;
   onBoot?.(k);
   t.mount();
@@ -223,11 +228,11 @@ export function demoLines(r: DemoReport): string[] {
 /** `livemod demo`: the report as text, step by step, or with `json` the document alone. */
 export async function demo(config: Partial<MachineConfig>, print: (line: string) => void, opts: DemoOptions = {}): Promise<DemoReport> {
   if (opts.json) {
-    const r = await runDemo(config, undefined, opts.onBoot);
+    const r = await runDemo(config, undefined, opts.onBoot, opts.trust);
     print(JSON.stringify(r, null, 2));
     return r;
   }
-  const r = await runDemo(config, print, opts.onBoot);
+  const r = await runDemo(config, print, opts.onBoot, opts.trust);
   for (const l of demoLines(r)) print(l);
   return r;
 }

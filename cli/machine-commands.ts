@@ -3,7 +3,7 @@
 // command is one entry (usage, a one-line summary, the body), dispatched by
 // name as xv6 dispatches syscalls.
 
-import type { StatReport } from '../api/data.js';
+import type { StatReport, TaintReport } from '../api/data.js';
 import { err } from '../exec/errno.js';
 import { parseCount, table, wrapTable } from './format.js';
 import { arity, type Command, helpFor, jsonFlag, type Session, unknownCommand } from './session.js';
@@ -61,6 +61,11 @@ const ps = define({
   },
 });
 
+/** A kernel's taint in one line: `EO (unsigned: foo; out-of-tree: foo)`, or `not tainted`. */
+export function taintText(t: TaintReport): string {
+  return t.letters ? `${t.letters} (${t.flags.map((f) => `${f.flag}: ${f.reason}`).join('; ')})` : 'not tainted';
+}
+
 /** The lines of `stat`, from its report. */
 export function statLines(d: StatReport): string[] {
   const out = [
@@ -71,7 +76,10 @@ export function statLines(d: StatReport): string[] {
     ...d.disks.map((x) => `${`${x.name}:`.padEnd(14)}${x.completed} requests done, ${x.errors} errors, ${x.inFlight} in flight`),
     `interrupts:   timer ${d.interrupts.timer}, disk0 ${d.interrupts.disk0}, lost ${d.interrupts.lost}`,
   ];
-  if (d.modules) out.push(`store:        ${d.modules.storeCommits} commits`, `binding:      ${d.modules.binding}`);
+  if (d.modules) {
+    const sig = d.modules.signatures;
+    out.push(`store:        ${d.modules.storeCommits} commits`, `binding:      ${d.modules.binding}`, `signatures:   ${sig.required ? 'required' : 'not required'}; trusted keys: ${sig.trustedKeys.join(', ') || 'none'}`);
+  }
   if (d.objects) {
     const o = d.objects;
     out.push(
@@ -84,6 +92,7 @@ export function statLines(d: StatReport): string[] {
     `mounts:       ${d.mounts.map((m) => `${m.dev} on ${m.path} (${m.fstype})`).join(', ') || '-'}`,
     `open files:   ${d.openFiles}`,
     `oopses:       ${d.oopses}`,
+    `taint:        ${taintText(d.taint)}`,
     `trace:        ${d.trace.hash} (${d.trace.records} records)`,
   );
   return out;
@@ -93,7 +102,7 @@ const stat = define({
   name: 'stat',
   usage: 'stat [--json]',
   summary: 'machine statistics: time, CPUs, syscalls, disk, store, trace hash',
-  details: ['--json prints them as one JSON document (schema livemod.stat/1).'],
+  details: ['--json prints them as one JSON document (schema livemod.stat/2).', 'taint: what the kernel no longer vouches for, as Linux\'s taint flags: E unsigned module, O out-of-tree module, K live-patched, F forced transition, L soft lockup; each with the first reason.'],
   run(s, args) {
     const { json, words } = jsonFlag(args);
     arity(stat, words, 0);

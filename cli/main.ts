@@ -19,6 +19,7 @@ import { describeError } from './format.js';
 import { runScript } from './script.js';
 import { addSweepCommand } from './sweep.js';
 import { interactive } from './shell.js';
+import { addSigningCommands, addTrustOptions, moduleSigOptions, type TrustFlags } from './sign.js';
 import { TRACE_HELP, traced } from './trace-option.js';
 
 function integer(name: string, min: number, max: number) {
@@ -54,10 +55,11 @@ function kernelKind(value: string): (typeof KERNELS)[number] {
   return value as (typeof KERNELS)[number];
 }
 
-/** A console on the kernel asked for: the procedural one (modules) or the object twin. */
-function session(kernel: (typeof KERNELS)[number], o: MachineOpts): Session {
+/** A console on the kernel asked for: the procedural one (modules) or the object twin (which loads no module files, so has no signature policy). */
+function session(kernel: (typeof KERNELS)[number], o: MachineOpts, trust: TrustFlags): Session {
   const config = { seed: o.seed, cpus: o.cpus };
-  return kernel === 'objects' ? ObjectConsoleSession.boot(config, out) : ConsoleSession.boot(config, out);
+  const moduleSig = moduleSigOptions(trust);
+  return kernel === 'objects' ? ObjectConsoleSession.boot(config, out) : ConsoleSession.boot(config, out, { moduleSig });
 }
 const errLine = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -72,34 +74,39 @@ program
   .showHelpAfterError()
   .configureOutput({ outputError: (str, write) => write(`livemod: ${str.replace(/^error: /, '')}`) });
 
-program
-  .command('demo')
-  .description('the main job: a workload runs while every update in the module histories is applied live; then every byte is checked')
-  .option('--json', 'print the result as JSON (schema livemod.demo/1)')
-  .option('--trace <file>', TRACE_HELP)
-  .action(async (cmdOpts: { json?: boolean; trace?: string }) => {
+addTrustOptions(
+  program
+    .command('demo')
+    .description('the main job: a workload runs while every update in the module histories is applied live; then every byte is checked')
+    .option('--json', 'print the result as JSON (schema livemod.demo/1)')
+    .option('--trace <file>', TRACE_HELP),
+).action(async (cmdOpts: { json?: boolean; trace?: string } & TrustFlags) => {
     const o = program.opts<MachineOpts>();
-    const r = await traced(cmdOpts.trace, out, (attach) => demo({ seed: o.seed, cpus: o.cpus }, out, { json: cmdOpts.json === true, onBoot: (k) => attach(k, 'modules') }));
+    moduleSigOptions(cmdOpts); // a bad key file is a usage error before anything runs
+    const trust = { requireSigned: cmdOpts.requireSigned === true, trustedKeys: cmdOpts.trustedKey ?? [] };
+    const r = await traced(cmdOpts.trace, out, (attach) => demo({ seed: o.seed, cpus: o.cpus }, out, { json: cmdOpts.json === true, trust, onBoot: (k) => attach(k, 'modules') }));
     process.exitCode = r.ok ? 0 : 1;
   });
 
-program
-  .command('shell')
-  .description('open a console on a booted machine (type help there)')
-  .option('--kernel <kind>', 'modules (the procedural kernel) or objects (the K42-style twin)', kernelKind, 'modules' as const)
-  .action(async (cmdOpts: { kernel: (typeof KERNELS)[number] }) => {
-    await interactive(session(cmdOpts.kernel, program.opts<MachineOpts>()));
-  });
+addTrustOptions(
+  program
+    .command('shell')
+    .description('open a console on a booted machine (type help there)')
+    .option('--kernel <kind>', 'modules (the procedural kernel) or objects (the K42-style twin)', kernelKind, 'modules' as const),
+).action(async (cmdOpts: { kernel: (typeof KERNELS)[number] } & TrustFlags) => {
+  await interactive(session(cmdOpts.kernel, program.opts<MachineOpts>(), cmdOpts));
+});
 
-program
-  .command('run')
-  .description("run console commands from FILE (or - for standard input); a line starting with '!' must fail")
-  .argument('<file>', 'script file, or - for standard input')
-  .option('-q, --quiet', 'do not echo each command')
-  .option('--kernel <kind>', 'modules (the procedural kernel) or objects (the K42-style twin)', kernelKind, 'modules' as const)
-  .option('--json', 'print one JSON line per command: its output, the data it returned and how it went (schema livemod.run/1)')
-  .option('--trace <file>', TRACE_HELP)
-  .action(async (file: string, cmdOpts: { quiet?: boolean; kernel: (typeof KERNELS)[number]; json?: boolean; trace?: string }) => {
+addTrustOptions(
+  program
+    .command('run')
+    .description("run console commands from FILE (or - for standard input); a line starting with '!' must fail")
+    .argument('<file>', 'script file, or - for standard input')
+    .option('-q, --quiet', 'do not echo each command')
+    .option('--kernel <kind>', 'modules (the procedural kernel) or objects (the K42-style twin)', kernelKind, 'modules' as const)
+    .option('--json', 'print one JSON line per command: its output, the data it returned and how it went (schema livemod.run/1)')
+    .option('--trace <file>', TRACE_HELP),
+).action(async (file: string, cmdOpts: { quiet?: boolean; kernel: (typeof KERNELS)[number]; json?: boolean; trace?: string } & TrustFlags) => {
     const o = program.opts<MachineOpts>();
     let text: string;
     try {
@@ -109,7 +116,7 @@ program
     }
     const json = cmdOpts.json ? { json: (e: object) => out(JSON.stringify(e)) } : {};
     const ok = await traced(cmdOpts.trace, out, (attach) => {
-      const s = session(cmdOpts.kernel, o);
+      const s = session(cmdOpts.kernel, o, cmdOpts);
       attach(s.k, cmdOpts.kernel);
       return runScript(s, text, { source: file, echo: !cmdOpts.quiet, printErr: errLine, ...json });
     });
@@ -170,6 +177,7 @@ program
   });
 
 addSweepCommand(program, out);
+addSigningCommands(program, out);
 
 try {
   await program.parseAsync(process.argv);

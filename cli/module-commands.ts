@@ -3,8 +3,10 @@
 // wrong argument changes nothing; failures are KernelErrors that name the
 // errno.
 
-import { catalog, loadModuleDef } from '../catalog/catalog.js';
+import { catalog } from '../catalog/catalog.js';
+import { moduleTrust } from '../catalog/trust.js';
 import { err } from '../exec/errno.js';
+import { taintLetters } from '../exec/taint.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { keyValues, table } from './format.js';
 import { arity, type Command, type Session } from './session.js';
@@ -32,8 +34,7 @@ const insmod = define({
   async run(s, args) {
     arity(insmod, args, 1, Infinity);
     const params = keyValues(args.slice(1), insmod.usage);
-    const { def, source } = await loadModuleDef(args[0]!);
-    const mod = s.k.loader.insmod(def, params, source);
+    const mod = await moduleTrust(s.k).insmod(args[0]!, params);
     s.print(`${mod.name} ${mod.def.version} loaded`);
   },
 });
@@ -53,7 +54,8 @@ const rmmod = define({
 const lsmod = define({
   name: 'lsmod',
   usage: 'lsmod',
-  summary: 'list the loaded modules, who uses them and what pins them',
+  summary: 'list the loaded modules, who uses them, what pins them and what they taint',
+  details: ['taint: the flags a module brought, as Linux\'s /proc/modules shows them: (E) unsigned, (O) out of tree; stat shows the whole kernel\'s.'],
   run(s, args) {
     arity(lsmod, args, 0);
     const rows = s.k.loader.list().map((m) => [
@@ -63,8 +65,9 @@ const lsmod = define({
       m.pins,
       [...m.imports].filter(([, slot]) => slot.adaptor).map(([key]) => key).join(',') || '-',
       m.source,
+      m.taints.size ? `(${taintLetters(m.taints)})` : '-',
     ]);
-    for (const l of table(['module', 'version', 'used by', 'pins', 'via adaptor', 'source'], rows)) s.print(l);
+    for (const l of table(['module', 'version', 'used by', 'pins', 'via adaptor', 'source', 'taint'], rows)) s.print(l);
   },
 });
 
@@ -106,7 +109,41 @@ const modinfo = define({
     }
     s.print(`used by:     ${s.k.loader.holdersOf(mod.name).join(', ') || '-'}`);
     s.print(`pins:        ${mod.pins}`);
+    s.print(`taint:       ${mod.taints.size ? `${taintLetters(mod.taints)} (${[...mod.taints].join(', ')})` : '-'}`);
   },
 });
 
-export const MODULE_COMMANDS: readonly Command<Session<Kernel>>[] = [insmod, rmmod, lsmod, modinfo];
+/** The signature policy in one line. */
+function policyLine(k: Kernel): string {
+  const keys = k.moduleSig.trustedKeys.map((t) => t.id).join(', ') || 'none';
+  return k.moduleSig.required ? `lockdown: integrity (module files must be signed by a trusted key; trusted keys: ${keys})` : `lockdown: none (unsigned module files load and taint the kernel E; trusted keys: ${keys})`;
+}
+
+const lockdown = define({
+  name: 'lockdown',
+  usage: 'lockdown [integrity]',
+  summary: 'show whether module files must be signed; integrity requires it from now on (one way, as Linux\'s lockdown)',
+  complete: [['integrity']],
+  details: [
+    'Under integrity, insmod and update refuse a module file that is not signed by a trusted key with EKEYREJECTED; the catalog\'s own modules count as signed.',
+    'As in Linux, it cannot be lifted on a running machine: boot a new one. livemod --require-signed boots with it on; --trusted-key FILE names the keys.',
+  ],
+  run(s, args) {
+    arity(lockdown, args, 0, 1);
+    const mode = args[0];
+    if (mode === undefined) {
+      s.print(policyLine(s.k));
+      return { required: s.k.moduleSig.required };
+    }
+    if (mode === 'none' && s.k.moduleSig.required) throw err('EPERM', 'lockdown cannot be lifted on a running machine', 'boot a new machine without --require-signed');
+    if (mode !== 'integrity' && mode !== 'none') throw err('EINVAL', `unknown lockdown mode '${mode}'`, `usage: ${lockdown.usage}`);
+    if (mode === 'integrity' && !s.k.moduleSig.required) {
+      s.k.moduleSig.require();
+      s.k.printk('lockdown: integrity set from the console: module signatures required');
+    }
+    s.print(policyLine(s.k));
+    return { required: s.k.moduleSig.required };
+  },
+});
+
+export const MODULE_COMMANDS: readonly Command<Session<Kernel>>[] = [insmod, rmmod, lsmod, modinfo, lockdown];

@@ -32,7 +32,7 @@ describe('the console as data', () => {
       expect(errors).toEqual([]);
       const stat = JSON.parse(lines.at(-2)!) as StatReport;
       const history = JSON.parse(lines.at(-1)!) as HistoryReport;
-      expect(validate('livemod.stat/1', stat)).toEqual([]);
+      expect(validate('livemod.stat/2', stat)).toEqual([]);
       expect(validate('livemod.history/2', history)).toEqual([]);
       expect(stat.kernel).toBe(kernel);
       const text = statLines(stat);

@@ -1,11 +1,15 @@
 // Kernel errors: every failure the kernel reports to a caller carries an
 // errno name (as Linux does) and, where it helps, what to do about it.
+// The names are Linux's; the two of module signing keep Linux's meaning:
+// EBADMSG (74) a signature that cannot be parsed, EKEYREJECTED (129) a module
+// whose signature is missing, by an untrusted key, or does not match it.
 
 export type Errno =
   | 'EPERM' | 'ENOENT' | 'EIO' | 'EBADF' | 'EAGAIN' | 'ENOMEM' | 'EBUSY'
   | 'EEXIST' | 'ENOTDIR' | 'EISDIR' | 'EINVAL' | 'ENOSPC' | 'ENODEV'
   | 'ENOTEMPTY' | 'ENOEXEC' | 'ENAMETOOLONG' | 'ETIMEDOUT' | 'ENOSYS'
-  | 'ESRCH' | 'ECANCELED' | 'EFAULT' | 'ERANGE' | 'EOPNOTSUPP' | 'EACCES';
+  | 'ESRCH' | 'ECANCELED' | 'EFAULT' | 'ERANGE' | 'EOPNOTSUPP' | 'EACCES'
+  | 'EBADMSG' | 'EKEYREJECTED';
 
 export class KernelError extends Error {
   constructor(

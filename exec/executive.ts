@@ -139,10 +139,11 @@ export abstract class Executive implements SyscallEntry {
     if (t.error !== undefined && !isKernelError(t.error)) this.oops(`thread ${t.tid} (${t.name})`, t.error);
   }
 
-  /** A bug in kernel or module code: logged, counted, the machine goes on. */
+  /** A bug in kernel or module code: logged (with the taint letters when tainted, as Linux's `Tainted:` header), counted, the machine goes on. */
   oops(where: string, e: unknown): void {
     this.stats.oopses++;
-    this.printk(`oops in ${where}: ${e instanceof Error ? e.message : String(e)}`);
+    const tainted = this.taint.letters();
+    this.printk(`oops in ${where}: ${e instanceof Error ? e.message : String(e)}${tainted ? ` [Tainted: ${tainted}]` : ''}`);
   }
 }
 

@@ -20,6 +20,11 @@ export const TAINT_FLAGS = {
 
 export type TaintFlag = keyof typeof TAINT_FLAGS;
 
+/** The letters of `flags`, in the order of TAINT_FLAGS (a module's, as lsmod shows them). */
+export function taintLetters(flags: ReadonlySet<TaintFlag>): string {
+  return (Object.keys(TAINT_FLAGS) as TaintFlag[]).filter((f) => flags.has(f)).map((f) => TAINT_FLAGS[f]).join('');
+}
+
 export interface TaintEntry {
   readonly flag: TaintFlag;
   /** Simulated time of the first setting. */

@@ -7,6 +7,7 @@ import { IRQ_DISK0, IRQ_TIMER, Machine, type MachineConfig } from '../hw/machine
 import { err } from '../exec/errno.js';
 import { Executive, type SyscallImpl } from '../exec/executive.js';
 import { Loader } from './loader.js';
+import { ModuleSigPolicy, type ModuleSigOptions } from './modsig.js';
 import type { KernelServices } from './module.js';
 import { callOpPlain, OpsRegistry, type OpsTable } from './ops.js';
 import { KernelLog } from './printk.js';
@@ -25,6 +26,8 @@ const DEVICE_IRQ: Readonly<Record<string, number>> = { disk0: IRQ_DISK0 };
 export interface KernelOptions {
   /** 'direct' binds imports to raw functions: only for measuring stub cost. */
   readonly binding?: Binding;
+  /** Module signature enforcement and trusted keys (kernel/modsig.ts); default: not required, no keys. */
+  readonly moduleSig?: ModuleSigOptions;
 }
 
 export class Kernel extends Executive {
@@ -34,12 +37,15 @@ export class Kernel extends Executive {
   readonly loader: Loader;
   readonly vfs: Vfs;
   readonly log: KernelLog;
+  /** Which module files may load: signatures required or not, and the trusted keys. */
+  readonly moduleSig: ModuleSigPolicy;
   private readonly queues = new Map<string, WaitQueue>();
   private syscallTable: OpsTable | null = null;
   private booted = false;
 
   constructor(machine: Machine, options: KernelOptions = {}) {
     super(machine);
+    this.moduleSig = new ModuleSigPolicy(options.moduleSig);
     this.store = new StateStore({
       charge: (cycles) => {
         if (this.sched.current) this.sched.work(cycles);
@@ -75,6 +81,8 @@ export class Kernel extends Executive {
     this.syscallTable = this.ops.register('syscall', 'core', 'kernel', slots);
     this.machine.timer.start();
     this.printk(`livemod kernel ${KERNEL_VERSION}: ${this.machine.cpus.length} CPUs, seed ${this.machine.config.seed}, ${this.symbols.binding} binding`);
+    for (const key of this.moduleSig.trustedKeys) this.printk(`trusted module signing key ${key.id} (${key.file})`);
+    if (this.moduleSig.required) this.printk('module signatures required: files without a valid signature by a trusted key are refused');
     return this;
   }
 

@@ -17,6 +17,7 @@ import { exportCompat, type KernelServices, type ModuleContext, type ModuleDef, 
 import { parseParams, validateModuleDef } from './moddef.js';
 import { type OpsKind, type OpsRegistry, type OpsTable, opsKey, parseOpsKey } from './ops.js';
 import type { Scheduler } from '../exec/sched.js';
+import type { TaintFlag } from '../exec/taint.js';
 import { RecordTable, type StateStore } from './store.js';
 import { type AnyFn, isGeneratorFunction, makeTarget, type Slot, symbolKey, type SymbolTable } from './symbols.js';
 import { buildTargets, type LinkedVersion, linkVersions, type NewAdaptor, type VersionToLink, viewSlotKey } from './link.js';
@@ -55,6 +56,8 @@ export interface LoadedModule {
   readonly updateStack: ModuleVersion[];
   /** The update this module is part of while it runs: rmmod is refused until it ends. */
   updating: number | null;
+  /** Taint flags this module brought (exec/taint.ts), shown by lsmod as Linux's /proc/modules shows `(OE)`; they stay until it is unloaded. */
+  readonly taints: Set<TaintFlag>;
 }
 
 /** A version of a module: its definition and where it was loaded from (`catalog:name@version` or a file path). */
@@ -138,6 +141,7 @@ export class Loader {
         loadedAt: this.env.sched.now,
         updateStack: [],
         updating: null,
+        taints: new Set(),
       };
       mod.ctx = this.context(def, params, imports);
 
