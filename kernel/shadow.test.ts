@@ -29,6 +29,7 @@ describe('ModuleShadows', () => {
     expect(Object.isFrozen(a) && Object.isFrozen(a.list)).toBe(true);
     expect(sh.get(ino(2), 'times')).toBeUndefined(); // another instance
     expect(sh.get(ino(1), 'other-key')).toBeUndefined(); // another key
+    expect(sh.getOrAlloc(ino(3), 'double', (rec: { size: number }) => rec.size * 2)).toBe(60); // made from the record
     sh.set(ino(1), 'times', { mtime: 7, list: [] });
     expect(sh.get(ino(1), 'times')).toEqual({ mtime: 7, list: [] });
   });
@@ -85,7 +86,9 @@ describe('ModuleShadows', () => {
     const { st, sh } = setup();
     const before = st.image('m');
     expect(() => sh.set(ino(9), 'times', 1)).toThrow(expect.objectContaining({ errno: 'ENOENT', message: "m: no record 9 in inodes to attach shadow 'times' to" }));
-    expect(() => sh.getOrAlloc(ino(9), 'times', () => 1)).toThrow(expect.objectContaining({ errno: 'ENOENT' }));
+    let called = false;
+    expect(() => sh.getOrAlloc(ino(9), 'times', () => (called = true))).toThrow(expect.objectContaining({ errno: 'ENOENT' }));
+    expect(called).toBe(false);
     expect(() => sh.get({ table: 'nope', id: 1 }, 'times')).toThrow(expect.objectContaining({ errno: 'EINVAL', message: "m declares no record table 'nope'" }));
     expect(() => sh.get(ino(1), '')).toThrow(expect.objectContaining({ errno: 'EINVAL' }));
     expect(() => sh.get({ table: 'inodes', id: 1.5 }, 'k')).toThrow(expect.objectContaining({ errno: 'EINVAL' }));

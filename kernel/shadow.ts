@@ -103,6 +103,8 @@ export interface ShadowHost {
   putShadows(module: string, next: ShadowImage): void;
   /** Whether record `id` of `table` exists (read without migrating it). */
   hasRecord(module: string, table: string, id: number): boolean;
+  /** Record `id` of `table` at its current schema (migrated first if behind). */
+  getRecord(module: string, table: string, id: number): unknown;
   /** Whether the module declares `table`. */
   hasTable(module: string, table: string): boolean;
 }
@@ -129,19 +131,23 @@ export class ModuleShadows {
     return shadowOf(this.host.shadows(this.module), instance.table, instance.id, key) as Readonly<T> | undefined;
   }
 
-  /** The shadow of `key` on `instance`; if it has none, `ctor()` makes it first (from the instance as it is now). */
-  getOrAlloc<T>(instance: Instance, key: string, ctor: () => T): Readonly<T> {
+  /**
+   * The shadow of `key` on `instance`; if it has none, `ctor(record)` makes
+   * it first, given the instance's record as it is now (ENOENT if there is
+   * no such record: `ctor` is not called then).
+   */
+  getOrAlloc<T, R = any>(instance: Instance, key: string, ctor: (record: R) => T): Readonly<T> {
     const found = this.get<T>(instance, key);
     if (found !== undefined) return found;
-    return this.set(instance, key, ctor());
+    const rec = this.host.getRecord(this.module, instance.table, instance.id);
+    if (rec === undefined) throw this.noRecord(instance, key);
+    return this.set(instance, key, ctor(rec as R));
   }
 
   /** Make `data` the shadow of `key` on `instance` (allocating it or replacing what was there); returns it frozen. */
   set<T>(instance: Instance, key: string, data: T): Readonly<T> {
     this.check(instance, key);
-    if (!this.host.hasRecord(this.module, instance.table, instance.id)) {
-      throw err('ENOENT', `${this.module}: no record ${instance.id} in ${instance.table} to attach shadow '${key}' to`, 'a shadow attaches to an existing instance: put the record first');
-    }
+    if (!this.host.hasRecord(this.module, instance.table, instance.id)) throw this.noRecord(instance, key);
     if (data === undefined) throw err('EINVAL', `${this.module}: shadow '${key}' of ${instance.table}[${instance.id}] is undefined`, 'use free to remove a shadow');
     try {
       checkPlainData(data, `shadow '${key}' of ${instance.table}[${instance.id}]`);
@@ -182,6 +188,10 @@ export class ModuleShadows {
     if (!this.host.hasTable(this.module, instance.table)) {
       throw err('EINVAL', `${this.module} declares no record table '${instance.table}'`, 'a shadow attaches to a record of one of the module\'s own tables');
     }
+  }
+
+  private noRecord(instance: Instance, key: string) {
+    return err('ENOENT', `${this.module}: no record ${instance.id} in ${instance.table} to attach shadow '${key}' to`, 'a shadow attaches to an existing instance: put the record first');
   }
 
   private checkKey(key: string): void {
