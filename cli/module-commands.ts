@@ -6,6 +6,7 @@
 import { catalog, loadModuleDef } from '../catalog/catalog.js';
 import { err } from '../exec/errno.js';
 import type { Kernel } from '../kernel/kernel.js';
+import { shadowCounts } from '../kernel/shadow.js';
 import { keyValues, table } from './format.js';
 import { arity, type Command, type Session } from './session.js';
 
@@ -104,6 +105,7 @@ const modinfo = define({
       const behind = s.k.store.recordsBehind(d.name, t);
       s.print(`records:     ${t} (schema ${v}, ${s.k.store.table(d.name, t).size} records${behind ? `, ${behind} not yet migrated` : ''})`);
     }
+    for (const [key, t, n] of shadowCounts(s.k.store.shadows(d.name))) s.print(`shadows:     ${key} on ${n} ${t} record${n === 1 ? '' : 's'}`);
     s.print(`used by:     ${s.k.loader.holdersOf(mod.name).join(', ') || '-'}`);
     s.print(`pins:        ${mod.pins}`);
   },

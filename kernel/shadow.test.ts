@@ -64,7 +64,7 @@ describe('ModuleShadows', () => {
     sh.set(ino(1), 'tag', 'a');
     sh.set(ino(2), 'times', { mtime: 2 });
     inodes.delete(1);
-    expect(shadowCounts(st.shadows('m'))).toEqual([['times', 1]]);
+    expect(shadowCounts(st.shadows('m'))).toEqual([['times', 'inodes', 1]]);
     inodes.put(1, { size: 0 });
     expect(sh.get(ino(1), 'times')).toBeUndefined();
     expect(sh.get(ino(2), 'times')).toEqual({ mtime: 2 });
@@ -107,7 +107,8 @@ describe('ModuleShadows', () => {
     const img = st.shadows('m');
     expect(keepTables(img, ['inodes', 'other'])).toBe(img);
     const kept = keepTables(img, ['inodes']);
-    expect(shadowCounts(kept)).toEqual([['times', 1]]);
+    expect(shadowCounts(kept)).toEqual([['times', 'inodes', 1]]);
+    expect(shadowCounts(img)).toEqual([['times', 'inodes', 1], ['times', 'other', 1]]);
     expect(shadowCounts(keepTables(img, []))).toEqual([]);
   });
 });

@@ -90,11 +90,15 @@ export function keepTables(img: ShadowImage, tables: readonly string[]): ShadowI
   return changed ? Object.freeze(out) : img;
 }
 
-/** How many instances carry a shadow of each key, keys sorted: for modinfo and tests. */
-export function shadowCounts(img: ShadowImage): [string, number][] {
+/** How many records of each table carry a shadow of each key, as `[key, table, count]` sorted: for modinfo and tests. */
+export function shadowCounts(img: ShadowImage): [string, string, number][] {
   return Object.keys(img)
     .sort()
-    .map((key) => [key, Object.values(img[key]!).reduce((n, t) => n + t.size, 0)]);
+    .flatMap((key) =>
+      Object.keys(img[key]!)
+        .sort()
+        .map((table): [string, string, number] => [key, table, img[key]![table]!.size]),
+    );
 }
 
 /** What the shadows of a module need of the store (StateStore has it). */
