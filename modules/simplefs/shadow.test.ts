@@ -28,7 +28,7 @@ async function machine(): Promise<Kernel> {
 /** The same operations, then the mtime of every file, counted from when the operations began (0: unknown). */
 function afterUpdate(k: Kernel): Record<string, number | undefined> {
   const start = k.now;
-  const times = runProgram(k, 'after', function* (sys: Sys): KGen<Record<string, number | undefined>> {
+  const times = runProgram<Record<string, number | undefined>>(k, 'after', function* (sys: Sys): KGen<Record<string, number | undefined>> {
     yield* sys.writeFile('/mnt/new', enc('made after'));
     yield* sys.writeFile('/mnt/touched', enc('changed after'));
     yield* sys.writeFile('/mnt/gone', enc('soon removed'));
@@ -72,7 +72,7 @@ describe('simplefs 2.0.1: inode times in a shadow variable', () => {
     expect(shadowCounts(k.store.shadows('simplefs'))).toEqual([['times', 'inodes', 2]]);
     u.revert('simplefs');
     expect(shadowCounts(k.store.shadows('simplefs'))).toEqual([]);
-    const attr = runProgram(k, 'stat', (sys: Sys) => sys.stat('/mnt/new'));
+    const attr = runProgram<Attr>(k, 'stat', (sys: Sys) => sys.stat('/mnt/new'));
     expect(attr.mtime).toBeUndefined(); // 2.0.0 keeps no times
   });
 });
