@@ -99,6 +99,13 @@ describe('ModuleShadows', () => {
     expect(st.image('m')).toBe(before);
   });
 
+  it('gives module code no way to the store through it', () => {
+    const { sh } = setup();
+    expect(Object.keys(sh)).toEqual([]);
+    expect((sh as unknown as Record<string, unknown>).host).toBeUndefined();
+    expect(Object.isFrozen(sh)).toBe(true);
+  });
+
   it('keepTables drops the shadows of tables no longer there, and keeps the same value when none go', () => {
     const { st, sh } = setup();
     new RecordTable<{ a: number }>(st, 'm', 'other').put(5, { a: 1 });

@@ -123,16 +123,22 @@ export type Freezer = <T>(data: T) => T;
  * exist (a shadow attaches to an existing instance).
  */
 export class ModuleShadows {
-  constructor(
-    private readonly host: ShadowHost,
-    private readonly module: string,
-    private readonly freeze: Freezer,
-  ) {}
+  // Private for real (#): module code holds this object, and must not reach the store through it.
+  readonly #host: ShadowHost;
+  readonly #module: string;
+  readonly #freeze: Freezer;
+
+  constructor(host: ShadowHost, module: string, freeze: Freezer) {
+    this.#host = host;
+    this.#module = module;
+    this.#freeze = freeze;
+    Object.freeze(this);
+  }
 
   /** The shadow of `key` on `instance`, or undefined. */
   get<T>(instance: Instance, key: string): Readonly<T> | undefined {
-    this.check(instance, key);
-    return shadowOf(this.host.shadows(this.module), instance.table, instance.id, key) as Readonly<T> | undefined;
+    this.#check(instance, key);
+    return shadowOf(this.#host.shadows(this.#module), instance.table, instance.id, key) as Readonly<T> | undefined;
   }
 
   /**
@@ -143,62 +149,62 @@ export class ModuleShadows {
   getOrAlloc<T, R = any>(instance: Instance, key: string, ctor: (record: R) => T): Readonly<T> {
     const found = this.get<T>(instance, key);
     if (found !== undefined) return found;
-    const rec = this.host.getRecord(this.module, instance.table, instance.id);
-    if (rec === undefined) throw this.noRecord(instance, key);
+    const rec = this.#host.getRecord(this.#module, instance.table, instance.id);
+    if (rec === undefined) throw this.#noRecord(instance, key);
     return this.set(instance, key, ctor(rec as R));
   }
 
   /** Make `data` the shadow of `key` on `instance` (allocating it or replacing what was there); returns it frozen. */
   set<T>(instance: Instance, key: string, data: T): Readonly<T> {
-    this.check(instance, key);
-    if (!this.host.hasRecord(this.module, instance.table, instance.id)) throw this.noRecord(instance, key);
-    if (data === undefined) throw err('EINVAL', `${this.module}: shadow '${key}' of ${instance.table}[${instance.id}] is undefined`, 'use free to remove a shadow');
+    this.#check(instance, key);
+    if (!this.#host.hasRecord(this.#module, instance.table, instance.id)) throw this.#noRecord(instance, key);
+    if (data === undefined) throw err('EINVAL', `${this.#module}: shadow '${key}' of ${instance.table}[${instance.id}] is undefined`, 'use free to remove a shadow');
     try {
       checkPlainData(data, `shadow '${key}' of ${instance.table}[${instance.id}]`);
     } catch (e) {
-      throw err('EINVAL', `${this.module}: ${e instanceof Error ? e.message : String(e)}`, 'shadow data is plain data, as module state is');
+      throw err('EINVAL', `${this.#module}: ${e instanceof Error ? e.message : String(e)}`, 'shadow data is plain data, as module state is');
     }
-    const frozen = this.freeze(data);
-    this.host.putShadows(this.module, withShadow(this.host.shadows(this.module), instance.table, instance.id, key, frozen));
+    const frozen = this.#freeze(data);
+    this.#host.putShadows(this.#module, withShadow(this.#host.shadows(this.#module), instance.table, instance.id, key, frozen));
     return frozen;
   }
 
   /** Free the shadow of `key` on `instance`; whether there was one. */
   free(instance: Instance, key: string): boolean {
-    this.check(instance, key);
-    const img = this.host.shadows(this.module);
+    this.#check(instance, key);
+    const img = this.#host.shadows(this.#module);
     const next = withoutShadow(img, instance.table, instance.id, key);
     if (next === img) return false;
-    this.host.putShadows(this.module, next);
+    this.#host.putShadows(this.#module, next);
     return true;
   }
 
   /** Free the shadows of `key` on every instance; how many there were. */
   freeAll(key: string): number {
-    this.checkKey(key);
-    const img = this.host.shadows(this.module);
+    this.#checkKey(key);
+    const img = this.#host.shadows(this.#module);
     const byTable = img[key];
     if (!byTable) return 0;
     const { [key]: _gone, ...rest } = img;
-    this.host.putShadows(this.module, Object.freeze(rest));
+    this.#host.putShadows(this.#module, Object.freeze(rest));
     return Object.values(byTable).reduce((n, t) => n + t.size, 0);
   }
 
-  private check(instance: Instance, key: string): void {
-    this.checkKey(key);
+  #check(instance: Instance, key: string): void {
+    this.#checkKey(key);
     if (typeof instance !== 'object' || instance === null || typeof instance.table !== 'string' || !Number.isInteger(instance.id)) {
-      throw err('EINVAL', `${this.module}: a shadow's instance is { table, id } (a record table and a record key), not ${JSON.stringify(instance)}`);
+      throw err('EINVAL', `${this.#module}: a shadow's instance is { table, id } (a record table and a record key), not ${JSON.stringify(instance)}`);
     }
-    if (!this.host.hasTable(this.module, instance.table)) {
-      throw err('EINVAL', `${this.module} declares no record table '${instance.table}'`, 'a shadow attaches to a record of one of the module\'s own tables');
+    if (!this.#host.hasTable(this.#module, instance.table)) {
+      throw err('EINVAL', `${this.#module} declares no record table '${instance.table}'`, 'a shadow attaches to a record of one of the module\'s own tables');
     }
   }
 
-  private noRecord(instance: Instance, key: string) {
-    return err('ENOENT', `${this.module}: no record ${instance.id} in ${instance.table} to attach shadow '${key}' to`, 'a shadow attaches to an existing instance: put the record first');
+  #noRecord(instance: Instance, key: string) {
+    return err('ENOENT', `${this.#module}: no record ${instance.id} in ${instance.table} to attach shadow '${key}' to`, 'a shadow attaches to an existing instance: put the record first');
   }
 
-  private checkKey(key: string): void {
-    if (typeof key !== 'string' || key.length === 0) throw err('EINVAL', `${this.module}: a shadow key is a non-empty string, not ${JSON.stringify(key)}`);
+  #checkKey(key: string): void {
+    if (typeof key !== 'string' || key.length === 0) throw err('EINVAL', `${this.#module}: a shadow key is a non-empty string, not ${JSON.stringify(key)}`);
   }
 }

@@ -24,34 +24,36 @@ import { checkPlainData } from '../exec/plaindata.js';
 import type { ObjId } from './ott.js';
 
 export class ObjectShadows {
+  // Private for real (#): objects hold this through their env.
   /** Key -> object id -> the shadow's data. */
-  private readonly byKey = new Map<string, Map<ObjId, unknown>>();
-  private transfers = 0;
+  readonly #byKey = new Map<string, Map<ObjId, unknown>>();
+  #transfers = 0;
+  /** The live object of `id`, or undefined. */
+  readonly #object: (id: ObjId) => object | undefined;
 
-  constructor(
-    /** The live object of `id`, or undefined. */
-    private readonly object: (id: ObjId) => object | undefined,
-  ) {}
+  constructor(object: (id: ObjId) => object | undefined) {
+    this.#object = object;
+  }
 
   /** The shadow of `key` on object `id`, or undefined. */
   get<T>(id: ObjId, key: string): Readonly<T> | undefined {
-    this.checkKey(key);
-    return this.byKey.get(key)?.get(id) as Readonly<T> | undefined;
+    this.#checkKey(key);
+    return this.#byKey.get(key)?.get(id) as Readonly<T> | undefined;
   }
 
   /** The shadow of `key` on object `id`; if it has none, `ctor(object)` makes it first (ENOENT, before `ctor`, if there is no such object). */
   getOrAlloc<T, O extends object = any>(id: ObjId, key: string, ctor: (obj: O) => T): Readonly<T> {
     const found = this.get<T>(id, key);
     if (found !== undefined) return found;
-    const obj = this.object(id);
-    if (obj === undefined) throw this.noObject(id, key);
+    const obj = this.#object(id);
+    if (obj === undefined) throw this.#noObject(id, key);
     return this.set(id, key, ctor(obj as O));
   }
 
   /** Make `data` the shadow of `key` on object `id` (allocating it or replacing what was there); returns it frozen. */
   set<T>(id: ObjId, key: string, data: T): Readonly<T> {
-    this.checkWrite(key);
-    if (this.object(id) === undefined) throw this.noObject(id, key);
+    this.#checkWrite(key);
+    if (this.#object(id) === undefined) throw this.#noObject(id, key);
     if (data === undefined) throw err('EINVAL', `shadow '${key}' of object ${id} is undefined`, 'use free to remove a shadow');
     try {
       checkPlainData(data, `shadow '${key}' of object ${id}`);
@@ -59,59 +61,59 @@ export class ObjectShadows {
       throw err('EINVAL', e instanceof Error ? e.message : String(e), 'shadow data is plain data, as transfer data is');
     }
     const frozen = freeze(data, true);
-    let ids = this.byKey.get(key);
-    if (!ids) this.byKey.set(key, (ids = new Map()));
+    let ids = this.#byKey.get(key);
+    if (!ids) this.#byKey.set(key, (ids = new Map()));
     ids.set(id, frozen);
     return frozen;
   }
 
   /** Free the shadow of `key` on object `id`; whether there was one. */
   free(id: ObjId, key: string): boolean {
-    this.checkWrite(key);
-    const ids = this.byKey.get(key);
+    this.#checkWrite(key);
+    const ids = this.#byKey.get(key);
     if (!ids?.delete(id)) return false;
-    if (ids.size === 0) this.byKey.delete(key);
+    if (ids.size === 0) this.#byKey.delete(key);
     return true;
   }
 
   /** Free the shadows of `key` on every object; how many there were. */
   freeAll(key: string): number {
-    this.checkWrite(key);
-    const n = this.byKey.get(key)?.size ?? 0;
-    this.byKey.delete(key);
+    this.#checkWrite(key);
+    const n = this.#byKey.get(key)?.size ?? 0;
+    this.#byKey.delete(key);
     return n;
   }
 
   /** Object `id` is destroyed: its shadows go with it. */
   dropObject(id: ObjId): void {
-    for (const [key, ids] of this.byKey) if (ids.delete(id) && ids.size === 0) this.byKey.delete(key);
+    for (const [key, ids] of this.#byKey) if (ids.delete(id) && ids.size === 0) this.#byKey.delete(key);
   }
 
   /** How many objects carry a shadow of each key, keys sorted. */
   counts(): [string, number][] {
-    return [...this.byKey].map(([key, ids]): [string, number] => [key, ids.size]).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    return [...this.#byKey].map(([key, ids]): [string, number] => [key, ids.size]).sort((a, b) => (a[0] < b[0] ? -1 : 1));
   }
 
   /** Run a hot-swap's transfer: shadows may be read, not changed, until it returns. */
   duringTransfer<T>(fn: () => T): T {
-    this.transfers++;
+    this.#transfers++;
     try {
       return fn();
     } finally {
-      this.transfers--;
+      this.#transfers--;
     }
   }
 
-  private checkWrite(key: string): void {
-    this.checkKey(key);
-    if (this.transfers > 0) throw err('EPERM', `a hot-swap's transfer cannot change shadow '${key}'`, 'change shadows from methods; an import may only read them');
+  #checkWrite(key: string): void {
+    this.#checkKey(key);
+    if (this.#transfers > 0) throw err('EPERM', `a hot-swap's transfer cannot change shadow '${key}'`, 'change shadows from methods; an import may only read them');
   }
 
-  private checkKey(key: string): void {
+  #checkKey(key: string): void {
     if (typeof key !== 'string' || key.length === 0) throw err('EINVAL', `a shadow key is a non-empty string, not ${JSON.stringify(key)}`);
   }
 
-  private noObject(id: ObjId, key: string) {
+  #noObject(id: ObjId, key: string) {
     return err('ENOENT', `no object ${id} to attach shadow '${key}' to`, 'a shadow attaches to an object that exists');
   }
 }
