@@ -99,6 +99,20 @@ describe('ModuleShadows', () => {
     expect(st.image('m')).toBe(before);
   });
 
+  it('takes any string as a key, those Object.prototype has too', () => {
+    const { sh } = setup();
+    for (const key of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+      expect(sh.get(ino(1), key)).toBeUndefined();
+      sh.set(ino(1), key, key.length);
+      expect(sh.get(ino(1), key)).toBe(key.length);
+      expect(sh.get(ino(2), key)).toBeUndefined();
+    }
+    expect(sh.freeAll('__proto__')).toBe(1);
+    expect(sh.free(ino(1), 'toString')).toBe(true);
+    expect(sh.get(ino(1), 'constructor')).toBe(11);
+    expect(() => sh.get({ table: 'toString', id: 1 }, 'k')).toThrow(expect.objectContaining({ errno: 'EINVAL' }));
+  });
+
   it('gives module code no way to the store through it', () => {
     const { sh } = setup();
     expect(Object.keys(sh)).toEqual([]);

@@ -46,23 +46,28 @@ export interface Instance {
   readonly id: number;
 }
 
+/** `o[name]` if `o` has it as its own (a key may be any string, `toString` and `__proto__` too). */
+function own<V>(o: Readonly<Record<string, V>> | undefined, name: string): V | undefined {
+  return o !== undefined && Object.hasOwn(o, name) ? o[name] : undefined;
+}
+
 /** The shadow of `key` on record `id` of `table`, if any. */
 export function shadowOf(img: ShadowImage, table: string, id: number, key: string): unknown {
-  return img[key]?.[table]?.get(id);
+  return own(own(img, key), table)?.get(id);
 }
 
 /** `img` with `data` as the shadow of `key` on record `id` of `table`. */
 export function withShadow(img: ShadowImage, table: string, id: number, key: string, data: unknown): ShadowImage {
-  const byTable = img[key] ?? {};
-  const t = (byTable[table] ?? PTable.empty<unknown>()).set(id, data);
+  const byTable = own(img, key) ?? {};
+  const t = (own(byTable, table) ?? PTable.empty<unknown>()).set(id, data);
   return Object.freeze({ ...img, [key]: Object.freeze({ ...byTable, [table]: t }) });
 }
 
 /** `img` without the shadow of `key` on record `id` of `table` (the same value if there was none). */
 export function withoutShadow(img: ShadowImage, table: string, id: number, key: string): ShadowImage {
-  const byTable = img[key];
-  const t = byTable?.[table];
-  if (!t || t.get(id) === undefined) return img;
+  const byTable = own(img, key);
+  const t = own(byTable, table);
+  if (!byTable || !t || t.get(id) === undefined) return img;
   const rest = t.delete(id);
   if (rest.size > 0) return Object.freeze({ ...img, [key]: Object.freeze({ ...byTable, [table]: rest }) });
   const { [table]: _gone, ...tables } = byTable;
@@ -183,7 +188,7 @@ export class ModuleShadows {
   freeAll(key: string): number {
     this.#checkKey(key);
     const img = this.#host.shadows(this.#module);
-    const byTable = img[key];
+    const byTable = own(img, key);
     if (!byTable) return 0;
     const { [key]: _gone, ...rest } = img;
     this.#host.putShadows(this.#module, Object.freeze(rest));

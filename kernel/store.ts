@@ -217,7 +217,7 @@ export class StateStore {
   }
 
   hasTable(module: string, name: string): boolean {
-    return this.image(module).tables[name] !== undefined;
+    return Object.hasOwn(this.image(module).tables, name);
   }
 
   /** Whether record `key` of table `name` exists (read as stored: no migration). */
