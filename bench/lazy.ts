@@ -21,7 +21,8 @@ import { fmt, median, timeMs } from '../compare/timing.js';
 
 const SIZES = [1_000, 100_000, 1_000_000] as const;
 
-async function machine() {
+/** simplefs 2.0 on blkdev 2.0, mounted: the machine the per-record updates start from (bench/shadow.ts too). */
+export async function machine() {
   const k = await bootWithModules(['blkdev@2.0.0', 'simplefs@2.0.0'], { seed: 1 });
   runProgram(k, 'mount', function* (sys: Sys) {
     yield* sys.mount('simplefs', 'disk0', '/mnt');
@@ -30,7 +31,7 @@ async function machine() {
 }
 
 /** simplefs's image with `n` more inode records. */
-async function imageWith(n: number): Promise<ModuleImage> {
+export async function imageWith(n: number): Promise<ModuleImage> {
   const k = await machine();
   const first = (k.store.state('simplefs') as { nextIno: number }).nextIno;
   for (let i = 0; i < n; i++) {

@@ -31,7 +31,7 @@ describe('completion', () => {
     const s = await session(['insmod kmsg']);
     expect(hits(s, 'insmod simp')).toEqual(['simplefs']); // no space: a version may follow
     expect(hits(s, 'insmod simplefs')).toEqual(catalog().get('simplefs')!.map((v) => `simplefs@${v}`));
-    expect(hits(s, 'insmod simplefs@2.')).toEqual(['simplefs@2.0.0', 'simplefs@2.1.0', 'simplefs@2.2.0', 'simplefs@2.3.0']);
+    expect(hits(s, 'insmod simplefs@2.')).toEqual(['simplefs@2.0.0', 'simplefs@2.0.1', 'simplefs@2.1.0', 'simplefs@2.2.0', 'simplefs@2.3.0']);
     expect(hits(s, 'insmod blkdev@1.1')).toEqual(['blkdev@1.1.0 ']);
     expect(hits(s, 'update kmsg@1.0.0 blk')).toEqual(['blkdev']);
     expect(hits(s, 'rmmod ')).toEqual(['kmsg ']); // only what is loaded

@@ -455,7 +455,7 @@ it('revert after rmmod and insmod of the version an update had reached is refuse
 
   it('takes versions as npm users write them in insmod and update (1.1, ^2, latest)', async () => {
     const { s, errors, run } = session();
-    expect(await run('insmod blkdev@1\ninsmod simplefs@1.1\nupdate simplefs@~1.2.0\nupdate blkdev@^2 simplefs@2.0\nupdate simplefs@2.1\ninsmod kmsg@latest\n! insmod kmsg@^7')).toBe(true);
+    expect(await run('insmod blkdev@1\ninsmod simplefs@1.1\nupdate simplefs@~1.2.0\nupdate blkdev@^2 simplefs@2.0.0\nupdate simplefs@2.1\ninsmod kmsg@latest\n! insmod kmsg@^7')).toBe(true);
     expect(errors).toEqual([]);
     expect(s.k.loader.list().map((m) => `${m.name}@${m.def.version}`)).toEqual(['blkdev@2.0.0', 'simplefs@2.1.0', 'kmsg@2.0.0']);
     expect(s.k.updates.history.map((r) => r.outcome)).toEqual(['committed', 'committed', 'committed']);

@@ -18,14 +18,17 @@ describe('livemod demo', () => {
     expect(r.ok).toBe(true);
     const committed = r.steps.flatMap((x) => (x.update?.outcome === 'committed' ? [x.update] : []));
     expect(new Set(committed.map((x) => x.strategy))).toEqual(new Set(['per-task', 'module', 'stop-machine']));
-    expect(committed.filter((x) => x.kind === 'revert')).toHaveLength(4);
+    expect(committed.filter((x) => x.kind === 'revert')).toHaveLength(5);
     const reached = new Set(committed.flatMap((x) => x.modules.map((m) => `${m.name}@${m.to}`)));
-    for (const v of ['blkdev@1.1.0', 'simplefs@1.1.0', 'simplefs@1.2.0', 'kmsg@2.0.0', 'blkdev@2.0.0', 'simplefs@2.0.0', 'simplefs@2.1.0', 'simplefs@2.2.0', 'simplefs@2.3.0']) expect(reached).toContain(v);
+    for (const v of ['blkdev@1.1.0', 'simplefs@1.1.0', 'simplefs@1.2.0', 'kmsg@2.0.0', 'blkdev@2.0.0', 'simplefs@2.0.0', 'simplefs@2.0.1', 'simplefs@2.1.0', 'simplefs@2.2.0', 'simplefs@2.3.0']) expect(reached).toContain(v);
     // the interface change went through the adaptor, which went away with its last importer
     expect(lines.filter((l) => l === "      simplefs imports blk_submit@1 through blkdev 2.0.0's adaptor")).toHaveLength(2);
     expect(lines.filter((l) => l === '      blk_submit@1 has no importer left: its adaptor is gone, simplefs calls blk_submit@2 directly')).toHaveLength(2);
     expect(lines).toContain("      blk_submit@1 is blkdev 1.1.0's own export again, and simplefs is still bound to the same slot");
     expect(committed.some((x) => x.modules.map((m) => `${m.name}@${m.to}`).join(' ') === 'blkdev@2.0.0 simplefs@2.0.0')).toBe(true);
+    // times added through a shadow variable, none left after its revert's downgrade.init freed them
+    expect(lines.some((l) => /^ {6}inodes with a shadow before the revert: [1-9]\d* of \d+; inode records at schema 1$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^ {6}inodes with a shadow after it: 0 of \d+; inode records at schema 1$/.test(l))).toBe(true);
     // a grouped update with lazy migration, and the change that cannot be applied live
     expect(committed.some((x) => x.modules.length === 2 && x.lazy)).toBe(true);
     expect(r.steps.filter((x) => x.outcome === 'refused').map((x) => x.spec)).toEqual(['simplefs@3.0.0']);

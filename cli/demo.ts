@@ -2,11 +2,11 @@
 // versions of the modules, start the verifying workload, apply every update
 // in the module histories live (each strategy, a state change, a record
 // layout change, reverts, a stop-machine attempt under full load, which may
-// have to roll back, an interface change through an adaptor, a grouped
-// update with lazy migration, a change whose safety depends on quiescence,
-// and a change the plan must refuse), then stop
-// the workload, check every byte it wrote, and print a report. It fails if
-// any operation failed or any byte was lost. It drives the machine through
+// have to roll back, an interface change through an adaptor, a per-record
+// field added through a shadow variable, a grouped update with lazy
+// migration, a change whose safety depends on quiescence, and a change the
+// plan must refuse), then stop the workload, check every byte it wrote, and
+// print a report. It fails if any operation failed or any byte was lost. It drives the machine through
 // the experiment API (api/), and its result is a document (schema
 // livemod.demo/1) that `--json` prints and the report's table is made from.
 
@@ -14,6 +14,7 @@ import { type ErrorData, errorData, type UpdateData, type WorkloadReport } from 
 import { boot, type BootOptions, type PendingUpdate } from '../api/testbed.js';
 import type { MachineConfig } from '../hw/machine.js';
 import type { Kernel } from '../kernel/kernel.js';
+import { shadowCounts } from '../kernel/shadow.js';
 import type { Strategy } from '../updater/plan.js';
 import { table } from './format.js';
 
@@ -30,6 +31,8 @@ interface Step {
   readonly refused?: boolean;
   /** What to show after the step. */
   readonly after?: (k: Kernel) => string;
+  /** What to show of the machine as it was just before the step (printed before `after`). */
+  readonly before?: (k: Kernel) => string;
 }
 
 const adaptorLine = (k: Kernel): string => {
@@ -38,6 +41,11 @@ const adaptorLine = (k: Kernel): string => {
   if (!slot.adaptor) return `      blk_submit@1 is blkdev ${slot.target.version}'s own export again, and simplefs is still bound to the same slot`;
   const users = k.loader.importersOf(slot);
   return `      ${users.join(', ')} import${users.length === 1 ? 's' : ''} blk_submit@1 through blkdev ${slot.target.version}'s adaptor`;
+};
+
+const shadowLine = (when: string) => (k: Kernel): string => {
+  const n = shadowCounts(k.store.shadows('simplefs')).reduce((sum, [, , c]) => sum + c, 0);
+  return `      inodes with a shadow ${when}: ${n} of ${k.store.table('simplefs', 'inodes').size}; inode records at schema ${k.store.schemaOf('simplefs', 'inodes')}`;
 };
 
 export const DEMO_STEPS: readonly Step[] = [
@@ -54,6 +62,8 @@ export const DEMO_STEPS: readonly Step[] = [
   { what: 'the caller goes back: the update makes the adaptor again', spec: 'revert simplefs', after: adaptorLine },
   { what: 'the callee goes back too', spec: 'revert blkdev', after: adaptorLine },
   { what: 'callee and caller change the interface together, as one group', spec: 'blkdev@2.0.0 simplefs@2.0.0', after: adaptorLine },
+  { what: 'inode times in a shadow variable: code only, no record migrated', spec: 'simplefs@2.0.1', after: shadowLine('now (each gains one when 2.0.1 creates or writes it)') },
+  { what: 'revert it: its downgrade.init frees the shadows (2.1 adds the same times by migration)', spec: 'revert simplefs', before: shadowLine('before the revert'), after: shadowLine('after it') },
   {
     what: 'a group: inode records gain fields (lazily) and the log layout changes',
     spec: 'simplefs@2.1.0 kmsg@2.0.0',
@@ -129,7 +139,7 @@ function stepLines(s: DemoStepData, of: number): string[] {
   const out = s.expected ? [] : [`${head} ${s.spec} was expected to be refused, but the plan accepted it`];
   if (u.outcome === 'committed') out.push(`${head} ${changes(u)} (${u.strategy}) committed after ${u.waitCycles} cycles, paused ${u.pauseWallUs.toFixed(0)} us, ${u.syscallsDuring} syscalls ran meanwhile`);
   else out.push(`${head} ${changes(u)} (${u.strategy}) aborted and rolled back: ${u.error?.errno}: ${u.error?.message.split(';')[0]}`);
-  if (s.note !== null) out.push(s.note);
+  if (s.note !== null) out.push(...s.note.split('\n'));
   return out;
 }
 
@@ -162,6 +172,7 @@ export async function runDemo(config: Partial<MachineConfig>, progress: (line: s
       }
     }
     const opts = { ...(step.strategy ? { strategy: step.strategy } : {}), ...(step.lazy !== undefined ? { lazy: step.lazy } : {}), ...(step.sweep ? { sweep: true } : {}) };
+    const before = step.before?.(k);
     let pending: PendingUpdate;
     try {
       pending = await t.startUpdate(step.spec, opts);
@@ -170,7 +181,7 @@ export async function runDemo(config: Partial<MachineConfig>, progress: (line: s
       continue;
     }
     const u = pending.finish();
-    end({ ...base, outcome: u.outcome === 'committed' ? 'committed' : 'aborted', expected: !step.refused, update: u, error: u.error, note: step.after ? step.after(k) : null });
+    end({ ...base, outcome: u.outcome === 'committed' ? 'committed' : 'aborted', expected: !step.refused, update: u, error: u.error, note: [before, step.after?.(k)].filter((x) => x !== undefined).join('\n') || null });
     t.advance(200_000);
   }
 

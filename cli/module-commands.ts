@@ -8,6 +8,7 @@ import { moduleTrust } from '../catalog/trust.js';
 import { err } from '../exec/errno.js';
 import { taintLetters } from '../exec/taint.js';
 import type { Kernel } from '../kernel/kernel.js';
+import { shadowCounts } from '../kernel/shadow.js';
 import { keyValues, table } from './format.js';
 import { arity, type Command, type Session } from './session.js';
 
@@ -107,6 +108,7 @@ const modinfo = define({
       const behind = s.k.store.recordsBehind(d.name, t);
       s.print(`records:     ${t} (schema ${v}, ${s.k.store.table(d.name, t).size} records${behind ? `, ${behind} not yet migrated` : ''})`);
     }
+    for (const [key, t, n] of shadowCounts(s.k.store.shadows(d.name))) s.print(`shadows:     ${key} on ${n} ${t} record${n === 1 ? '' : 's'}`);
     s.print(`used by:     ${s.k.loader.holdersOf(mod.name).join(', ') || '-'}`);
     s.print(`pins:        ${mod.pins}`);
     s.print(`taint:       ${mod.taints.size ? `${taintLetters(mod.taints)} (${[...mod.taints].join(', ')})` : '-'}`);

@@ -18,7 +18,8 @@ import { parseParams, validateModuleDef } from './moddef.js';
 import { type OpsKind, type OpsRegistry, type OpsTable, opsKey, parseOpsKey } from './ops.js';
 import type { Scheduler } from '../exec/sched.js';
 import type { TaintFlag } from '../exec/taint.js';
-import { RecordTable, type StateStore } from './store.js';
+import { freezeNew, RecordTable, type StateStore } from './store.js';
+import { ModuleShadows } from './shadow.js';
 import { type AnyFn, isGeneratorFunction, makeTarget, type Slot, symbolKey, type SymbolTable } from './symbols.js';
 import { buildTargets, type LinkedVersion, linkVersions, type NewAdaptor, type VersionToLink, viewSlotKey } from './link.js';
 
@@ -311,6 +312,7 @@ export class Loader {
       commit: (recipe: (d: never) => void) => store.commit(name, recipe as never),
       put: (next: unknown) => store.put(name, next),
       records: <T extends object>(table: string) => new RecordTable<T>(store, name, table),
+      shadow: new ModuleShadows(store, name, freezeNew),
       k: this.env.services(name),
     }) as ModuleContext;
   }

@@ -12,6 +12,7 @@
 import type { Draft } from 'immer';
 import type { Disk } from '../hw/disk.js';
 import type { RecordTable } from './store.js';
+import type { ModuleShadows } from './shadow.js';
 import type { AnyFn } from './symbols.js';
 import type { KGen } from '../exec/thread.js';
 import type { FsOps, FsOpsV1 } from '../exec/fsops.js';
@@ -21,6 +22,7 @@ export { MAX_REQUEST_SECTORS, SECTOR_SIZE, sectorRuns, type DiskOp, type DiskCom
 export { KernelError, err, type Errno } from '../exec/errno.js';
 export type { KGen } from '../exec/thread.js';
 export type { Rec } from './store.js';
+export type { Instance, ModuleShadows } from './shadow.js';
 export type { AnyFn } from './symbols.js';
 export type { Attr, StatFs } from '../exec/abi.js';
 export type { FsOps } from '../exec/fsops.js';
@@ -79,6 +81,12 @@ export interface ModuleContext<S = unknown, I extends object = Record<string, An
   put(next: S): S;
   /** One of the module's per-instance record tables (declared in `records`). */
   records<T extends object>(table: string): RecordTable<T>;
+  /**
+   * Shadow variables: data attached to a record (`{ table, id }`) under a
+   * key, kept by the kernel apart from state and records, so it survives
+   * updates and reverts; freed with its record and at rmmod.
+   */
+  readonly shadow: ModuleShadows;
   readonly k: KernelServices;
 }
 

@@ -15,6 +15,7 @@ import { freeze, Immer, type Draft } from 'immer';
 import { err } from '../exec/errno.js';
 import { LAZY_RECORD_CYCLES, PendingMigrations } from './migrations.js';
 import { PTable } from './ptable.js';
+import { NO_SHADOWS, type ShadowImage, withoutInstance } from './shadow.js';
 
 /** A per-instance record: plain frozen data stamped with its schema version. */
 export type Rec<T = Record<string, unknown>> = Readonly<T> & { readonly v: number };
@@ -22,6 +23,8 @@ export type Rec<T = Record<string, unknown>> = Readonly<T> & { readonly v: numbe
 export interface ModuleImage {
   readonly state: unknown;
   readonly tables: Readonly<Record<string, PTable<Rec>>>;
+  /** Shadow variables attached to the records (shadow.ts): the kernel's, no transfer sees them. */
+  readonly shadows: ShadowImage;
 }
 
 /** What the store needs of its kernel when a read migrates a record. */
@@ -80,7 +83,7 @@ export class StateStore {
     const t: Record<string, PTable<Rec>> = {};
     for (const name of Object.keys(tables)) t[name] = PTable.empty();
     this.schemas.set(module, new Map(Object.entries(tables)));
-    this.images.set(module, Object.freeze({ state: freeze(state, true), tables: Object.freeze(t) }));
+    this.images.set(module, Object.freeze({ state: freeze(state, true), tables: Object.freeze(t), shadows: NO_SHADOWS }));
   }
 
   has(module: string): boolean {
@@ -126,7 +129,7 @@ export class StateStore {
     const next = committer.produce(img.state as S, recipe);
     if (next !== img.state) {
       freezeNew(next);
-      this.images.set(module, { state: next, tables: img.tables });
+      this.images.set(module, { ...img, state: next });
       this.commits++;
     }
     return next;
@@ -143,7 +146,7 @@ export class StateStore {
     const img = this.image(module);
     if (next !== img.state) {
       freezeNew(next);
-      this.images.set(module, { state: next, tables: img.tables });
+      this.images.set(module, { ...img, state: next });
       this.commits++;
     }
     return next;
@@ -188,15 +191,38 @@ export class StateStore {
   putRecord(module: string, name: string, key: number, rec: Rec): void {
     const img = this.image(module);
     const t = this.table(module, name).set(key, freezeNew(rec));
-    this.images.set(module, { state: img.state, tables: { ...img.tables, [name]: t } });
+    this.images.set(module, { ...img, tables: { ...img.tables, [name]: t } });
     this.commits++;
   }
 
+  /** Delete a record, and with it the shadows attached to it. */
   deleteRecord(module: string, name: string, key: number): void {
     const img = this.image(module);
     const t = this.table(module, name).delete(key);
-    this.images.set(module, { state: img.state, tables: { ...img.tables, [name]: t } });
+    this.images.set(module, { state: img.state, tables: { ...img.tables, [name]: t }, shadows: withoutInstance(img.shadows, name, key) });
     this.commits++;
+  }
+
+  /** The module's shadow variables (shadow.ts). */
+  shadows(module: string): ShadowImage {
+    return this.image(module).shadows;
+  }
+
+  /** Install the module's shadows as changed (shadow.ts's ModuleShadows builds `next`). */
+  putShadows(module: string, next: ShadowImage): void {
+    const img = this.image(module);
+    if (next === img.shadows) return;
+    this.images.set(module, { ...img, shadows: next });
+    this.commits++;
+  }
+
+  hasTable(module: string, name: string): boolean {
+    return Object.hasOwn(this.image(module).tables, name);
+  }
+
+  /** Whether record `key` of table `name` exists (read as stored: no migration). */
+  hasRecord(module: string, name: string, key: number): boolean {
+    return this.table(module, name).get(key) !== undefined;
   }
 }
 

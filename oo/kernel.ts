@@ -16,6 +16,7 @@ import { Factory } from './factory.js';
 import { Generations } from './generations.js';
 import type { ObjClass, ObjEnv } from './objclass.js';
 import { type ObjId, Ott } from './ott.js';
+import { ObjectShadows } from './shadow.js';
 
 export const OO_KERNEL_VERSION = '1.0.0';
 
@@ -30,6 +31,8 @@ export class ObjectKernel extends Executive {
   readonly factories = new Map<string, Factory>();
   readonly vfs: Vfs;
   readonly env: ObjEnv;
+  /** Shadow variables of every object (oo/shadow.ts). */
+  readonly shadows: ObjectShadows;
   /** The running release of each component (blkdev, simplefs). */
   readonly releases = new Map<string, string>();
   /** For each release, the releases it ran before each committed update, newest last: what revert goes back to (the update stack). */
@@ -59,6 +62,7 @@ export class ObjectKernel extends Executive {
       this.factories.set(name, new Factory(history, versions.get(name) ?? history[0]!.version));
     }
     this.ott = new Ott(machine.cpus.length, () => this.sched.current?.cpu ?? 0, (id, iface) => this.adaptorFor(id, iface));
+    this.shadows = new ObjectShadows((id) => this.instance(id)?.obj);
     this.env = this.makeEnv();
     this.vfs = new Vfs(this.backend(), this.sched, this.hooks.syscallReturn);
     this.hooks.syscallEnter.add((t) => this.generations.enter(t));
@@ -149,6 +153,7 @@ export class ObjectKernel extends Executive {
         const i = this.instance(id);
         if (!i) throw new Error(`object ${id} does not exist`);
         i.factory.destroy(ott, id);
+        this.shadows.dropObject(id);
       },
       work: (c) => sched.work(c),
       now: () => this.machine.now,
@@ -162,6 +167,7 @@ export class ObjectKernel extends Executive {
       },
       printk: (text) => this.printk(text),
       disk: (name) => this.machine.disks.find((d) => d.name === name),
+      shadow: this.shadows,
     };
     return Object.freeze(env);
   }

@@ -8,6 +8,7 @@
 import type { Disk } from '../hw/disk.js';
 import type { KGen } from '../exec/thread.js';
 import type { ObjId } from './ott.js';
+import type { ObjectShadows } from './shadow.js';
 
 /** What an object may use: other objects through the table, and the machine. */
 export interface ObjEnv {
@@ -29,6 +30,8 @@ export interface ObjEnv {
   wakeOne(key: string): boolean;
   printk(text: string): void;
   disk(name: string): Disk | undefined;
+  /** Shadow variables: data attached to an object (by id) under a key, kept by the kernel; they survive hot-swaps and go with the object. */
+  readonly shadow: ObjectShadows;
 }
 
 export interface ObjClass<O extends object = object> {

@@ -293,7 +293,8 @@ export class ObjectUpdater implements UpdateService {
   private transfer(m: Mediator): object {
     const { id, cls: { from, to, format } } = m.swap;
     try {
-      return to.importFrom[format]!(structuredClone(from.exportAs[format]!(m.old)), this.k.env);
+      // Shadows hang on the id, not the object: the transfer may read them, never change them (oo/shadow.ts).
+      return this.k.shadows.duringTransfer(() => to.importFrom[format]!(structuredClone(from.exportAs[format]!(m.old)), this.k.env));
     } catch (e) {
       throw err('ECANCELED', `transfer of ${from.name} ${id} (${from.version} -> ${to.version}, format ${format}) failed: ${e instanceof Error ? e.message : String(e)}`, 'the update was rolled back; every object is as it was');
     }

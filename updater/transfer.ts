@@ -3,11 +3,13 @@
 // immutable): the new snapshot and new record tables are new values, so an
 // abort needs only to drop them. The result is checked before it is used:
 // it must be plain data, and the version's own `check` must accept it.
+// Shadow variables (kernel/shadow.ts) are carried over as they are.
 
 import { freeze } from 'immer';
 import { err } from '../exec/errno.js';
 import { PTable } from '../kernel/ptable.js';
 import type { ModuleImage, Rec } from '../kernel/store.js';
+import { keepTables } from '../kernel/shadow.js';
 import type { LazyStep, PendingMigrations } from '../kernel/migrations.js';
 import { checkPlainData } from '../kernel/plaindata.js';
 import type { ModulePlan } from './plan.js';
@@ -125,5 +127,7 @@ export function transferImage(old: ModuleImage, oldSchemas: Readonly<Record<stri
     }
     if (typeof problem === 'string' && problem.length > 0) fail('check failed', new Error(problem));
   }
-  return { image: Object.freeze({ state, tables: Object.freeze(tables) }), schemas, records, lazy, eager };
+  // Shadows pass through untouched (no transfer function sees them); those of a table the new version drops go with it.
+  const shadows = keepTables(old.shadows, Object.keys(tables));
+  return { image: Object.freeze({ state, tables: Object.freeze(tables), shadows }), schemas, records, lazy, eager };
 }
