@@ -74,6 +74,8 @@ export interface UpdateOptions {
   readonly lazy?: boolean;
   /** With lazy migration: also migrate the rest in the background. */
   readonly sweep?: boolean;
+  /** Atomic replace: the new versions take over their modules' whole update stacks (procedural kernel). */
+  readonly replace?: boolean;
 }
 
 export interface UpdateRecord<D = unknown> {
@@ -180,6 +182,21 @@ export class UpdateLifecycle {
     r.phases.push({ phase: 'plan', at: this.k.now, cycles: 0, wallUs: wallNow() - plannedAt, detail: `refused: ${e.describe()}` });
     r.endedAt = this.k.now;
     this.history.push(r);
+    return r;
+  }
+
+  /**
+   * Record an update that took effect at once, outside any transition (an
+   * update kept for a module, applied while the module loads, before
+   * anything can call it): committed, with its commit event. It does not
+   * take the running slot, so it may happen while another update runs.
+   */
+  applied<D>(fields: Pick<UpdateRecord<D>, 'kind' | 'modules' | 'strategy' | 'lazy' | 'timeout' | 'detail'>, detail: string): UpdateRecord<D> {
+    const r = this.open(fields, 'committed', null);
+    this.history.push(r);
+    r.endedAt = this.k.now;
+    this.event(r, 'commit', 0, 0, detail);
+    this.k.printk(`${r.kind} ${r.id}: ${changes(r)} committed (${r.strategy})`);
     return r;
   }
 
