@@ -236,7 +236,9 @@ export class UpdateLifecycle {
   /** The update took effect; `how` ends the log line (the strategy, or eager or lazy). */
   commit(r: UpdateRecord, how: string): void {
     r.outcome = 'committed';
-    this.event(r, 'commit', 0, 0, `${r.modules.map((m) => `${m.name} ${m.to}`).join(', ')} running`);
+    // A module not loaded (`-`: its update is kept for when it comes) is not running anything.
+    const loaded = r.modules.filter((m) => m.from !== '-' && m.to !== '-');
+    this.event(r, 'commit', 0, 0, loaded.length ? `${loaded.map((m) => `${m.name} ${m.to}`).join(', ')} running` : 'nothing loaded changes');
     this.k.printk(`${r.kind} ${r.id}: ${changes(r)} committed (${how})`);
   }
 

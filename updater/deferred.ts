@@ -93,6 +93,19 @@ export function keptSummary(r: UpdateRecord): string | null {
   return `update ${r.id} deferred: ${names} ${kept.length === 1 ? 'is' : 'are'} not loaded; it applies when ${names} ${kept.length === 1 ? 'is' : 'are'} loaded`;
 }
 
+/** The plan line of an update's kept part (empty when it has none). */
+export function keptPlanLine(kept: readonly ModuleVersion[], kind: UpdateKind): string {
+  if (kept.length === 0) return '';
+  const what = kept.map((v) => `${v.def.name} ${v.def.version}`).join(', ');
+  return kind === 'update' ? `kept, as not loaded (applies at each load): ${what}` : `drops the update kept for ${what} (not loaded)`;
+}
+
+/** What insmod prints for a kept update applied while the module loaded. */
+export function atLoadSummary(r: UpdateRecord): string | null {
+  if (r.strategy !== 'at-load' || r.outcome !== 'committed') return null;
+  return `${r.kind} ${r.id} committed: ${r.modules.map((m) => `${m.name} ${m.from} -> ${m.to}`).join(', ')} (${r.phases.at(-1)?.detail ?? 'at load'})`;
+}
+
 /** The newest version a kept update takes over from: what `insmod NAME` loads when updates are kept for NAME. */
 export function keptBase(k: Kernel, name: string): string | undefined {
   const first = k.kept.of(name)[0];

@@ -26,7 +26,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import type { ModuleVersion } from '../kernel/loader.js';
 import type { ModuleDef } from '../kernel/module.js';
 import { UpdateCallbacks } from './callbacks.js';
-import { checkKept, commitKept, installKeptHooks, keptChanges, keptOnlyPlan, keptSummary, keptTop, splitKept } from './deferred.js';
+import { atLoadSummary, checkKept, commitKept, installKeptHooks, keptChanges, keptOnlyPlan, keptPlanLine, keptSummary, keptTop, splitKept } from './deferred.js';
 import { sweepTable } from './lazy.js';
 import { commitStacks } from './replace.js';
 import { describePlan, needsTransfer, type Plan, plan, STRATEGIES, type Strategy, type UpdateOptions } from './plan.js';
@@ -117,7 +117,7 @@ export class Updater implements UpdateService {
     const r = this.k.updates.begin<Plan>(
       { kind, modules: [...p.modules.map((m) => ({ name: m.name, from: m.from, to: m.to })), ...keptChanges(kept, kind)], strategy: p.modules.length ? p.strategy : 'deferred', lazy: p.lazy, timeout: p.timeout, detail: p },
       w0,
-      describePlan(p)[0]!,
+      p.modules.length ? [describePlan(p)[0]!, keptPlanLine(kept, kind)].filter((x) => x).join('; ') : `plan: ${keptPlanLine(kept, kind)}`,
     );
     const group = p.modules.map((m) => this.k.loader.require(m.name));
     for (const mod of group) mod.updating = r.id;
@@ -143,7 +143,10 @@ export class Updater implements UpdateService {
 
   async dryRun(step: UpdateStep, opts: ServiceOptions = {}): Promise<string[]> {
     const { versions, options } = await this.resolve(step, opts);
-    return describePlan(this.plan(versions, { ...options, direction: step.kind === 'revert' ? 'downgrade' : 'upgrade' }));
+    const { live, kept } = splitKept(this.k, versions);
+    checkKept(this.k, kept, step.kind, options.replace === true);
+    const lines = live.length > 0 || kept.length === 0 ? describePlan(this.plan(live, { ...options, direction: step.kind === 'revert' ? 'downgrade' : 'upgrade' })) : ['plan: no module of it is loaded'];
+    return kept.length ? [...lines, `  ${keptPlanLine(kept, step.kind)}`] : lines;
   }
 
   async request(step: UpdateStep, opts: ServiceOptions = {}): Promise<StartedUpdate> {
@@ -152,6 +155,8 @@ export class Updater implements UpdateService {
   }
 
   summary(r: UpdateRecord): string {
+    const atLoad = atLoadSummary(r);
+    if (atLoad) return atLoad;
     const kept = keptSummary(r);
     if (kept && r.modules.every((m) => (r.kind === 'update' ? m.from : m.to) === '-')) return kept;
     return `${kept ? `${kept}; and ` : ''}${r.kind} ${r.id} committed: ${r.modules.map((m) => `${m.name} ${m.from} -> ${m.to}`).join(', ')} (${r.strategy}): waited ${r.waitCycles} cycles, paused ${r.pauseWallUs.toFixed(0)} us, ${r.syscallsDuring} syscalls ran meanwhile`;
