@@ -152,4 +152,20 @@ describe('an update of a module not loaded', () => {
     const mod = k.loader.insmod(base, {}, 'test');
     expect([mod.def.version, mod.updateStack.map((x) => x.def.version)]).toEqual(['2.0.0', ['1.0.0']]);
   });
+
+  it('the module cannot be loaded while an update naming it, not loaded, is in progress (EBUSY), and can once it has ended', () => {
+    const { k, u, log, base } = machine();
+    k.loader.insmod(cbVersion(log, '1.0.0', { name: 'dd' }), {}, 'test');
+    k.spawnKernel('napper', (k.symbols.bind(k.symbols.get('dd_nap@1')!) as () => Generator<never, string>)());
+    k.run(10_000);
+    const started = u.start([v(cbVersion(log, '1.1.0', { name: 'dd', from: ['1.0.0'] })), v(cbVersion(log, '1.1.0', { from: ['1.0.0'] }))], { timeout: 100_000 });
+    k.run(20_000);
+    expect(started.record.outcome).toBe('running');
+    expect(() => k.loader.insmod(base, {}, 'test')).toThrow(/^update 1 names cb, which is not loaded, and is still in progress/);
+    expect(k.loader.get('cb')).toBeUndefined();
+    k.run(200_000);
+    expect(started.record.outcome).toBe('aborted');
+    expect(k.kept.of('cb')).toEqual([]);
+    expect(k.loader.insmod(base, {}, 'test').def.version).toBe('1.0.0');
+  });
 });

@@ -12,7 +12,8 @@
 // kept updates it takes over, and is kept in their place.
 //
 // An update applied to a loaded module is not kept: it ends with the module,
-// as its update stack always has.
+// as its update stack always has. While an update naming a module not
+// loaded is in progress, that module cannot be loaded (EBUSY).
 
 import { err } from '../exec/errno.js';
 import { type UpdateKind, type UpdateRecord, type VersionChange, wallNow } from '../exec/lifecycle.js';
@@ -124,6 +125,13 @@ export function installKeptHooks(k: Kernel): void {
 
 /** klp_module_coming: the kept updates of `c`, oldest first, checked, then their callbacks, then the version it comes up as. */
 function applyComing(k: Kernel, c: ComingModule): void {
+  // An update whose kept part names this module is between its start and its end: it is not kept yet (or not dropped
+  // yet), so the module would come up without knowing. Livepatch applies a patch in transition to a coming module;
+  // here the load waits for the update to end.
+  const running = k.updates.running;
+  if (running?.modules.some((m) => m.name === c.name && (m.from === '-' || m.to === '-'))) {
+    throw err('EBUSY', `update ${running.id} names ${c.name}, which is not loaded, and is still in progress`, `insmod ${c.name} when it has ended (tick, history)`);
+  }
   const kept = k.kept.of(c.name);
   if (kept.length === 0) return;
   const chain: ModuleDef[] = [c.base.def];
