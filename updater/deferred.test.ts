@@ -168,4 +168,17 @@ describe('an update of a module not loaded', () => {
     expect(k.kept.of('cb')).toEqual([]);
     expect(k.loader.insmod(base, {}, 'test').def.version).toBe('1.0.0');
   });
+
+  it('--replace of a loaded module takes the place of its kept updates, so it must take over from the version first loaded', () => {
+    const { k, u, log, base, next } = machine();
+    u.run([v(next)]);
+    k.loader.insmod(base, {}, 'test');
+    expect(() => u.run([v(cbVersion(log, '2.0.0', { from: ['1.1.0'], to: ['1.0.0'] }))], { replace: true })).toThrow(
+      "cb 2.0.0 --replace takes the place of update 1, kept for cb and applied at each load of 1.0.0; but it does not take over from 1.0.0",
+    );
+    u.run([v(cbVersion(log, '2.0.0', { from: ['1.0.0', '1.1.0'], to: ['1.0.0'] }))], { replace: true });
+    expect(k.kept.of('cb').map((x) => x.version.def.version)).toEqual(['2.0.0']);
+    k.loader.rmmod('cb');
+    expect(k.loader.insmod(base, {}, 'test').def.version).toBe('2.0.0');
+  });
 });

@@ -8,7 +8,10 @@
 // running version (it is an update from there, like any other), and, since
 // a revert goes back through the running version's `downgrade`, its
 // `downgrade.to` names the version first loaded, with the transfers from
-// its own state and records to that version's.
+// its own state and records to that version's. When updates are kept for
+// the module (deferred.ts), the replacing version is kept in their place and
+// applies at each load of the version first loaded, so its `upgrade.from`
+// names that version too.
 
 import { err } from '../exec/errno.js';
 import type { Kernel } from '../kernel/kernel.js';
@@ -32,6 +35,15 @@ export function checkReplace(k: Kernel, modules: readonly Replacing[]): void {
         'EINVAL',
         `${m.name} ${m.newDef.version} --replace takes over ${m.name}'s update stack, so revert goes back to ${first.version}, the version first loaded; but its downgrade goes to ${to.length ? to.join(', ') : 'no version'}`,
         `give ${m.name} ${m.newDef.version} downgrade: { to: ['${first.version}'], ... } with the transfers back to ${first.version}, or update without --replace`,
+      );
+    }
+    // It takes the place of the updates kept for the module, so it must apply at a load of the version first loaded, as they did.
+    const kept = k.kept.of(m.name);
+    if (kept.length > 0 && !(m.newDef.upgrade?.from ?? []).includes(first.version)) {
+      throw err(
+        'EINVAL',
+        `${m.name} ${m.newDef.version} --replace takes the place of update ${kept.map((u) => u.id).join(', ')}, kept for ${m.name} and applied at each load of ${first.version}; but it does not take over from ${first.version}`,
+        `add '${first.version}' to the upgrade.from of ${m.name} ${m.newDef.version}, or update without --replace`,
       );
     }
   }
