@@ -148,7 +148,11 @@ export interface CallbackContext {
   readonly module: string;
   /** The version declaring the callback. */
   readonly version: string;
-  /** The version running before the step the callback belongs to, and after it (`-`: the module is not there). */
+  /**
+   * The versions of the step the callback belongs to: the version left and
+   * the version reached (`1.0.0`, `1.1.0` for an update to 1.1.0 and while
+   * it applies at a load; `1.1.0`, `1.0.0` for its revert and at rmmod).
+   */
   readonly from: string;
   readonly to: string;
   /** `coming`: the module is being loaded and the update applies before it runs; `going`: it is being unloaded; else `live`. */
