@@ -3,6 +3,8 @@
 // lsmod, modinfo and revert show of the updates kept for a module.
 
 import { describe, expect, it } from 'vitest';
+import { historyReport } from '../api/data.js';
+import { validate } from '../api/schemas.js';
 import { ConsoleSession } from './console.js';
 import { stateText } from './module-commands.js';
 import { runScript } from './script.js';
@@ -47,5 +49,21 @@ describe('insmod, lsmod, modinfo and revert with updates kept for a module not l
     expect(lines).toContain('revert 3: dropped the update kept for simplefs (1.1.0); nothing was loaded to undo');
     expect(s.k.loader.require('simplefs').def.version).toBe('1.2.0');
     expect(s.k.updates.history.map((r) => `${r.kind} ${r.strategy} ${r.outcome}`)).toEqual(['update deferred committed', 'update at-load refused', 'revert deferred committed']);
+  });
+});
+
+describe('history --json with kept updates', () => {
+  it('conforms to livemod.history/2: a kept update (from -), a load it refused, one it applied (at-load), a revert dropping it (to -)', async () => {
+    const lines: string[] = [];
+    const s = ConsoleSession.boot({ seed: 1 }, (l) => lines.push(l));
+    expect(await runScript(s, 'insmod kmsg@1.0.0\ninsmod blkdev@1.0.0\nupdate simplefs@1.1.0\n! insmod simplefs@1.2.0\ninsmod simplefs\nrmmod simplefs\nrevert simplefs', { source: 't', echo: false, printErr: () => {} })).toBe(true);
+    const doc = historyReport(s.k);
+    expect(validate('livemod.history/2', doc)).toEqual([]);
+    expect(doc.updates.map((u) => `${u.kind} ${u.strategy} ${u.outcome} ${u.modules.map((m) => `${m.from}->${m.to}`).join(',')}`)).toEqual([
+      'update deferred committed -->1.1.0',
+      'update at-load refused 1.2.0->1.1.0',
+      'update at-load committed 1.0.0->1.1.0',
+      'revert deferred committed 1.1.0->-',
+    ]);
   });
 });
