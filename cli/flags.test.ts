@@ -69,6 +69,6 @@ describe('update options', () => {
     expect(await runScript(s, 'insmod blkdev@1.0.0\nupdate blkdev@1.1.0 --strategy=stop-machine --timeout=2M\n! update blkdev@2.0.0 --stratgy module', { source: 't', echo: false, printErr: (l) => errors.push(l) })).toBe(true);
     expect(errors).toEqual([]);
     expect(s.k.updates.history.map((r) => `${r.strategy} ${r.outcome}`)).toEqual(['stop-machine committed']);
-    expect(lines).toContain('  (failed as expected) EINVAL: update has no option --stratgy (did you mean --strategy? usage: update SPEC... [--strategy module|per-task|stop-machine] [--timeout CYCLES] [--lazy [--sweep]|--eager] [--dry-run])');
+    expect(lines).toContain('  (failed as expected) EINVAL: update has no option --stratgy (did you mean --strategy? usage: update SPEC... [--strategy module|per-task|stop-machine] [--timeout CYCLES] [--lazy [--sweep]|--eager] [--replace] [--dry-run])');
   });
 });

@@ -3,12 +3,15 @@
 // wrong argument changes nothing; failures are KernelErrors that name the
 // errno.
 
-import { catalog } from '../catalog/catalog.js';
+import { catalog, isPathSpec } from '../catalog/catalog.js';
 import { moduleTrust } from '../catalog/trust.js';
 import { err } from '../exec/errno.js';
 import { taintLetters } from '../exec/taint.js';
 import type { Kernel } from '../kernel/kernel.js';
+import { CALLBACKS } from '../kernel/module.js';
 import { shadowCounts } from '../kernel/shadow.js';
+import { keptBase } from '../updater/deferred.js';
+import { describeStates } from '../updater/states.js';
 import { keyValues, table } from './format.js';
 import { arity, type Command, type Session } from './session.js';
 
@@ -31,12 +34,17 @@ const insmod = define({
   details: [
     'NAME loads the newest version; VERSION is as npm reads it: 1.2.0 exactly, 1.2 (the newest 1.2.x), ^2, ~1.1.0, latest.',
     'modinfo NAME lists the versions and parameters.',
+    'Updates kept for NAME (update of a module not loaded) apply before anything can call it; NAME alone then loads the version they take over from.',
   ],
   async run(s, args) {
     arity(insmod, args, 1, Infinity);
     const params = keyValues(args.slice(1), insmod.usage);
-    const mod = await moduleTrust(s.k).insmod(args[0]!, params);
+    // NAME alone, with updates kept for it: the version they take over from, so that they apply.
+    const base = !isPathSpec(args[0]!) && !args[0]!.includes('@') ? keptBase(s.k, args[0]!) : undefined;
+    const seen = s.k.updates.history.length;
+    const mod = await moduleTrust(s.k).insmod(base ? `${args[0]}@${base}` : args[0]!, params);
     s.print(`${mod.name} ${mod.def.version} loaded`);
+    for (const r of s.k.updates.history.slice(seen)) s.print(s.updater.summary(r));
   },
 });
 
@@ -55,10 +63,17 @@ const rmmod = define({
 const lsmod = define({
   name: 'lsmod',
   usage: 'lsmod',
-  summary: 'list the loaded modules, who uses them, what pins them and what they taint',
-  details: ['taint: the flags a module brought, as Linux\'s /proc/modules shows them: (E) unsigned, (O) out of tree; stat shows the whole kernel\'s.'],
+  summary: 'list the loaded modules, who uses them, what pins them, their update stacks, the updates kept for them and what they taint',
+  details: [
+    'taint: the flags a module brought, as Linux\'s /proc/modules shows them: (E) unsigned, (O) out of tree; stat shows the whole kernel\'s.',
+    'stack: the versions the module ran, from the one first loaded to the running one (revert goes back one step).',
+    'kept: updates kept for the module (update ID: VERSION), applied each time it is loaded; a module not loaded with kept updates is listed too.',
+  ],
   run(s, args) {
     arity(lsmod, args, 0);
+    const kept = (name: string) => s.k.kept.of(name).map((u) => `update ${u.id}: ${u.version.def.version}`).join(', ') || '-';
+    const stack = (m: { updateStack: readonly { def: { version: string } }[]; def: { version: string } }) =>
+      m.updateStack.length ? [...m.updateStack.map((x) => x.def.version), m.def.version].join(' > ') : '-';
     const rows = s.k.loader.list().map((m) => [
       m.name,
       m.def.version,
@@ -66,9 +81,12 @@ const lsmod = define({
       m.pins,
       [...m.imports].filter(([, slot]) => slot.adaptor).map(([key]) => key).join(',') || '-',
       m.source,
+      stack(m),
+      kept(m.name),
       m.taints.size ? `(${taintLetters(m.taints)})` : '-',
     ]);
-    for (const l of table(['module', 'version', 'used by', 'pins', 'via adaptor', 'source', 'taint'], rows)) s.print(l);
+    for (const name of s.k.kept.modules()) if (!s.k.loader.get(name)) rows.push([name, '-', '-', '-', '-', '(not loaded)', '-', kept(name), '-']);
+    for (const l of table(['module', 'version', 'used by', 'pins', 'via adaptor', 'source', 'stack', 'kept', 'taint'], rows)) s.print(l);
   },
 });
 
@@ -83,9 +101,10 @@ const modinfo = define({
     const mod = s.k.loader.get(name);
     const versions = catalog().get(name);
     if (!mod) {
-      if (!versions) throw err('ENOENT', `no module named '${name}' is loaded or in the histories`, 'lsmod lists loaded modules');
+      if (!versions && s.k.kept.of(name).length === 0) throw err('ENOENT', `no module named '${name}' is loaded or in the histories`, 'lsmod lists loaded modules');
       s.print(`name:        ${name} (not loaded)`);
-      s.print(`versions:    ${versions.join(', ')}`);
+      if (versions) s.print(`versions:    ${versions.join(', ')}`);
+      for (const u of s.k.kept.of(name)) s.print(`kept:        update ${u.id}: ${name} ${u.version.def.version}, applied when ${name} is loaded`);
       return;
     }
     const d = mod.def;
@@ -109,6 +128,11 @@ const modinfo = define({
       s.print(`records:     ${t} (schema ${v}, ${s.k.store.table(d.name, t).size} records${behind ? `, ${behind} not yet migrated` : ''})`);
     }
     for (const [key, t, n] of shadowCounts(s.k.store.shadows(d.name))) s.print(`shadows:     ${key} on ${n} ${t} record${n === 1 ? '' : 's'}`);
+    if (d.states?.length) s.print(`states:      ${describeStates(d)}`);
+    const callbacks = CALLBACKS.filter((c) => d.callbacks?.[c]);
+    if (callbacks.length) s.print(`callbacks:   ${callbacks.join(', ')}`);
+    if (mod.updateStack.length) s.print(`stack:       ${[...mod.updateStack.map((x) => x.def.version), d.version].join(' > ')}`);
+    for (const u of s.k.kept.of(name)) s.print(`kept:        update ${u.id}: ${name} ${u.version.def.version}, applied each time ${name} is loaded`);
     s.print(`used by:     ${s.k.loader.holdersOf(mod.name).join(', ') || '-'}`);
     s.print(`pins:        ${mod.pins}`);
     s.print(`taint:       ${mod.taints.size ? `${taintLetters(mod.taints)} (${[...mod.taints].join(', ')})` : '-'}`);

@@ -16,7 +16,7 @@ import { arity, type Command, jsonFlag, type Session } from './session.js';
 const define = (c: Command<Session>) => c;
 
 /** The options of update and revert and what each takes: `--strategy S`, `--timeout N`, the rest switches. */
-const UPDATE_FLAGS: FlagSpec = { strategy: 'string', timeout: 'string', lazy: 'boolean', eager: 'boolean', sweep: 'boolean', 'dry-run': 'boolean' };
+const UPDATE_FLAGS: FlagSpec = { strategy: 'string', timeout: 'string', lazy: 'boolean', eager: 'boolean', sweep: 'boolean', replace: 'boolean', 'dry-run': 'boolean' };
 
 /** Split the options of update and revert (those in `allowed`, as `--opt value` or `--opt=value`) from positional words. */
 export function updateFlags(cmd: { name: string; usage: string }, args: readonly string[], allowed: readonly string[], strategies: readonly string[]): { words: string[]; opts: UpdateOptions; dryRun: boolean } {
@@ -29,7 +29,7 @@ export function updateFlags(cmd: { name: string; usage: string }, args: readonly
   const lazy = values.has('lazy') ? true : values.has('eager') ? false : undefined;
   return {
     words,
-    opts: { ...(strategy ? { strategy } : {}), ...(timeout !== undefined ? { timeout: parseCount(timeout as string, '--timeout') } : {}), ...(lazy !== undefined ? { lazy } : {}), ...(values.has('sweep') ? { sweep: true } : {}) },
+    opts: { ...(strategy ? { strategy } : {}), ...(timeout !== undefined ? { timeout: parseCount(timeout as string, '--timeout') } : {}), ...(lazy !== undefined ? { lazy } : {}), ...(values.has('sweep') ? { sweep: true } : {}), ...(values.has('replace') ? { replace: true } : {}) },
     dryRun: values.has('dry-run'),
   };
 }
@@ -41,6 +41,7 @@ function usageOf(s: Session, head: string, forUpdate: boolean): string {
     if (flag === '--strategy') return `[--strategy ${s.updater.strategies.join('|')}]`;
     if (flag === '--timeout') return '[--timeout CYCLES]';
     if (flag === '--lazy') return f.includes('--sweep') && forUpdate ? '[--lazy [--sweep]|--eager]' : '[--lazy|--eager]';
+    if (flag === '--replace') return forUpdate ? '[--replace]' : '';
     return ''; // --eager and --sweep are shown with --lazy
   });
   return [head, ...opts.filter((o) => o), ...(forUpdate ? ['[--dry-run]'] : [])].join(' ');
@@ -56,7 +57,7 @@ async function runStep(s: Session, step: UpdateStep, opts: UpdateOptions): Promi
 
 const update = define({
   name: 'update',
-  usage: 'update SPEC... [--strategy S] [--timeout CYCLES] [--lazy [--sweep]|--eager] [--dry-run]',
+  usage: 'update SPEC... [--strategy S] [--timeout CYCLES] [--lazy [--sweep]|--eager] [--replace] [--dry-run]',
   summary: 'replace running modules by other versions, live; several SPECs update as one group',
   completeRest: 'module',
   details: [
@@ -66,6 +67,8 @@ const update = define({
     '--lazy migrates per-instance state on first access (--sweep: and in the background), --eager all at the switch;',
     'without either, as the version says. --dry-run prints the plan and changes nothing.',
     'On timeout or a failed transfer the update rolls back.',
+    'Procedural kernel: --replace takes over the modules\' whole update stacks (revert then goes back to the version first loaded);',
+    'a SPEC naming a module that is not loaded is kept, and applies each time that module is loaded (lsmod shows it).',
   ],
   async run(s, args) {
     const usage = usageOf(s, `update ${s.specForm.usage}...`, true);
@@ -83,11 +86,11 @@ const update = define({
 const revert = define({
   name: 'revert',
   usage: 'revert NAME [--strategy S] [--timeout CYCLES] [--lazy|--eager]',
-  summary: "go back to the version a module ran before its last update, through that update's downgrade",
+  summary: "go back to the version a module ran before its last update, through that update's downgrade (not loaded: drop its newest kept update)",
   complete: ['loaded'],
   async run(s, args) {
     const usage = usageOf(s, 'revert NAME', false);
-    const { words, opts } = updateFlags({ name: 'revert', usage }, args, s.updater.flags.filter((f) => f !== '--sweep'), s.updater.strategies);
+    const { words, opts } = updateFlags({ name: 'revert', usage }, args, s.updater.flags.filter((f) => f !== '--sweep' && f !== '--replace'), s.updater.strategies);
     arity({ name: 'revert', usage }, words, 1);
     return runStep(s, { kind: 'revert', specs: words }, opts);
   },

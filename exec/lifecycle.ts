@@ -74,6 +74,8 @@ export interface UpdateOptions {
   readonly lazy?: boolean;
   /** With lazy migration: also migrate the rest in the background. */
   readonly sweep?: boolean;
+  /** Atomic replace: the new versions take over their modules' whole update stacks (procedural kernel). */
+  readonly replace?: boolean;
 }
 
 export interface UpdateRecord<D = unknown> {
@@ -183,6 +185,21 @@ export class UpdateLifecycle {
     return r;
   }
 
+  /**
+   * Record an update that took effect at once, outside any transition (an
+   * update kept for a module, applied while the module loads, before
+   * anything can call it): committed, with its commit event. It does not
+   * take the running slot, so it may happen while another update runs.
+   */
+  applied<D>(fields: Pick<UpdateRecord<D>, 'kind' | 'modules' | 'strategy' | 'lazy' | 'timeout' | 'detail'>, detail: string): UpdateRecord<D> {
+    const r = this.open(fields, 'committed', null);
+    this.history.push(r);
+    r.endedAt = this.k.now;
+    this.event(r, 'commit', 0, 0, detail);
+    this.k.printk(`${r.kind} ${r.id}: ${changes(r)} committed (${r.strategy})`);
+    return r;
+  }
+
   /** A new record, numbered next, with nothing measured yet. */
   private open<D>(fields: Pick<UpdateRecord<D>, 'kind' | 'modules' | 'strategy' | 'lazy' | 'timeout' | 'detail'>, outcome: UpdateRecord['outcome'], error: KernelError | null): UpdateRecord<D> {
     return {
@@ -219,7 +236,9 @@ export class UpdateLifecycle {
   /** The update took effect; `how` ends the log line (the strategy, or eager or lazy). */
   commit(r: UpdateRecord, how: string): void {
     r.outcome = 'committed';
-    this.event(r, 'commit', 0, 0, `${r.modules.map((m) => `${m.name} ${m.to}`).join(', ')} running`);
+    // A module not loaded (`-`: its update is kept for when it comes) is not running anything.
+    const loaded = r.modules.filter((m) => m.from !== '-' && m.to !== '-');
+    this.event(r, 'commit', 0, 0, loaded.length ? `${loaded.map((m) => `${m.name} ${m.to}`).join(', ')} running` : 'nothing loaded changes');
     this.k.printk(`${r.kind} ${r.id}: ${changes(r)} committed (${how})`);
   }
 

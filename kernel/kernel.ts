@@ -6,8 +6,10 @@
 import { IRQ_DISK0, IRQ_TIMER, Machine, type MachineConfig } from '../hw/machine.js';
 import { err } from '../exec/errno.js';
 import { Executive, type SyscallImpl } from '../exec/executive.js';
+import { KeptUpdates } from './deferred.js';
 import { Loader } from './loader.js';
 import { ModuleSigPolicy, type ModuleSigOptions } from './modsig.js';
+import { SystemStates } from './sysstates.js';
 import type { KernelServices } from './module.js';
 import { callOpPlain, OpsRegistry, type OpsTable } from './ops.js';
 import { KernelLog } from './printk.js';
@@ -39,6 +41,10 @@ export class Kernel extends Executive {
   readonly log: KernelLog;
   /** Which module files may load: signatures required or not, and the trusted keys. */
   readonly moduleSig: ModuleSigPolicy;
+  /** Updates kept for modules whether loaded or not (applied when one comes). */
+  readonly kept = new KeptUpdates();
+  /** The data of the system states loaded versions declare. */
+  readonly systemStates = new SystemStates();
   private readonly queues = new Map<string, WaitQueue>();
   private syscallTable: OpsTable | null = null;
   private booted = false;

@@ -10,9 +10,11 @@
 // imports from the module, while it is pinned (mounts, open files), or while
 // a thread is executing inside it, and while an update of it is in progress.
 // Each loaded module carries its update stack (what revert goes back to),
-// which ends with it.
+// which ends with it. Hooks let the updater apply, when a module comes,
+// the updates the kernel keeps for it, and see it go (kernel/deferred.ts).
 
 import { err, isKernelError, KernelError } from '../exec/errno.js';
+import { HookList } from '../exec/hooks.js';
 import { exportCompat, type KernelServices, type ModuleContext, type ModuleDef, type ParamValue } from './module.js';
 import { parseParams, validateModuleDef } from './moddef.js';
 import { type OpsKind, type OpsRegistry, type OpsTable, opsKey, parseOpsKey } from './ops.js';
@@ -67,8 +69,26 @@ export interface ModuleVersion {
   readonly source: string;
 }
 
+/** A module being loaded, as the `coming` hooks see it: they may change the version that comes up and fill its update stack. */
+export interface ComingModule {
+  readonly name: string;
+  /** What insmod was given. */
+  readonly base: ModuleVersion;
+  def: ModuleDef;
+  source: string;
+  /** The versions below `def`, oldest first (what revert goes back to). */
+  readonly stack: ModuleVersion[];
+}
+
+/** A module going away (rmmod, after its exit; or a load that failed after its `coming` hooks). */
+export type GoingModule = Pick<LoadedModule, 'name' | 'def' | 'updateStack'>;
+
 export class Loader {
   private readonly modules = new Map<string, LoadedModule>();
+  /** Run before a module's version is built (see insmod); a throw refuses the load. */
+  readonly coming = new HookList<[ComingModule]>();
+  /** Run when a module goes: after its exit, before its slots go. Must not throw. */
+  readonly going = new HookList<[GoingModule]>();
 
   constructor(private readonly env: LoaderEnv) {}
 
@@ -93,11 +113,30 @@ export class Loader {
     return undefined;
   }
 
+  /**
+   * Load a module. Before anything of it exists, the `coming` hooks may
+   * choose the version that comes up instead (the updater applies the
+   * updates kept for the module there, so they are in force before anything
+   * can call it) and the versions below it (its update stack); a hook that
+   * throws refuses the load. If the load fails after that, the `going`
+   * hooks see the module go.
+   */
   insmod(value: unknown, given: Readonly<Record<string, string>> = {}, source = '(inline)'): LoadedModule {
-    const def = validateModuleDef(value, source);
-    if (this.modules.has(def.name)) {
-      throw err('EEXIST', `module ${def.name} is already loaded (version ${this.modules.get(def.name)!.def.version})`, `rmmod ${def.name} first, or use update`);
+    const base = validateModuleDef(value, source);
+    if (this.modules.has(base.name)) {
+      throw err('EEXIST', `module ${base.name} is already loaded (version ${this.modules.get(base.name)!.def.version})`, `rmmod ${base.name} first, or use update`);
     }
+    const coming: ComingModule = { name: base.name, base: { def: base, source }, def: base, source, stack: [] };
+    this.coming.run(coming);
+    try {
+      return this.load(coming.def === base ? base : validateModuleDef(coming.def, coming.source), given, coming.source, coming.stack);
+    } catch (e) {
+      if (coming.stack.length > 0) this.going.run({ name: base.name, def: coming.def, updateStack: coming.stack });
+      throw e;
+    }
+  }
+
+  private load(def: ModuleDef, given: Readonly<Record<string, string>>, source: string, stack: readonly ModuleVersion[]): LoadedModule {
     const params = parseParams(def, given);
     for (const [sym, e] of Object.entries(def.exports ?? {})) {
       const key = symbolKey(sym, e.version);
@@ -140,7 +179,7 @@ export class Loader {
         imports,
         pins: 0,
         loadedAt: this.env.sched.now,
-        updateStack: [],
+        updateStack: [...stack],
         updating: null,
         taints: new Set(),
       };
@@ -207,6 +246,7 @@ export class Loader {
     } catch (e) {
       this.env.printk(`${name}: exit failed: ${e instanceof Error ? e.message : String(e)} (unloading anyway)`);
     }
+    this.going.run(mod);
     for (const key of mod.opsTables) this.unregisterOps(key);
     for (const key of mod.exports.keys()) this.env.symbols.remove(key);
     this.env.store.remove(name);

@@ -3,7 +3,7 @@
 // naming what is wrong, instead of failing half-way through loading.
 
 import { err } from '../exec/errno.js';
-import type { ModuleDef, ParamValue } from './module.js';
+import { CALLBACKS, type ModuleDef, type ParamValue } from './module.js';
 import { OPS_OPERATIONS, type OpsKind, parseOpsKey } from './ops.js';
 import { isGeneratorFunction } from './symbols.js';
 
@@ -101,6 +101,19 @@ export function validateModuleDef(value: unknown, where: string): ModuleDef {
     if (t.check !== undefined && typeof t.check !== 'function') bad(`${which}.check must be a function`);
     if (t.init !== undefined && (typeof t.init !== 'function' || isGeneratorFunction(t.init) || isAsyncFunction(t.init))) bad(`${which}.init must be a plain function (it cannot block, and it cannot be async)`);
     for (const [table, fn] of Object.entries(t.instance ?? {})) if (typeof fn !== 'function') bad(`${which}.instance.${table} must be a function (old record) => new record`);
+  }
+  for (const [name, fn] of Object.entries(def.callbacks ?? {})) {
+    if (!(CALLBACKS as readonly string[]).includes(name)) bad(`callbacks has no '${name}' (callbacks: ${CALLBACKS.join(', ')})`);
+    if (typeof fn !== 'function' || isGeneratorFunction(fn) || isAsyncFunction(fn)) bad(`callbacks.${name} must be a plain function (it cannot block, and it cannot be async)`);
+  }
+  if (def.states !== undefined) {
+    if (!Array.isArray(def.states)) bad('states must list { id, version }');
+    const seen = new Set<string>();
+    for (const st of def.states) {
+      if (typeof st?.id !== 'string' || st.id === '' || !Number.isInteger(st.version) || st.version < 1) bad('each of states needs { id: non-empty string, version: integer >= 1 }');
+      if (seen.has(st.id)) bad(`state ${st.id} is declared twice`);
+      seen.add(st.id);
+    }
   }
   for (const hook of ['init', 'exit'] as const) {
     const fn = def[hook];

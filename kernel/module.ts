@@ -129,6 +129,69 @@ export interface DowngradeDef extends TransferDef {
 }
 
 /**
+ * A system state a version changes (Linux livepatch's `klp_state`): an id,
+ * and the version of the change. An update must keep every state the
+ * running stack has, at the same or a higher version.
+ */
+export interface SystemStateDecl {
+  readonly id: string;
+  readonly version: number;
+}
+
+/** A system state as the callbacks see it: its declaration and the data the callbacks keep with it. */
+export interface SystemState extends SystemStateDecl {
+  /** Whatever the version's callbacks keep here (plain data); a later version reads it through `prevState`. */
+  data: unknown;
+}
+
+/** Where the target module is when a callback runs (Linux's module states). */
+export type ModuleLife = 'coming' | 'live' | 'going';
+
+/**
+ * What a callback gets (livepatch's callbacks get their klp_object): the
+ * module it is for, the versions involved, and the system states.
+ */
+export interface CallbackContext {
+  /** The module the callback is for. */
+  readonly module: string;
+  /** The version declaring the callback. */
+  readonly version: string;
+  /**
+   * The versions of the step the callback belongs to: the version left and
+   * the version reached (`1.0.0`, `1.1.0` for an update to 1.1.0 and while
+   * it applies at a load; `1.1.0`, `1.0.0` for its revert and at rmmod).
+   */
+  readonly from: string;
+  readonly to: string;
+  /** `coming`: the module is being loaded and the update applies before it runs; `going`: it is being unloaded; else `live`. */
+  readonly life: ModuleLife;
+  /** Append a line to the kernel log, prefixed with the module's name. */
+  printk(text: string): void;
+  /** One of this version's declared states, with its data (undefined if it declares no such state). */
+  state(id: string): SystemState | undefined;
+  /** The state as the version below this one in the stack has it (what an update takes over; undefined if it has none). */
+  prevState(id: string): SystemState | undefined;
+}
+
+/**
+ * Callbacks a version declares for its update (Linux livepatch's object
+ * callbacks), each a plain function. prePatch runs before the update's
+ * transition starts and may refuse it by throwing (`err('ENODEV', ...)`);
+ * postPatch runs once it has completed; preUnpatch before a revert (or an
+ * rmmod) takes the version away, postUnpatch after. postPatch, preUnpatch
+ * and postUnpatch cannot fail: a throw is an oops, and the step goes on.
+ */
+export interface Callbacks {
+  readonly prePatch?: (c: CallbackContext) => void;
+  readonly postPatch?: (c: CallbackContext) => void;
+  readonly preUnpatch?: (c: CallbackContext) => void;
+  readonly postUnpatch?: (c: CallbackContext) => void;
+}
+
+export const CALLBACKS = ['prePatch', 'postPatch', 'preUnpatch', 'postUnpatch'] as const;
+export type CallbackName = (typeof CALLBACKS)[number];
+
+/**
  * An ops table as a module writes it, for an interface `T` whose operations
  * its callers reach as generators: each operation takes the module's context
  * `C` first (the linker binds it), and one that never blocks may be a plain
@@ -176,6 +239,10 @@ export interface ModuleDef<S = any> {
   readonly exit?: (m: ModuleContext<S, any>) => void;
   readonly upgrade?: UpgradeDef;
   readonly downgrade?: DowngradeDef;
+  /** Run around an update to this version and its revert, in livepatch's order (see Callbacks). */
+  readonly callbacks?: Callbacks;
+  /** The system states this version changes (klp_state); an update may not lose one or lower its version. */
+  readonly states?: readonly SystemStateDecl[];
   /**
    * Adaptors, written in terms of the new interfaces:
    * - `name@N`: an older interface version of an export; its slot exists

@@ -10,6 +10,8 @@ import type { LoadedModule, ModuleVersion } from '../kernel/loader.js';
 import { compareSemver } from '../kernel/moddef.js';
 import { exportCompat, type ModuleDef, type TransferDef } from '../kernel/module.js';
 import { isGeneratorFunction, symbolKey } from '../kernel/symbols.js';
+import { checkReplace } from './replace.js';
+import { checkStates } from './states.js';
 
 export const STRATEGIES = ['module', 'per-task', 'stop-machine'] as const;
 /**
@@ -33,6 +35,8 @@ export interface UpdateOptions {
   readonly lazy?: boolean;
   /** With lazy migration: also migrate the rest in the background. */
   readonly sweep?: boolean;
+  /** Atomic replace: take over each module's whole update stack (replace.ts). */
+  readonly replace?: boolean;
 }
 
 export interface FunctionDiff {
@@ -84,6 +88,8 @@ export interface Plan {
   /** Records are migrated on first access. */
   readonly lazy: boolean;
   readonly sweep: boolean;
+  /** The new versions take over their modules' whole update stacks (replace.ts). */
+  readonly replace: boolean;
   /** Adaptors the update must make: an import of the new versions that a module offers only through compat. */
   readonly adaptors: readonly { readonly key: string; readonly provider: string }[];
 }
@@ -161,6 +167,9 @@ export function plan(k: Kernel, versions: readonly ModuleVersion[], opts: Update
   }
 
   const plans = retireUnimported(k, mods.map(([mod, v]) => planModule(mod, v, direction)));
+  const replace = opts.replace === true;
+  if (replace && direction === 'downgrade') throw err('EINVAL', '--replace goes with an update, not a revert');
+  if (replace) checkReplace(k, plans);
 
   // Every import of every new version must resolve: to a running export the
   // group keeps, or to an export a member of the group adds.
@@ -223,7 +232,7 @@ export function plan(k: Kernel, versions: readonly ModuleVersion[], opts: Update
   const migrates = plans.some((p) => p.recordTransfers.length > 0);
   const lazy = migrates && (opts.lazy ?? plans.some((p) => p.transfer?.lazy === true));
   if (opts.sweep && !lazy) throw err('EINVAL', '--sweep goes with lazy migration', migrates ? 'add --lazy' : 'this update migrates no records');
-  return { direction, modules: plans, strategy, strategyReason, codeOnly, timeout, lazy, sweep: opts.sweep === true, adaptors };
+  return { direction, modules: plans, strategy, strategyReason, codeOnly, timeout, lazy, sweep: opts.sweep === true, replace, adaptors };
 }
 
 /** "update A@x B@y": the group that would work, from the known versions of each importer. */
@@ -268,6 +277,7 @@ function planModule(mod: LoadedModule, v: ModuleVersion, direction: 'upgrade' | 
     }
     transfer = oldDef.downgrade;
   }
+  if (direction === 'upgrade') checkStates([...mod.updateStack.map((x) => x.def), oldDef], newDef);
 
   const functions = diffFunctions(mod, newDef);
   const before = runningSources(mod);
@@ -367,6 +377,7 @@ export function describePlan(p: Plan): string[] {
   const out: string[] = [];
   out.push(`plan: ${p.modules.map((m) => `${m.name} ${m.from} -> ${m.to}`).join(', ')} (${p.direction})`);
   out.push(`  strategy: ${p.strategy} (${p.strategyReason}); timeout ${p.timeout} cycles; ${p.codeOnly ? 'code only' : 'state changes'}`);
+  if (p.replace) out.push(`  replace: takes over the update stack of ${p.modules.map((m) => m.name).join(', ')}; revert goes back to the version first loaded`);
   for (const a of p.adaptors) out.push(`  adaptor made: ${a.key}, from ${a.provider}'s compat`);
   if (p.modules.some((m) => m.recordTransfers.length > 0)) out.push(`  records: migrated ${p.lazy ? `lazily, on first access${p.sweep ? ', and by a background sweep' : ''}` : 'eagerly, during the switch'}`);
   for (const m of p.modules) {

@@ -325,7 +325,7 @@ describe('revert', () => {
 
 describe('bad requests are refused and change nothing', () => {
   const cases: [string, string[], (u: Updater) => Promise<unknown>, RegExp][] = [
-    ['a module that is not loaded', ['blkdev@1.0.0'], async (u) => u.run([await version('simplefs@1.1.0')]), /^module simplefs is not loaded/],
+    ['a revert of a module neither loaded nor with an update kept', ['blkdev@1.0.0'], async (u) => u.revert('simplefs'), /^module simplefs is not loaded/],
     ['the version already running', ['blkdev@1.0.0', 'simplefs@1.1.0'], async (u) => u.run([await version('simplefs@1.1.0')]), /^simplefs 1\.1\.0 is already running/],
     ['a version with no upgrade path', ['kmsg@2.0.0'], async (u) => u.run([await version('kmsg@1.0.0')]), /^no upgrade path from kmsg 2\.0\.0 to 1\.0\.0/],
     ['per-task with a state change', ['blkdev@1.0.0', 'simplefs@1.1.0'], async (u) => u.run([await version('simplefs@1.2.0')], { strategy: 'per-task' }), /^per-task cannot be used when state changes/],

@@ -7,8 +7,13 @@
 //   quiesce   (transition.ts) by strategy: module, per-task or stop-machine
 //   transfer  (transfer.ts) the new images, from the old ones      } one atomic
 //   switch    (switch.ts) retarget the slots, install the versions } section
-//   commit    push (or pop) each module's update stack
+//   commit    push (or pop) each module's update stack (replace.ts), keep
+//             the part for modules not loaded (deferred.ts)
 //             \-> on timeout, a failed transfer or check: abort
+//
+// Around them run the versions' callbacks (callbacks.ts): prePatch (or
+// preUnpatch) before the plan is accepted, postPatch (or postUnpatch) after
+// the commit, postUnpatch (or postPatch) after an abort.
 //
 // Nothing visible changes before the switch, and the switch undoes itself if
 // it fails, so an abort leaves state and slots as the very same references.
@@ -20,7 +25,10 @@ import type { KGen } from '../exec/thread.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { ModuleVersion } from '../kernel/loader.js';
 import type { ModuleDef } from '../kernel/module.js';
+import { UpdateCallbacks } from './callbacks.js';
+import { atLoadSummary, checkKept, commitKept, installKeptHooks, keptChanges, keptOnlyPlan, keptPlanLine, keptSummary, keptTop, splitKept } from './deferred.js';
 import { sweepTable } from './lazy.js';
+import { commitStacks } from './replace.js';
 import { describePlan, needsTransfer, type Plan, plan, STRATEGIES, type Strategy, type UpdateOptions } from './plan.js';
 import { applySwitch, type Prepared } from './switch.js';
 import { slotsOf, TRANSITIONS, type UpdaterTuning } from './transition.js';
@@ -48,14 +56,16 @@ const NO_RESOLVER: VersionResolver = {
 export type ProceduralRecord = UpdateRecord<Plan>;
 
 export class Updater implements UpdateService {
-  readonly flags = ['--strategy', '--timeout', '--lazy', '--eager', '--sweep'] as const;
+  readonly flags = ['--strategy', '--timeout', '--lazy', '--eager', '--sweep', '--replace'] as const;
   readonly strategies: readonly string[] = STRATEGIES;
 
   constructor(
     readonly k: Kernel,
     private readonly resolver: VersionResolver = NO_RESOLVER,
     readonly tuning: UpdaterTuning = DEFAULT_TUNING,
-  ) {}
+  ) {
+    installKeptHooks(k);
+  }
 
   get lifecycle() {
     return this.k.updates;
@@ -77,6 +87,8 @@ export class Updater implements UpdateService {
 
   /** What `revert NAME` would go back to: the top of the module's update stack. */
   revertTarget(name: string): ModuleVersion {
+    const kept = this.k.loader.get(name) ? undefined : keptTop(this.k, name);
+    if (kept) return kept;
     const mod = this.k.loader.require(name);
     const back = mod.updateStack.at(-1);
     if (!back) throw err('EINVAL', `nothing to revert: ${name} ${mod.def.version} was not reached by an update`, 'history lists the updates');
@@ -87,9 +99,15 @@ export class Updater implements UpdateService {
   start(versions: readonly ModuleVersion[], opts: UpdateOptions = {}, kind: UpdateKind = 'update'): { record: ProceduralRecord; thread: StartedUpdate['thread'] } {
     this.k.updates.refuseIfRunning();
     const w0 = wallNow();
+    const { live, kept } = splitKept(this.k, versions);
+    const replace = opts.replace === true;
     let p: Plan;
+    let callbacks: UpdateCallbacks;
     try {
-      p = this.plan(versions, { ...opts, direction: kind === 'revert' ? 'downgrade' : 'upgrade' });
+      p = live.length > 0 || kept.length === 0 ? this.plan(live, { ...opts, direction: kind === 'revert' ? 'downgrade' : 'upgrade' }) : keptOnlyPlan(kind, replace);
+      checkKept(this.k, kept, kind, replace);
+      callbacks = new UpdateCallbacks(this.k, p, kind);
+      callbacks.begin();
     } catch (e) {
       // What was asked, and why not, goes into the history; the plan changed nothing.
       const modules = versions.map((v) => ({ name: v.def.name, from: this.k.loader.get(v.def.name)?.def.version ?? '-', to: v.def.version }));
@@ -97,16 +115,16 @@ export class Updater implements UpdateService {
       throw e;
     }
     const r = this.k.updates.begin<Plan>(
-      { kind, modules: p.modules.map((m) => ({ name: m.name, from: m.from, to: m.to })), strategy: p.strategy, lazy: p.lazy, timeout: p.timeout, detail: p },
+      { kind, modules: [...p.modules.map((m) => ({ name: m.name, from: m.from, to: m.to })), ...keptChanges(kept, kind)], strategy: p.modules.length ? p.strategy : 'deferred', lazy: p.lazy, timeout: p.timeout, detail: p },
       w0,
-      describePlan(p)[0]!,
+      p.modules.length ? [describePlan(p)[0]!, keptPlanLine(kept, kind)].filter((x) => x).join('; ') : `plan: ${keptPlanLine(kept, kind)}`,
     );
     const group = p.modules.map((m) => this.k.loader.require(m.name));
     for (const mod of group) mod.updating = r.id;
     const unpin = () => {
       for (const mod of group) if (mod.updating === r.id) mod.updating = null;
     };
-    const thread = this.k.spawnKernel(`kupdate/${r.id}`, this.k.updates.drive(r, this.phases(p, r, unpin), () => p.strategy, unpin));
+    const thread = this.k.spawnKernel(`kupdate/${r.id}`, this.k.updates.drive(r, this.phases(p, r, unpin, callbacks, kept), () => r.strategy, unpin));
     return { record: r, thread };
   }
 
@@ -125,7 +143,10 @@ export class Updater implements UpdateService {
 
   async dryRun(step: UpdateStep, opts: ServiceOptions = {}): Promise<string[]> {
     const { versions, options } = await this.resolve(step, opts);
-    return describePlan(this.plan(versions, { ...options, direction: step.kind === 'revert' ? 'downgrade' : 'upgrade' }));
+    const { live, kept } = splitKept(this.k, versions);
+    checkKept(this.k, kept, step.kind, options.replace === true);
+    const lines = live.length > 0 || kept.length === 0 ? describePlan(this.plan(live, { ...options, direction: step.kind === 'revert' ? 'downgrade' : 'upgrade' })) : ['plan: no module of it is loaded'];
+    return kept.length ? [...lines, `  ${keptPlanLine(kept, step.kind)}`] : lines;
   }
 
   async request(step: UpdateStep, opts: ServiceOptions = {}): Promise<StartedUpdate> {
@@ -134,7 +155,11 @@ export class Updater implements UpdateService {
   }
 
   summary(r: UpdateRecord): string {
-    return `${r.kind} ${r.id} committed: ${r.modules.map((m) => `${m.name} ${m.from} -> ${m.to}`).join(', ')} (${r.strategy}): waited ${r.waitCycles} cycles, paused ${r.pauseWallUs.toFixed(0)} us, ${r.syscallsDuring} syscalls ran meanwhile`;
+    const atLoad = atLoadSummary(r);
+    if (atLoad) return atLoad;
+    const kept = keptSummary(r);
+    if (kept && r.modules.every((m) => (r.kind === 'update' ? m.from : m.to) === '-')) return kept;
+    return `${kept ? `${kept}; and ` : ''}${r.kind} ${r.id} committed: ${r.modules.map((m) => `${m.name} ${m.from} -> ${m.to}`).join(', ')} (${r.strategy}): waited ${r.waitCycles} cycles, paused ${r.pauseWallUs.toFixed(0)} us, ${r.syscallsDuring} syscalls ran meanwhile`;
   }
 
   private async resolve(step: UpdateStep, opts: ServiceOptions): Promise<{ versions: ModuleVersion[]; options: UpdateOptions }> {
@@ -150,39 +175,45 @@ export class Updater implements UpdateService {
 
   // --- the phases ---
 
-  private *phases(p: Plan, r: ProceduralRecord, unpin: () => void): KGen<void> {
+  private *phases(p: Plan, r: ProceduralRecord, unpin: () => void, callbacks: UpdateCallbacks, kept: readonly ModuleVersion[]): KGen<void> {
     const k = this.k;
     const sources = new Map(p.modules.map((m) => [m.name, k.loader.require(m.name).source]));
     try {
-      // prepare
-      const w0 = wallNow();
-      const { linked, adaptors } = k.loader.prepare(
-        p.modules.map((m) => ({ name: m.name, def: m.newDef, addedExports: m.functions.added })),
-        p.adaptors,
-      );
-      const prepared: Prepared[] = linked.map((l, i) => ({ ...l, plan: p.modules[i]! }));
-      k.sched.work(300 * prepared.length);
-      k.updates.event(r, 'prepare', 300 * prepared.length, wallNow() - w0, `linked ${p.modules.map((m) => `${m.name} ${m.to}`).join(', ')}`);
-      // quiesce, then transfer and switch at the moment the strategy finds
-      yield* TRANSITIONS[p.strategy]({
-        k,
-        plan: p,
-        record: r,
-        prepared,
-        self: k.sched.self(),
-        tuning: this.tuning,
-        event: (phase, cycles, wallUs, detail) => k.updates.event(r, phase, cycles, wallUs, detail),
-        atomically: () => this.transferAndSwitch(prepared, adaptors, r),
-      });
-      // commit: each module's update stack
-      for (const m of p.modules) {
-        const stack = k.loader.require(m.name).updateStack;
-        if (r.kind === 'revert') stack.pop();
-        else stack.push({ def: m.oldDef, source: sources.get(m.name)! });
-      }
+      if (p.modules.length > 0) yield* this.transition(p, r);
+      commitStacks(k, p.modules, r.kind, p.replace, sources);
+      commitKept(k, r.id, r.kind, p.replace, kept, p.modules);
+      callbacks.completed();
+    } catch (e) {
+      callbacks.aborted();
+      throw e;
     } finally {
       unpin();
     }
+  }
+
+  /** prepare, then quiesce, transfer and switch as the strategy says. */
+  private *transition(p: Plan, r: ProceduralRecord): KGen<void> {
+    const k = this.k;
+    // prepare
+    const w0 = wallNow();
+    const { linked, adaptors } = k.loader.prepare(
+      p.modules.map((m) => ({ name: m.name, def: m.newDef, addedExports: m.functions.added })),
+      p.adaptors,
+    );
+    const prepared: Prepared[] = linked.map((l, i) => ({ ...l, plan: p.modules[i]! }));
+    k.sched.work(300 * prepared.length);
+    k.updates.event(r, 'prepare', 300 * prepared.length, wallNow() - w0, `linked ${p.modules.map((m) => `${m.name} ${m.to}`).join(', ')}`);
+    // quiesce, then transfer and switch at the moment the strategy finds
+    yield* TRANSITIONS[p.strategy]({
+      k,
+      plan: p,
+      record: r,
+      prepared,
+      self: k.sched.self(),
+      tuning: this.tuning,
+      event: (phase, cycles, wallUs, detail) => k.updates.event(r, phase, cycles, wallUs, detail),
+      atomically: () => this.transferAndSwitch(prepared, adaptors, r),
+    });
   }
 
   /**
