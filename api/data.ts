@@ -14,7 +14,7 @@ import { Kernel } from '../kernel/kernel.js';
 import type { ObjectKernel } from '../oo/kernel.js';
 import type { Workload, WorkloadConfig } from '../user/workload.js';
 
-export const HISTORY_SCHEMA = 'livemod.history/2';
+export const HISTORY_SCHEMA = 'livemod.history/3';
 export const STAT_SCHEMA = 'livemod.stat/1';
 
 export type KernelKind = 'modules' | 'objects';
@@ -96,6 +96,8 @@ export function updateData(r: UpdateRecord): UpdateData {
     strategy: r.strategy,
     lazy: r.lazy,
     timeout: r.timeout,
+    signalAfter: r.signalAfter,
+    reverseAfter: r.reverseAfter,
     outcome: r.outcome,
     error: r.error ? errorData(r.error) : null,
     startedAt: r.startedAt,
@@ -108,6 +110,8 @@ export function updateData(r: UpdateRecord): UpdateData {
     syscallsDuring: r.syscallsDuring,
     migrated: r.migrated,
     pending: r.pending,
+    signalled: r.signalled,
+    forcedThreads: [...r.forcedThreads],
     phases: r.phases.map((e) => ({ ...e })),
   };
 }

@@ -52,7 +52,7 @@ describe('the experiment API', () => {
       expect(stats.kernel).toBe(kernel);
       expect(stats.mounts).toEqual([{ dev: 'disk0', path: '/mnt', fstype: 'simplefs' }]);
       for (const x of [fix, change, back, w, history, stats]) plain(x);
-      expect(validate('livemod.history/2', history)).toEqual([]);
+      expect(validate('livemod.history/3', history)).toEqual([]);
       expect(validate('livemod.stat/1', stats)).toEqual([]);
       expect(validate(WORKLOAD, w)).toEqual([]);
     });

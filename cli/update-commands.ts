@@ -97,7 +97,7 @@ const history = define({
   name: 'history',
   usage: 'history [--json]',
   summary: 'every update and revert: phases with their durations (cycles and wall time), and the outcome',
-  details: ['--json prints it as one JSON document (schema livemod.history/2).'],
+  details: ['--json prints it as one JSON document (schema livemod.history/3).'],
   run(s, args) {
     const { json, words } = jsonFlag(args);
     arity(history, words, 0);

@@ -6,7 +6,12 @@
 // `livemod compare` and the property tests reach either through the
 // `UpdateService` interface below, and name updates with `UpdateStep`s.
 //
-//   begin (plan event; EBUSY if one runs) -> event ... -> commit | abort -> finish
+//   begin (plan event; EBUSY if one runs) -> event ... -> commit | abort | reversed -> finish
+//
+// While an update waits for its threads, its transition is pending
+// (exec/pending.ts): `pending` is where the console and the API watch it,
+// signal its stragglers, force it or reverse it; it lives for as long as
+// the record runs, and with no timeout that is until the threads move.
 //
 // The lifecycle is kernel state (every Executive has one, `k.updates`), not
 // an updater object's, so two updater objects on one kernel see one history
@@ -14,12 +19,12 @@
 
 import { err, isKernelError, KernelError } from './errno.js';
 import { HookList } from './hooks.js';
+import { type PatchState, PendingTransition, TransitionReversed } from './pending.js';
+import type { Scheduler } from './sched.js';
+import type { Taint } from './taint.js';
 import type { KGen, Thread } from './thread.js';
 
-/** Default quiescence timeout of an update, in simulated cycles. */
-export const DEFAULT_UPDATE_TIMEOUT = 5_000_000;
-/** How often an updater thread re-checks quiescence, in cycles. */
-export const POLL_CYCLES = 1_000;
+export { DEFAULT_UPDATE_TIMEOUT, POLL_CYCLES } from './pending.js';
 
 /** Wall time in microseconds (phase durations are given in both simulated cycles and wall time). */
 export const wallNow = (): number => Number(process.hrtime.bigint()) / 1000;
@@ -68,8 +73,12 @@ export interface VersionChange {
 export interface UpdateOptions {
   /** The procedural kernel's transition strategy (module, per-task, stop-machine). */
   readonly strategy?: string;
-  /** Cycles to wait for quiescence before aborting. */
-  readonly timeout?: number;
+  /** Cycles to wait for quiescence before aborting; null: no limit (the transition stays pending until its threads move). */
+  readonly timeout?: number | null;
+  /** Signal the threads still in the old code once, this many cycles after the start. */
+  readonly signalAfter?: number;
+  /** Reverse the transition if it has not completed this many cycles after the start. */
+  readonly reverseAfter?: number;
   /** Migrate per-instance state on first access (true), all at the switch (false), or as each version says (undefined). */
   readonly lazy?: boolean;
   /** With lazy migration: also migrate the rest in the background. */
@@ -84,9 +93,18 @@ export interface UpdateRecord<D = unknown> {
   readonly strategy: string;
   /** Some per-instance state is left to migrate (or swap) on first access. */
   readonly lazy: boolean;
-  readonly timeout: number;
-  /** `refused`: the plan said no, before anything started (the record keeps why; nothing changed). */
-  outcome: 'running' | 'committed' | 'aborted' | 'refused';
+  /** Cycles it may wait for quiescence; null: no limit. */
+  readonly timeout: number | null;
+  /** The policy it was started with (--signal-after, --reverse-after), in cycles from the start; null when not given. */
+  readonly signalAfter: number | null;
+  readonly reverseAfter: number | null;
+  /**
+   * `refused`: the plan said no, before anything started (the record keeps
+   * why; nothing changed). `reversed`: its transition was taken back before
+   * it completed (nothing was transferred). `forced`: it took effect with
+   * threads still in the old code (forcedThreads).
+   */
+  outcome: 'running' | 'committed' | 'aborted' | 'refused' | 'reversed' | 'forced';
   error: KernelError | null;
   readonly phases: PhaseEvent[];
   readonly startedAt: number;
@@ -106,6 +124,10 @@ export interface UpdateRecord<D = unknown> {
   migrated: number;
   /** Instances left to migrate on their next access. */
   pending: number;
+  /** Threads a signal woke to restart their syscall. */
+  signalled: number;
+  /** Threads still in the old code when the update was forced (tids). */
+  forcedThreads: number[];
   /** What only one kernel's updater knows (the procedural plan, the twin's class changes). */
   readonly detail: D;
 }
@@ -135,16 +157,29 @@ export interface UpdateService {
 export interface LifecycleHost {
   readonly now: number;
   readonly stats: { readonly syscalls: number };
+  readonly sched: Scheduler;
+  readonly taint: Taint;
+  readonly hooks: { readonly syscallReturn: HookList<[Thread]> };
   readonly machine: { readonly events: { readonly trace: { mixString(s: string): void } } };
   printk(text: string): void;
   runThread(t: Thread, maxCycles?: number): unknown;
 }
+
+/** What an updater says of an update when it opens its record. */
+type Fields<D> = Pick<UpdateRecord<D>, 'kind' | 'modules' | 'strategy' | 'lazy' | 'timeout' | 'detail'> & Partial<Pick<UpdateRecord<D>, 'signalAfter' | 'reverseAfter'>>;
 
 const changes = (r: UpdateRecord) => r.modules.map((m) => `${m.name} ${m.from} -> ${m.to}`).join(', ');
 
 export class UpdateLifecycle {
   readonly history: UpdateRecord[] = [];
   running: UpdateRecord | null = null;
+  /** The running update's transition, while it runs (exec/pending.ts). */
+  pending: PendingTransition | null = null;
+  /** An update ended (committed, aborted, reversed or forced), after its record is closed. */
+  readonly ended = new HookList<[UpdateRecord]>();
+  /** Threads a force left in the old code, until they next leave the kernel (ps shows them `forced`). */
+  private readonly forcedTids = new Set<number>();
+  private unsubscribeForced: (() => void) | null = null;
   /** Every phase event, as it happens (the console prints progress from it). */
   readonly phases = new HookList<[UpdateRecord, PhaseEvent]>();
   private readonly syscallsAtStart = new WeakMap<UpdateRecord, number>();
@@ -159,11 +194,12 @@ export class UpdateLifecycle {
    * Open the record of an update whose plan was accepted and make it the
    * running one; emits the plan event. EBUSY while another update runs.
    */
-  begin<D>(fields: Pick<UpdateRecord<D>, 'kind' | 'modules' | 'strategy' | 'lazy' | 'timeout' | 'detail'>, plannedAt: number, planDetail: string): UpdateRecord<D> {
+  begin<D>(fields: Fields<D>, plannedAt: number, planDetail: string): UpdateRecord<D> {
     this.refuseIfRunning();
     const r = this.open(fields, 'running', null);
     this.history.push(r);
     this.running = r;
+    this.pending = new PendingTransition(this.k.sched, this.k.taint, `${r.kind} ${r.id}`, changes(r), { timeout: r.timeout, signalAfter: r.signalAfter, reverseAfter: r.reverseAfter }, r.startedAt);
     this.syscallsAtStart.set(r, this.k.stats.syscalls);
     this.event(r, 'plan', 0, wallNow() - plannedAt, planDetail);
     return r;
@@ -174,7 +210,7 @@ export class UpdateLifecycle {
    * reason, so `history` shows what was asked and why not, but it never
    * runs, changes nothing and leaves no mark in the machine's trace.
    */
-  refuse<D>(fields: Pick<UpdateRecord<D>, 'kind' | 'modules' | 'strategy' | 'lazy' | 'timeout' | 'detail'>, plannedAt: number, error: unknown): UpdateRecord<D> {
+  refuse<D>(fields: Fields<D>, plannedAt: number, error: unknown): UpdateRecord<D> {
     const e = isKernelError(error) ? error : new KernelError('EINVAL', error instanceof Error ? error.message : String(error));
     const r = this.open(fields, 'refused', e);
     r.phases.push({ phase: 'plan', at: this.k.now, cycles: 0, wallUs: wallNow() - plannedAt, detail: `refused: ${e.describe()}` });
@@ -184,9 +220,11 @@ export class UpdateLifecycle {
   }
 
   /** A new record, numbered next, with nothing measured yet. */
-  private open<D>(fields: Pick<UpdateRecord<D>, 'kind' | 'modules' | 'strategy' | 'lazy' | 'timeout' | 'detail'>, outcome: UpdateRecord['outcome'], error: KernelError | null): UpdateRecord<D> {
+  private open<D>(fields: Fields<D>, outcome: UpdateRecord['outcome'], error: KernelError | null): UpdateRecord<D> {
     return {
       id: this.history.length + 1,
+      signalAfter: null,
+      reverseAfter: null,
       ...fields,
       outcome,
       error,
@@ -201,6 +239,8 @@ export class UpdateLifecycle {
       waitCycles: 0,
       migrated: 0,
       pending: 0,
+      signalled: 0,
+      forcedThreads: [],
     };
   }
 
@@ -216,11 +256,41 @@ export class UpdateLifecycle {
     this.phases.run(r, e);
   }
 
-  /** The update took effect; `how` ends the log line (the strategy, or eager or lazy). */
+  /**
+   * The update took effect; `how` ends the log line (the strategy, or eager
+   * or lazy). Forced (its strategy called `forced`): outcome `forced`, and
+   * its stragglers show as `forced` until they leave the kernel.
+   */
   commit(r: UpdateRecord, how: string): void {
-    r.outcome = 'committed';
-    this.event(r, 'commit', 0, 0, `${r.modules.map((m) => `${m.name} ${m.to}`).join(', ')} running`);
-    this.k.printk(`${r.kind} ${r.id}: ${changes(r)} committed (${how})`);
+    const forced = this.pending?.appliedForce ?? null;
+    r.outcome = forced ? 'forced' : 'committed';
+    if (forced) r.forcedThreads = forced.map((t) => t.tid);
+    this.event(r, 'commit', 0, 0, `${r.modules.map((m) => `${m.name} ${m.to}`).join(', ')} running${forced ? ` (forced; ${forced.length} thread(s) never moved)` : ''}`);
+    this.k.printk(`${r.kind} ${r.id}: ${changes(r)} ${forced ? 'forced' : 'committed'} (${how})`);
+    this.k.taint.add('livepatched', `${r.kind} ${r.id}: ${changes(r)}`);
+    if (forced) for (const t of forced) this.markForced(t);
+  }
+
+  /** The transition was taken back before it completed (the caller has undone its changes): nothing was transferred. */
+  reversed(r: UpdateRecord): void {
+    r.outcome = 'reversed';
+    r.waitCycles = this.k.now - r.startedAt;
+    this.event(r, 'reverse', 0, 0, `every thread back on ${r.modules.map((m) => `${m.name} ${m.from}`).join(', ')}; nothing transferred`);
+    this.k.printk(`${r.kind} ${r.id}: reversed: ${r.modules.map((m) => `${m.name} stays at ${m.from}`).join(', ')}`);
+  }
+
+  /** Where `t` stands in the running transition (or `forced` after a force, until it leaves the kernel); null: in none. */
+  patchState(t: Thread): PatchState | null {
+    return this.pending?.state(t) ?? (this.forcedTids.has(t.tid) ? 'forced' : null);
+  }
+
+  private markForced(t: Thread): void {
+    this.forcedTids.add(t.tid);
+    this.unsubscribeForced ??= this.k.hooks.syscallReturn.add((x) => {
+      if (!this.forcedTids.delete(x.tid) || this.forcedTids.size > 0) return;
+      this.unsubscribeForced?.();
+      this.unsubscribeForced = null;
+    });
   }
 
   /** The update was rolled back (the caller has undone its changes); a non-errno failure becomes ECANCELED. */
@@ -236,7 +306,11 @@ export class UpdateLifecycle {
   finish(r: UpdateRecord): void {
     r.endedAt = this.k.now;
     r.syscallsDuring = this.k.stats.syscalls - (this.syscallsAtStart.get(r) ?? this.k.stats.syscalls);
-    if (this.running === r) this.running = null;
+    if (this.running === r) {
+      this.running = null;
+      this.pending = null;
+    }
+    this.ended.run(r);
   }
 
   /**
@@ -249,7 +323,8 @@ export class UpdateLifecycle {
       this.commit(r, how());
     } catch (e) {
       rollback();
-      this.abort(r, e);
+      if (e instanceof TransitionReversed) this.reversed(r);
+      else this.abort(r, e);
     } finally {
       this.finish(r);
     }

@@ -55,6 +55,8 @@ export interface LoadedModule {
   readonly updateStack: ModuleVersion[];
   /** The update this module is part of while it runs: rmmod is refused until it ends. */
   updating: number | null;
+  /** Why it can never be unloaded (a forced update left code of an older version running), or null. */
+  resident: string | null;
 }
 
 /** A version of a module: its definition and where it was loaded from (`catalog:name@version` or a file path). */
@@ -138,6 +140,7 @@ export class Loader {
         loadedAt: this.env.sched.now,
         updateStack: [],
         updating: null,
+        resident: null,
       };
       mod.ctx = this.context(def, params, imports);
 
@@ -183,6 +186,7 @@ export class Loader {
 
   rmmod(name: string): void {
     const mod = this.require(name);
+    if (mod.resident !== null) throw err('EBUSY', `module ${name} cannot be unloaded: ${mod.resident}`, 'as with a forced livepatch, only a reboot (a new machine) unloads it');
     if (mod.updating !== null) {
       throw err('EBUSY', `module ${name} is part of update ${mod.updating}, which is still in progress`, 'wait for it to commit or abort (tick, history), then retry');
     }

@@ -30,6 +30,8 @@ export interface StoreEnv {
   charge(cycles: number): void;
   /** Report a bug in module code (a lazy step that throws). */
   oops(where: string, e: unknown): void;
+  /** A commit was made (by the running thread, if any): a signal must not restart its syscall any more (exec/signal.ts). */
+  committed?(): void;
 }
 
 /**
@@ -68,6 +70,11 @@ export class StateStore {
   private readonly images = new Map<string, ModuleImage>();
   /** Commits of module state and record writes, for `stat`. */
   commits = 0;
+
+  private counted(): void {
+    this.commits++;
+    this.env.committed?.();
+  }
   /** Lazy migration steps not yet run on every record. */
   readonly lazy = new PendingMigrations();
   /** Current schema version of each module's tables: module → table → version (read on every record read). */
@@ -127,7 +134,7 @@ export class StateStore {
     if (next !== img.state) {
       freezeNew(next);
       this.images.set(module, { state: next, tables: img.tables });
-      this.commits++;
+      this.counted();
     }
     return next;
   }
@@ -144,7 +151,7 @@ export class StateStore {
     if (next !== img.state) {
       freezeNew(next);
       this.images.set(module, { state: next, tables: img.tables });
-      this.commits++;
+      this.counted();
     }
     return next;
   }
@@ -189,14 +196,14 @@ export class StateStore {
     const img = this.image(module);
     const t = this.table(module, name).set(key, freezeNew(rec));
     this.images.set(module, { state: img.state, tables: { ...img.tables, [name]: t } });
-    this.commits++;
+    this.counted();
   }
 
   deleteRecord(module: string, name: string, key: number): void {
     const img = this.image(module);
     const t = this.table(module, name).delete(key);
     this.images.set(module, { state: img.state, tables: { ...img.tables, [name]: t } });
-    this.commits++;
+    this.counted();
   }
 }
 

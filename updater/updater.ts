@@ -9,6 +9,13 @@
 //   switch    (switch.ts) retarget the slots, install the versions } section
 //   commit    push (or pop) each module's update stack
 //             \-> on timeout, a failed transfer or check: abort
+//             \-> reversed while pending (revert, --reverse-after): nothing to undo
+//
+// module and per-task wait as a pending transition (exec/pending.ts), which
+// the console and the API reach through the lifecycle (`k.updates.pending`)
+// to watch, signal, force or reverse it; with no timeout it waits for as
+// long as threads stay in the old code. A forced update leaves the old
+// version resident: its stragglers may still run it, so rmmod is refused.
 //
 // Nothing visible changes before the switch, and the switch undoes itself if
 // it fails, so an abort leaves state and slots as the very same references.
@@ -93,11 +100,11 @@ export class Updater implements UpdateService {
     } catch (e) {
       // What was asked, and why not, goes into the history; the plan changed nothing.
       const modules = versions.map((v) => ({ name: v.def.name, from: this.k.loader.get(v.def.name)?.def.version ?? '-', to: v.def.version }));
-      this.k.updates.refuse<Plan | null>({ kind, modules, strategy: opts.strategy ?? '-', lazy: opts.lazy === true, timeout: opts.timeout ?? 0, detail: null }, w0, e);
+      this.k.updates.refuse<Plan | null>({ kind, modules, strategy: opts.strategy ?? '-', lazy: opts.lazy === true, timeout: opts.timeout === null ? null : (opts.timeout ?? 0), detail: null }, w0, e);
       throw e;
     }
     const r = this.k.updates.begin<Plan>(
-      { kind, modules: p.modules.map((m) => ({ name: m.name, from: m.from, to: m.to })), strategy: p.strategy, lazy: p.lazy, timeout: p.timeout, detail: p },
+      { kind, modules: p.modules.map((m) => ({ name: m.name, from: m.from, to: m.to })), strategy: p.strategy, lazy: p.lazy, timeout: p.timeout, signalAfter: opts.signalAfter ?? null, reverseAfter: opts.reverseAfter ?? null, detail: p },
       w0,
       describePlan(p)[0]!,
     );
@@ -113,7 +120,8 @@ export class Updater implements UpdateService {
   /** Run an update to its end. Throws the abort's KernelError; returns the record when committed. */
   run(versions: readonly ModuleVersion[], opts: UpdateOptions = {}, kind: UpdateKind = 'update'): ProceduralRecord {
     const started = this.start(versions, opts, kind);
-    return this.k.updates.runToEnd(started, (started.record.timeout + 10 * this.tuning.stopRetryCycles) * 4) as ProceduralRecord;
+    const { timeout } = started.record;
+    return this.k.updates.runToEnd(started, timeout === null ? Number.MAX_SAFE_INTEGER : (timeout + 10 * this.tuning.stopRetryCycles) * 4) as ProceduralRecord;
   }
 
   /** Revert a module to the version it ran before its last update, through its downgrade. */
@@ -153,6 +161,7 @@ export class Updater implements UpdateService {
   private *phases(p: Plan, r: ProceduralRecord, unpin: () => void): KGen<void> {
     const k = this.k;
     const sources = new Map(p.modules.map((m) => [m.name, k.loader.require(m.name).source]));
+    const pending = k.updates.pending!; // this update's: it runs from begin to finish
     try {
       // prepare
       const w0 = wallNow();
@@ -171,14 +180,16 @@ export class Updater implements UpdateService {
         prepared,
         self: k.sched.self(),
         tuning: this.tuning,
+        pending,
         event: (phase, cycles, wallUs, detail) => k.updates.event(r, phase, cycles, wallUs, detail),
         atomically: () => this.transferAndSwitch(prepared, adaptors, r),
       });
-      // commit: each module's update stack
+      // commit: each module's update stack; forced, the old version stays resident for good
       for (const m of p.modules) {
-        const stack = k.loader.require(m.name).updateStack;
-        if (r.kind === 'revert') stack.pop();
-        else stack.push({ def: m.oldDef, source: sources.get(m.name)! });
+        const mod = k.loader.require(m.name);
+        if (r.kind === 'revert') mod.updateStack.pop();
+        else mod.updateStack.push({ def: m.oldDef, source: sources.get(m.name)! });
+        if (pending.appliedForce) mod.resident ??= `${r.kind} ${r.id} was forced: threads may still run ${m.name} ${m.from}, whose code must stay resident`;
       }
     } finally {
       unpin();
