@@ -13,7 +13,7 @@ import { err, isKernelError } from './errno.js';
 import { HookList } from './hooks.js';
 import { UpdateLifecycle } from './lifecycle.js';
 import { Scheduler } from './sched.js';
-import { isThreadKilled, SyscallRestart } from './signal.js';
+import { SyscallRestart } from './signal.js';
 import { Taint } from './taint.js';
 import { type KGen, PREEMPT, type Thread } from './thread.js';
 
@@ -93,7 +93,7 @@ export abstract class Executive implements SyscallEntry {
         this.stats.syscallErrors++;
         this.leaveSyscall(t);
         yield PREEMPT;
-        if (isKernelError(e) || isThreadKilled(e)) throw e;
+        if (isKernelError(e)) throw e;
         // A bug in kernel or module code, not the caller's mistake: an oops, and the syscall fails with EIO.
         this.oops(`syscall ${name} of thread ${t.tid} (${t.name})`, e);
         throw err('EIO', `${name} failed inside the kernel: ${e instanceof Error ? e.message : String(e)}`, 'a loaded module has a bug; dmesg shows the oops');
@@ -152,7 +152,7 @@ export abstract class Executive implements SyscallEntry {
 
   private reap(t: Thread): void {
     this.releaseThread(t);
-    if (t.error !== undefined && !isKernelError(t.error) && !isThreadKilled(t.error)) this.oops(`thread ${t.tid} (${t.name})`, t.error);
+    if (t.error !== undefined && !isKernelError(t.error)) this.oops(`thread ${t.tid} (${t.name})`, t.error);
   }
 
   /** A bug in kernel or module code: logged, counted, the machine goes on. */

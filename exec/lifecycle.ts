@@ -194,12 +194,12 @@ export class UpdateLifecycle {
    * Open the record of an update whose plan was accepted and make it the
    * running one; emits the plan event. EBUSY while another update runs.
    */
-  begin<D>(fields: Fields<D>, plannedAt: number, planDetail: string): UpdateRecord<D> {
+  begin<D>(fields: Fields<D>, plannedAt: number, planDetail: string, waits = true): UpdateRecord<D> {
     this.refuseIfRunning();
     const r = this.open(fields, 'running', null);
     this.history.push(r);
     this.running = r;
-    this.pending = new PendingTransition(this.k.sched, this.k.taint, `${r.kind} ${r.id}`, changes(r), { timeout: r.timeout, signalAfter: r.signalAfter, reverseAfter: r.reverseAfter }, r.startedAt);
+    this.pending = new PendingTransition(this.k.sched, this.k.taint, `${r.kind} ${r.id}`, changes(r), { timeout: r.timeout, signalAfter: r.signalAfter, reverseAfter: r.reverseAfter }, r.startedAt, waits, (phase, detail) => this.event(r, phase, 0, 0, detail));
     this.syscallsAtStart.set(r, this.k.stats.syscalls);
     this.event(r, 'plan', 0, wallNow() - plannedAt, planDetail);
     return r;
@@ -279,6 +279,22 @@ export class UpdateLifecycle {
     this.k.printk(`${r.kind} ${r.id}: reversed: ${r.modules.map((m) => `${m.name} stays at ${m.from}`).join(', ')}`);
   }
 
+  /**
+   * The running update's pending transition, for `verb` (signal, force,
+   * purge, reverse): EINVAL when none is pending, when it does not change
+   * `name` (if given), or when its strategy does not wait (stop-machine).
+   */
+  pendingFor(verb: string, name?: string): { record: UpdateRecord; pending: PendingTransition } {
+    const record = this.running;
+    const pending = this.pending;
+    if (!record || !pending) throw err('EINVAL', 'no transition pending', `${verb} acts on an update started with --nowait while it waits; history shows how the last ones ended`);
+    if (name !== undefined && !record.modules.some((m) => m.name === name)) {
+      throw err('EINVAL', `the pending transition (${record.kind} ${record.id}) does not change ${name}`, `it changes ${record.modules.map((m) => m.name).join(', ')}`);
+    }
+    if (!pending.waits) throw err('EINVAL', `${record.kind} ${record.id} (${record.strategy}) does not wait in the background, so it cannot be ${verb === 'signal' ? 'signalled' : `${verb}d`}`, 'only module, per-task and hot-swap transitions can');
+    return { record, pending };
+  }
+
   /** Where `t` stands in the running transition (or `forced` after a force, until it leaves the kernel); null: in none. */
   patchState(t: Thread): PatchState | null {
     return this.pending?.state(t) ?? (this.forcedTids.has(t.tid) ? 'forced' : null);
@@ -307,6 +323,7 @@ export class UpdateLifecycle {
     r.endedAt = this.k.now;
     r.syscallsDuring = this.k.stats.syscalls - (this.syscallsAtStart.get(r) ?? this.k.stats.syscalls);
     if (this.running === r) {
+      r.signalled = this.pending?.signalled ?? r.signalled;
       this.running = null;
       this.pending = null;
     }

@@ -110,6 +110,10 @@ export class PendingTransition {
     readonly changes: string,
     readonly policy: TransitionPolicy,
     readonly startedAt: number,
+    /** Whether its strategy waits through `next`/`pause` (module, per-task, hot-swap), so the verbs reach it; stop-machine does not. */
+    readonly waits: boolean,
+    /** Emit a phase event of the update (a signal is one). */
+    private readonly event: (phase: string, detail: string) => void = () => {},
   ) {}
 
   /** The strategy reports where threads stand (called once it starts to wait). */
@@ -201,6 +205,7 @@ export class PendingTransition {
       else if (res === 'uninterruptible') uninterruptible.push(thread.tid);
     }
     this.signalled += woken.length;
+    this.event('signal', `${woken.length} thread(s) woken to restart their syscall${woken.length ? ` (${woken.map((t) => `tid ${t}`).join(', ')})` : ''}; ${uninterruptible.length} in an uninterruptible wait`);
     this.poke();
     return { woken, uninterruptible };
   }
@@ -215,7 +220,7 @@ export class PendingTransition {
     if (stuck.length > 0 && !killing) {
       throw err('EBUSY', `${this.what}: ${stuck.length} thread(s) still run the old code: ${stuck.map((s) => `tid ${s.thread.tid} (${s.thread.name}) in ${s.where}`).join(', ')}`, 'wait for them (tick), signal them, or purge --kill to kill them');
     }
-    for (const s of stuck) kill(this.sched, s.thread, `${this.what} purged the old code it ran (${s.where})`);
+    for (const s of stuck) kill(this.sched, s.thread);
     this.poke();
     return stuck.map((s) => s.thread.tid);
   }

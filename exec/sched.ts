@@ -139,10 +139,10 @@ export class Scheduler {
   }
 
   /**
-   * Throw `error` into thread `t` at its next step: a blocked thread is taken
-   * off its wait queue and made runnable for it (whoever would have woken it
-   * finds it gone). Whether that is allowed is the caller's to decide
-   * (exec/signal.ts); the error unwinds the thread's kernel frames.
+   * Throw `error` into thread `t` at its next step (or, for a thread marked
+   * killed, end it there): a blocked thread is taken off its wait queue and
+   * made runnable for it (whoever would have woken it finds it gone).
+   * Whether that is allowed is the caller's to decide (exec/signal.ts).
    */
   interrupt(t: Thread, error: unknown): void {
     if (t.state === 'exited') return;
@@ -264,8 +264,11 @@ export class Scheduler {
     this.stepCost = STEP_BASE_CYCLES;
     let res: IteratorResult<Directive, unknown>;
     try {
-      if (t.pendingThrow !== undefined || t.killed !== undefined) {
-        const e = t.pendingThrow ?? t.killed;
+      if (t.killed) {
+        t.pendingThrow = undefined;
+        res = t.gen.return(undefined);
+      } else if (t.pendingThrow !== undefined) {
+        const e = t.pendingThrow;
         t.pendingThrow = undefined;
         res = t.gen.throw(e);
       } else {

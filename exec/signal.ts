@@ -23,9 +23,10 @@
 // signal does not wake: it is reported and left alone, as Linux leaves a
 // task in D state.
 //
-// A kill (purge --kill) throws ThreadKilled at every later step of the
-// thread until it has unwound and exited, whatever it waits on: unlike a
-// signal it may leave a syscall half done, as Erlang's purge may.
+// A kill (purge --kill) returns from the thread's generator at its next
+// steps, whatever it waits on, so it unwinds through its `finally` blocks
+// (the stubs pop its frames) and exits: unlike a signal it may leave a
+// syscall half done, as Erlang's purge may.
 
 import type { Scheduler } from './sched.js';
 import type { Thread } from './thread.js';
@@ -37,16 +38,6 @@ export class SyscallRestart extends Error {
     this.name = 'SyscallRestart';
   }
 }
-
-/** Thrown into a killed thread; it ends the thread without an oops. */
-export class ThreadKilled extends Error {
-  constructor(why: string) {
-    super(`killed: ${why}`);
-    this.name = 'ThreadKilled';
-  }
-}
-
-export const isThreadKilled = (e: unknown): e is ThreadKilled => e instanceof ThreadKilled;
 
 /** What a fake signal did to one thread. */
 export type SignalResult = 'woken' | 'uninterruptible' | 'running';
@@ -68,9 +59,8 @@ export function fakeSignal(sched: Scheduler, t: Thread): SignalResult {
   return 'woken';
 }
 
-/** Kill `t`: it unwinds and exits at its next steps, whatever it waits on. */
-export function kill(sched: Scheduler, t: Thread, why: string): void {
-  const e = new ThreadKilled(why);
-  t.killed = e;
-  sched.interrupt(t, e);
+/** Kill `t`: it unwinds (its `finally` blocks only) and exits at its next steps, whatever it waits on. */
+export function kill(sched: Scheduler, t: Thread): void {
+  t.killed = true;
+  sched.interrupt(t, undefined);
 }

@@ -57,8 +57,12 @@ export class Thread {
   interruptible = false;
   /** An error to throw into the generator at its next step instead of resuming it (a signal's restart, a kill). */
   pendingThrow: unknown = undefined;
-  /** Set when it is killed (purge --kill): the error every later step throws into it, until it has unwound and exited. */
-  killed: unknown = undefined;
+  /**
+   * Killed (purge --kill): every later step returns from its generator
+   * instead of resuming it, so only its `finally` blocks run (the stubs pop
+   * its frames there), never a `catch` that could keep it alive.
+   */
+  killed = false;
   /** Value handed to the generator on its next step. */
   resumeValue: unknown = undefined;
   result: unknown = undefined;

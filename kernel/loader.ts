@@ -186,7 +186,7 @@ export class Loader {
 
   rmmod(name: string): void {
     const mod = this.require(name);
-    if (mod.resident !== null) throw err('EBUSY', `module ${name} cannot be unloaded: ${mod.resident}`, 'as with a forced livepatch, only a reboot (a new machine) unloads it');
+    if (mod.resident !== null) throw err('EBUSY', `module ${name} cannot be unloaded: ${mod.resident}`, 'as with a forced livepatch, only a reboot unloads it: boot a new machine');
     if (mod.updating !== null) {
       throw err('EBUSY', `module ${name} is part of update ${mod.updating}, which is still in progress`, 'wait for it to commit or abort (tick, history), then retry');
     }

@@ -57,7 +57,7 @@ const DEFAULT_TIMEOUT = checkPolicy({});
 const describe = (threads: readonly Thread[]) => threads.map((t) => `thread ${t.tid} (${t.name})${t.waitChannel ? ` waiting on ${t.waitChannel}` : ''}`).join(', ') || 'no thread';
 
 export class ObjectUpdater implements UpdateService {
-  readonly flags = ['--lazy', '--eager', '--timeout'] as const;
+  readonly flags = ['--lazy', '--eager', '--nowait', '--timeout', '--signal-after', '--reverse-after'] as const;
   readonly strategies: readonly string[] = ['hot-swap'];
 
   constructor(private readonly k: ObjectKernel) {}

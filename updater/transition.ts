@@ -198,6 +198,7 @@ function* perTask(c: TransitionContext): KGen<void> {
   const unsubscribe = hooks.syscallReturn.add(trySwitch);
   const t0 = sched.now;
   const total = gate.behind.size;
+  let forced: readonly Thread[] = [];
   try {
     for (;;) {
       for (const tid of [...gate.behind]) {
@@ -211,7 +212,8 @@ function* perTask(c: TransitionContext): KGen<void> {
       }
       const what = pending.next();
       if (what === 'force') {
-        pending.forced(stuck()); // they go on in the code they are in; every thread counts as moved
+        forced = stuck();
+        pending.forced(forced); // they go on in the code they are in; every thread counts as moved
         gate.behind.clear();
         continue;
       }
@@ -226,7 +228,7 @@ function* perTask(c: TransitionContext): KGen<void> {
       }
       yield* pending.pause(c.tuning.pollCycles);
     }
-    c.event('quiesce', sched.now - t0, 0, `${total} thread(s) switched, none waited`);
+    c.event('quiesce', sched.now - t0, 0, `${total - forced.length} thread(s) switched, ${forced.length ? `${forced.length} forced` : 'none waited'}`);
     const done = c.atomically();
     sched.work(done.cycles);
     done.emit();

@@ -55,7 +55,7 @@ const NO_RESOLVER: VersionResolver = {
 export type ProceduralRecord = UpdateRecord<Plan>;
 
 export class Updater implements UpdateService {
-  readonly flags = ['--strategy', '--timeout', '--lazy', '--eager', '--sweep'] as const;
+  readonly flags = ['--strategy', '--nowait', '--timeout', '--signal-after', '--reverse-after', '--lazy', '--eager', '--sweep'] as const;
   readonly strategies: readonly string[] = STRATEGIES;
 
   constructor(
@@ -107,6 +107,7 @@ export class Updater implements UpdateService {
       { kind, modules: p.modules.map((m) => ({ name: m.name, from: m.from, to: m.to })), strategy: p.strategy, lazy: p.lazy, timeout: p.timeout, signalAfter: opts.signalAfter ?? null, reverseAfter: opts.reverseAfter ?? null, detail: p },
       w0,
       describePlan(p)[0]!,
+      p.strategy === 'module' || p.strategy === 'per-task',
     );
     const group = p.modules.map((m) => this.k.loader.require(m.name));
     for (const mod of group) mod.updating = r.id;
