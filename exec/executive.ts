@@ -81,9 +81,11 @@ export abstract class Executive implements SyscallEntry {
       t.effects = 0;
       this.hooks.syscallEnter.run(t);
       let result: unknown;
+      let left = false;
       try {
         result = yield* impl(...args);
       } catch (e) {
+        left = true;
         if (e instanceof SyscallRestart) {
           this.stats.restarts++;
           this.leaveSyscall(t);
@@ -97,6 +99,9 @@ export abstract class Executive implements SyscallEntry {
         // A bug in kernel or module code, not the caller's mistake: an oops, and the syscall fails with EIO.
         this.oops(`syscall ${name} of thread ${t.tid} (${t.name})`, e);
         throw err('EIO', `${name} failed inside the kernel: ${e instanceof Error ? e.message : String(e)}`, 'a loaded module has a bug; dmesg shows the oops');
+      } finally {
+        // A killed thread is returned from, through here: it leaves the kernel too (the twin's generations count it out).
+        if (!left && t.killed) this.leaveSyscall(t);
       }
       this.leaveSyscall(t);
       yield PREEMPT;
