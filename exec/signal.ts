@@ -21,7 +21,11 @@
 //     written to the disk in this syscall is never restarted).
 // Anything else is an uninterruptible wait (disk I/O always is), which a
 // signal does not wake: it is reported and left alone, as Linux leaves a
-// task in D state.
+// task in D state. The VFS changes its own tables (offsets, file
+// descriptors, pins) only after the filesystem returns, or idempotently
+// (O_APPEND's offset), so a restart leaves nothing of the first attempt there
+// either. In the modules: blkdev's wait for a queue slot is interruptible,
+// its wait for a completion is not.
 //
 // A kill (purge --kill) returns from the thread's generator at its next
 // steps, whatever it waits on, so it unwinds through its `finally` blocks
