@@ -134,8 +134,8 @@ export function phaseLine(e: PhaseEvent): string {
 }
 
 /** `1 thread (tid 4)`, `2 threads (tid 4, tid 7)`, `0 threads`. */
-export function threadsLine(tids: readonly number[], noun = 'thread'): string {
-  return `${tids.length} ${noun}${tids.length === 1 ? '' : 's'}${tids.length ? ` (${tids.map((t) => `tid ${t}`).join(', ')})` : ''}`;
+export function threadsLine(tids: readonly number[]): string {
+  return `${tids.length} thread${tids.length === 1 ? '' : 's'}${tids.length ? ` (${tids.map((t) => `tid ${t}`).join(', ')})` : ''}`;
 }
 
 /** The line the console prints when an update ends: the updater's `summary` when committed, else how it ended. */
@@ -143,7 +143,7 @@ export function endLine(r: UpdateRecord, summary: (r: UpdateRecord) => string): 
   const head = `${r.kind} ${r.id}`;
   switch (r.outcome) {
     case 'forced':
-      return `${head} forced: ${threadsLine(r.forcedThreads)} never moved; kernel tainted (F); ${r.modules.map((m) => `${m.name} ${m.from}`).join(', ')} stay${r.modules.length === 1 ? 's' : ''} resident`;
+      return `${head} forced: ${r.forcedThreads.length} thread${r.forcedThreads.length === 1 ? '' : 's'} never moved${r.forcedThreads.length ? ` (${r.forcedThreads.map((t) => `tid ${t}`).join(', ')})` : ''}; kernel tainted (F); ${r.modules.map((m) => `${m.name} ${m.from}`).join(', ')} stay${r.modules.length === 1 ? 's' : ''} resident`;
     case 'reversed':
       return `${head} reversed: ${r.modules.map((m) => `${m.name} stays at ${m.from}`).join(', ')}`;
     case 'aborted':

@@ -80,7 +80,7 @@ describe.each(['per-task', 'module'] as const)('a pending %s transition', (strat
     k.run(3 * NAP / 4); // longer than a timeout would allow here, shorter than the nap
     expect(record.outcome).toBe('running');
     expect(k.updates.patchState(reader)).toBe('old');
-    expect(transitionData(k)!.threads).toContainEqual({ tid: reader.tid, name: 'reader', state: 'old', where: 'napper.chrdev:napper.read' });
+    expect(transitionData(k)!.threads).toContainEqual({ tid: reader.tid, name: 'reader', state: 'old', where: 'napper.read' });
     const errors = k.stats.syscallErrors;
     expect(signalTransition(k)).toEqual({ woken: [reader.tid], uninterruptible: [] });
     k.runUntil(() => reader.state === 'exited', 4 * NAP);
@@ -153,7 +153,7 @@ describe.each(['per-task', 'module'] as const)('a pending %s transition', (strat
       purgeTransition(k, 'napper', false);
     } catch (e) {
       expect(isKernelError(e) && e.errno).toBe('EBUSY');
-      expect(String(e)).toContain(`tid ${reader.tid} (reader) in napper.chrdev:napper.read`);
+      expect(String(e)).toContain(`tid ${reader.tid} (reader) in napper.read`);
     }
     expect(record.outcome).toBe('running');
     expect(() => purgeTransition(k, 'blkdev', true)).toThrow(/does not change blkdev/);
@@ -202,7 +202,7 @@ describe('a pending per-task transition reversed half way', () => {
     expect(k.updates.patchState(late)).toBe('new');
     expect(reverseTransition(k, undefined, 10_000).outcome).toBe('running'); // late sleeps in 1.1.0
     expect(transitionData(k)!.direction).toBe('unpatching');
-    expect(transitionData(k)!.threads.find((t) => t.tid === late.tid)).toMatchObject({ state: 'new', where: 'napper.chrdev:napper.read' });
+    expect(transitionData(k)!.threads.find((t) => t.tid === late.tid)).toMatchObject({ state: 'new', where: 'napper.read' });
     expect(() => reverseTransition(k)).toThrow(/already being reversed/);
     const later = user(k, 'read', got); // born during the reversal: the old code
     k.runUntil(() => record.outcome !== 'running', 4 * NAP);

@@ -86,10 +86,10 @@ function busyThreads(k: Kernel, modules: ReadonlyMap<string, string | null>, sel
   return k.sched.threads().filter((t) => t !== self && hasFrameIn(t.frames, modules));
 }
 
-/** Where `t` is in `modules`: its innermost frame there, as `simplefs.write`. */
+/** Where `t` is in `modules`: its innermost frame there, as `simplefs.write` (an ops entry `fs:simplefs.write` by its operation). */
 function whereIn(t: Thread, modules: ReadonlyMap<string, string | null>): string {
   const f = [...t.frames].reverse().find((x) => hasFrameIn([x], modules));
-  return f ? `${f.module}.${f.fn}` : '-';
+  return f ? `${f.module}.${f.fn.includes(':') ? f.fn.slice(f.fn.lastIndexOf('.') + 1) : f.fn}` : '-';
 }
 
 /** Each busy thread with its frames in `modules`, for the abort message. */
