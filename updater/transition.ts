@@ -25,8 +25,9 @@ import { type PendingTransition, type Straggler, TransitionReversed } from '../e
 import type { KGen, Thread } from '../exec/thread.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { viewSlotKey } from '../kernel/link.js';
-import type { Slot, Target } from '../kernel/symbols.js';
+import type { Target } from '../kernel/symbols.js';
 import { hasFrameIn, ModuleGate, TransitionGate } from './gates.js';
+import { busyThreads, describeBusy, slotsOf, whereIn } from './group.js';
 import type { Plan, Strategy } from './plan.js';
 import type { Prepared } from './switch.js';
 
@@ -64,40 +65,6 @@ export type Transition = (c: TransitionContext) => KGen<void>;
 
 /** The group's modules, as hasFrameIn reads them (any version). */
 const groupOf = (p: Plan) => new Map<string, null>(p.modules.map((m) => [m.name, null]));
-
-/** The slots of the group's running versions: their exports and ops entries (views' adaptors included). */
-export function slotsOf(k: Kernel, names: Iterable<string>): Slot[] {
-  const out: Slot[] = [];
-  for (const name of names) {
-    const mod = k.loader.require(name);
-    out.push(...mod.exports.values());
-    for (const key of mod.opsTables) {
-      const [kind, tname] = key.split(':') as [never, string];
-      const table = k.ops.get(kind, tname);
-      out.push(...Object.values(table?.slots ?? {}));
-      for (const v of table?.views.values() ?? []) out.push(...Object.values(v.adaptors));
-    }
-  }
-  return out;
-}
-
-/** Threads (other than `self`) with a frame in one of `modules`. */
-function busyThreads(k: Kernel, modules: ReadonlyMap<string, string | null>, self: Thread): Thread[] {
-  return k.sched.threads().filter((t) => t !== self && hasFrameIn(t.frames, modules));
-}
-
-/** Where `t` is in `modules`: its innermost frame there, as `simplefs.write` (an ops entry `fs:simplefs.write` by its operation). */
-function whereIn(t: Thread, modules: ReadonlyMap<string, string | null>): string {
-  const f = [...t.frames].reverse().find((x) => hasFrameIn([x], modules));
-  return f ? `${f.module}.${f.fn.includes(':') ? f.fn.slice(f.fn.lastIndexOf('.') + 1) : f.fn}` : '-';
-}
-
-/** Each busy thread with its frames in `modules`, for the abort message. */
-function describeBusy(threads: readonly Thread[], modules: ReadonlyMap<string, string | null>): string {
-  return threads
-    .map((t) => `thread ${t.tid} (${t.name}) in ${t.frames.filter((f) => hasFrameIn([f], modules)).map((f) => `${f.module}@${f.version}:${f.fn}`).join(' > ')}${t.waitChannel ? `, waiting on ${t.waitChannel}` : ''}`)
-    .join('; ');
-}
 
 /**
  * K42's hot-swap: FORWARD, then BLOCK until no thread has a frame in the

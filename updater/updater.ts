@@ -30,7 +30,8 @@ import type { ModuleDef } from '../kernel/module.js';
 import { sweepTable } from './lazy.js';
 import { describePlan, needsTransfer, type Plan, plan, STRATEGIES, type Strategy, type UpdateOptions } from './plan.js';
 import { applySwitch, type Prepared } from './switch.js';
-import { slotsOf, TRANSITIONS, type UpdaterTuning } from './transition.js';
+import { slotsOf } from './group.js';
+import { TRANSITIONS, type UpdaterTuning } from './transition.js';
 import { transferCycles, transferImage, type TransferResult } from './transfer.js';
 
 export type { UpdaterTuning } from './transition.js';
