@@ -9,13 +9,14 @@ import { isKernelError } from '../exec/errno.js';
 import type { Executive } from '../exec/executive.js';
 import { type Taint, TAINT_FLAGS, type TaintFlag } from '../exec/taint.js';
 import type { UpdateRecord } from '../exec/lifecycle.js';
+import type { PatchState } from '../exec/pending.js';
 import type { Vfs } from '../exec/vfs.js';
 import { IRQ_DISK0, IRQ_TIMER } from '../hw/machine.js';
 import { Kernel } from '../kernel/kernel.js';
 import type { ObjectKernel } from '../oo/kernel.js';
 import type { Workload, WorkloadConfig } from '../user/workload.js';
 
-export const HISTORY_SCHEMA = 'livemod.history/2';
+export const HISTORY_SCHEMA = 'livemod.history/3';
 export const STAT_SCHEMA = 'livemod.stat/2';
 
 export type KernelKind = 'modules' | 'objects';
@@ -113,6 +114,8 @@ export function updateData(r: UpdateRecord): UpdateData {
     strategy: r.strategy,
     lazy: r.lazy,
     timeout: r.timeout,
+    signalAfter: r.signalAfter,
+    reverseAfter: r.reverseAfter,
     outcome: r.outcome,
     error: r.error ? errorData(r.error) : null,
     startedAt: r.startedAt,
@@ -125,8 +128,38 @@ export function updateData(r: UpdateRecord): UpdateData {
     syscallsDuring: r.syscallsDuring,
     migrated: r.migrated,
     pending: r.pending,
+    signalled: r.signalled,
+    forcedThreads: [...r.forcedThreads],
     phases: r.phases.map((e) => ({ ...e })),
   };
+}
+
+/** A pending transition as data (`transition`, Testbed.transition()): what it changes and where each thread stands. */
+export interface TransitionData {
+  readonly id: number;
+  readonly kind: UpdateRecord['kind'];
+  /** `patching`, or `unpatching` for a revert or a transition being reversed (as livepatch's sysfs says). */
+  readonly direction: 'patching' | 'unpatching';
+  readonly modules: readonly { readonly name: string; readonly from: string; readonly to: string }[];
+  readonly strategy: string;
+  /** Cycles since it started. */
+  readonly elapsed: number;
+  /** Threads in it, by tid: its state (old, new, held) and, for one still in the code being left, where. */
+  readonly threads: readonly { readonly tid: number; readonly name: string; readonly state: PatchState; readonly where: string | null }[];
+}
+
+/** The running update's transition, or null when none is pending. */
+export function transitionData(k: Executive): TransitionData | null {
+  const r = k.updates.running;
+  const p = k.updates.pending;
+  if (!r || !p) return null;
+  const where = new Map(p.stragglers().map((s) => [s.thread.tid, s.where]));
+  const threads = k.sched.threads().flatMap((t) => {
+    const state = p.state(t);
+    return state ? [{ tid: t.tid, name: t.name, state, where: where.get(t.tid) ?? null }] : [];
+  });
+  const unpatching = r.kind === 'revert' || p.reversing || p.reverseRequested;
+  return { id: r.id, kind: r.kind, direction: unpatching ? 'unpatching' : 'patching', modules: r.modules.map((m) => ({ ...m })), strategy: r.strategy, elapsed: k.now - r.startedAt, threads };
 }
 
 export function historyReport(k: Executive): HistoryReport {

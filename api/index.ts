@@ -16,6 +16,7 @@ export {
   type KernelKind,
   type StatReport,
   type TaintReport,
+  type TransitionData,
   type UpdateData,
   type WorkloadReport,
 } from './data.js';
@@ -23,6 +24,7 @@ export { SCHEMAS, validate, type SchemaName } from './schemas.js';
 export { COMPARE_SCHEMA, compareKernels as compare, type CompareDocument, type KernelDocument } from '../compare/document.js';
 export { COMPARE_STEPS, type CompareOptions } from '../compare/compare.js';
 export { DEFAULT_UPDATE_TIMEOUT, type UpdateOptions } from '../exec/lifecycle.js';
+export type { PatchState, SignalReport } from '../exec/pending.js';
 export { isKernelError, KernelError, type Errno } from '../exec/errno.js';
 export { DEFAULT_WORKLOAD, type WorkloadConfig } from '../user/workload.js';
 export type { Sys } from '../exec/abi.js';

@@ -34,8 +34,10 @@ const DEFS: Record<string, Schema> = {
     modules: { type: 'array', items: obj({ name: str, from: str, to: str }) },
     strategy: str,
     lazy: bool,
-    timeout: int,
-    outcome: { enum: ['running', 'committed', 'aborted', 'refused'] },
+    timeout: nullable(int),
+    signalAfter: nullable(int),
+    reverseAfter: nullable(int),
+    outcome: { enum: ['running', 'committed', 'aborted', 'refused', 'reversed', 'forced'] },
     error: nullable(ref('error')),
     startedAt: int,
     endedAt: nullable(int),
@@ -47,6 +49,8 @@ const DEFS: Record<string, Schema> = {
     syscallsDuring: int,
     migrated: int,
     pending: int,
+    signalled: int,
+    forcedThreads: { type: 'array', items: int },
     phases: { type: 'array', items: ref('phase') },
   }),
   workload: obj({
@@ -74,7 +78,7 @@ const document = (name: string, body: Schema): Schema => ({
 const withSchema = (name: string, properties: Record<string, Schema>, optional: readonly string[] = []) => document(name, obj({ schema: { const: name }, ...properties }, optional));
 
 export const SCHEMAS = {
-  'livemod.history/2': withSchema('livemod.history/2', { updates: { type: 'array', items: ref('update') } }),
+  'livemod.history/3': withSchema('livemod.history/3', { updates: { type: 'array', items: ref('update') } }),
   'livemod.stat/2': withSchema(
     'livemod.stat/2',
     {

@@ -52,7 +52,7 @@ describe('the experiment API', () => {
       expect(stats.kernel).toBe(kernel);
       expect(stats.mounts).toEqual([{ dev: 'disk0', path: '/mnt', fstype: 'simplefs' }]);
       for (const x of [fix, change, back, w, history, stats]) plain(x);
-      expect(validate('livemod.history/2', history)).toEqual([]);
+      expect(validate('livemod.history/3', history)).toEqual([]);
       expect(validate('livemod.stat/2', stats)).toEqual([]);
       expect(validate(WORKLOAD, w)).toEqual([]);
     });
@@ -103,4 +103,41 @@ describe('the experiment API', () => {
     };
     expect(await run()).toBe(await run());
   });
+});
+
+describe('a pending update from code', () => {
+  for (const kernel of ['modules', 'objects'] as const) {
+    it(`is watched, signalled, forced and reversed on the ${kernel} kernel, with records that conform`, async () => {
+      const t = await boot({ kernel, seed: 1, cpus: 4 });
+      t.mount();
+      t.startWorkload({ threads: 4, files: 8 });
+      t.advance(20_000);
+      (t.kernel.machine.disks[0]!).injectHang(1); // one thread will sleep in disk I/O for good
+      t.advance(50_000);
+      const first = await t.startUpdate('blkdev@1.1.0', { timeout: null });
+      t.advance(30_000);
+      expect(first.done).toBe(false);
+      const seen = first.transition()!;
+      expect(seen).toMatchObject({ id: first.id, direction: 'patching', modules: [{ name: 'blkdev', from: '1.0.0', to: '1.1.0' }] });
+      expect(seen.threads.some((x) => x.state === 'old')).toBe(true);
+      expect(t.transition()).toEqual(seen);
+      const signal = first.signal();
+      expect(signal.woken).toEqual([]);
+      expect(signal.uninterruptible.length).toBeGreaterThan(0);
+      expect(() => first.purge()).toThrow(/still run the old code/);
+      expect(first.reverse().outcome).toBe('reversed');
+      expect(() => first.force()).toThrow(/has ended \(reversed\)/);
+      const second = await t.startUpdate('blkdev@1.1.0', { timeout: null });
+      t.advance(10_000);
+      const forced = second.force();
+      expect(forced.outcome).toBe('forced');
+      expect(forced.forcedThreads.length).toBeGreaterThan(0);
+      expect(forced.timeout).toBeNull();
+      expect(second.transition()).toBeNull();
+      expect(t.transition()).toBeNull();
+      expect(validate('livemod.history/3', t.history())).toEqual([]);
+      expect(t.history().updates.map((u) => u.outcome)).toEqual(['reversed', 'forced']);
+      plain(t.history());
+    });
+  }
 });

@@ -23,7 +23,9 @@ import { bootObjectKernel, type ObjectKernel } from '../oo/kernel.js';
 import { ObjectUpdater } from '../oo/updater.js';
 import { Updater } from '../updater/updater.js';
 import { Workload, type WorkloadConfig } from '../user/workload.js';
-import { historyReport, type HistoryReport, type KernelKind, statReport, type StatReport, taintReport, type TaintReport, updateData, type UpdateData, workloadReport, type WorkloadReport } from './data.js';
+import type { SignalReport } from '../exec/pending.js';
+import { forceTransition, purgeTransition, reverseTransition, signalTransition } from './control.js';
+import { historyReport, type HistoryReport, type KernelKind, statReport, type StatReport, taintReport, type TaintReport, transitionData, type TransitionData, updateData, type UpdateData, workloadReport, type WorkloadReport } from './data.js';
 
 export interface BootOptions extends Partial<MachineConfig> {
   /** `modules` (the procedural kernel, the default) or `objects` (the object twin). */
@@ -70,7 +72,12 @@ export async function boot(options: BootOptions = {}): Promise<Testbed<Kernel> |
   return new Testbed('modules', k, new Updater(k, moduleTrust(k).resolver));
 }
 
-/** An update started and not yet run to its end. */
+/**
+ * An update started and not yet run to its end. While its transition waits
+ * (module, per-task, the twin's hot-swap) it can be watched, signalled,
+ * forced, reversed or purged, as the console does; each throws EINVAL once
+ * the update has ended.
+ */
 export class PendingUpdate {
   constructor(
     private readonly k: Kernel | ObjectKernel,
@@ -89,6 +96,45 @@ export class PendingUpdate {
 
   data(): UpdateData {
     return updateData(this.started.record);
+  }
+
+  /** Its transition and where each thread stands in it, or null once it has ended. */
+  transition(): TransitionData | null {
+    return this.done ? null : transitionData(this.k);
+  }
+
+  /** Send a fake signal to the threads still in the old code: interruptible sleepers restart their syscall unseen. */
+  signal(): SignalReport {
+    this.mine('signal');
+    return signalTransition(this.k);
+  }
+
+  /** Reverse it: threads already moved go back, nothing was transferred. Runs the machine until it is reversed (or `maxCycles` pass). */
+  reverse(maxCycles?: number): UpdateData {
+    this.mine('reverse');
+    reverseTransition(this.k, undefined, maxCycles);
+    return this.data();
+  }
+
+  /** Complete it now, whoever is still in the old code (unsafe: taints the kernel F; the old version stays resident). */
+  force(maxCycles?: number): UpdateData {
+    this.mine('force');
+    forceTransition(this.k, maxCycles);
+    return this.data();
+  }
+
+  /** Erlang's soft_purge (EBUSY naming the threads still in the old code) or, with `kill`, purge: they are killed and it completes. */
+  purge(kill = false, maxCycles?: number): { update: UpdateData; killed: number[] } {
+    this.mine('purge');
+    const { killed } = purgeTransition(this.k, this.started.record.modules[0]!.name, kill, maxCycles);
+    return { update: this.data(), killed };
+  }
+
+  /** EINVAL unless this update's transition is the one pending (`verb` says what was asked, for the message). */
+  private mine(verb: string): void {
+    const r = this.started.record;
+    if (r.outcome !== 'running') throw err('EINVAL', `no transition pending: ${r.kind} ${r.id} has ended (${r.outcome})`, `${verb} acts on an update while its transition waits`);
+    this.k.updates.pendingFor(verb);
   }
 
   /**
@@ -174,10 +220,17 @@ export class Testbed<K extends Kernel | ObjectKernel = Kernel | ObjectKernel> {
    * Start an update named as the console names it (`simplefs@1.2.0`,
    * `blkdev@2.0.0 simplefs@2.0.0` for a group, a module file, or
    * `revert simplefs`); it progresses as the machine runs. Rejects with the
-   * plan's refusal (a KernelError): then nothing started.
+   * plan's refusal (a KernelError): then nothing started. `timeout: null`
+   * gives it no limit (it waits until its threads move), and `signalAfter`,
+   * `reverseAfter` its policy, in cycles from the start.
    */
   async startUpdate(spec: string, options: UpdateOptions = {}): Promise<PendingUpdate> {
     return new PendingUpdate(this.kernel, await this.updater.request(parseUpdateStep(spec), options));
+  }
+
+  /** The transition pending in the background, if any, and where each thread stands in it. */
+  transition(): TransitionData | null {
+    return transitionData(this.kernel);
   }
 
   /** Start an update and run the machine until it ends; its record, committed or aborted. Rejects with a refusal. */

@@ -168,7 +168,7 @@ describe('updates', () => {
     expect(await run(`update ${join(dir, 'up2/1.1.0.ts')}\nlsmod`)).toBe(true);
     expect(errors).toEqual([]);
     expect(s.k.loader.require('up2').def.version).toBe('1.1.0');
-    expect(s.k.taint.entries().map((e) => `${e.flag}: ${e.reason}`)).toEqual(['unsigned: up2', 'out-of-tree: up2']);
+    expect(s.k.taint.entries().map((e) => `${e.flag}: ${e.reason}`)).toEqual(['unsigned: up2', 'out-of-tree: up2', 'livepatched: update 1: up2 1.0.0 -> 1.1.0']);
     expect(lines.find((l) => /^up2\s{2,}/.test(l))).toMatch(/\s\(EO\)$/);
   });
 });

@@ -6,10 +6,11 @@
 import { FILE_COMMANDS } from './file-commands.js';
 import { HELP, MACHINE_COMMANDS, SCRIPT_COMMANDS } from './machine-commands.js';
 import type { Command, Session } from './session.js';
+import { TRANSITION_COMMANDS } from './transition-commands.js';
 import { UPDATE_COMMANDS } from './update-commands.js';
 import { WORKLOAD_COMMANDS } from './workload-command.js';
 
 export function commandTable<S extends Session<any>>(own: readonly Command<S>[]): ReadonlyMap<string, Command> {
-  const all = [HELP, ...own, ...UPDATE_COMMANDS, ...MACHINE_COMMANDS, ...FILE_COMMANDS, ...WORKLOAD_COMMANDS, ...SCRIPT_COMMANDS] as Command[];
+  const all = [HELP, ...own, ...UPDATE_COMMANDS, ...TRANSITION_COMMANDS, ...MACHINE_COMMANDS, ...FILE_COMMANDS, ...WORKLOAD_COMMANDS, ...SCRIPT_COMMANDS] as Command[];
   return new Map(all.map((c) => [c.name, c]));
 }

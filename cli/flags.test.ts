@@ -53,8 +53,20 @@ describe('update options', () => {
       words: ['x@1'],
       opts: { strategy: 'per-task', timeout: 1_000_000, lazy: true, sweep: true },
       dryRun: true,
+      nowait: false,
     });
     expect(updateFlags(cmd, ['x@1', '--eager'], all, strategies).opts).toEqual({ lazy: false });
+  });
+
+  it('reads --nowait (no timeout then means no limit), --timeout none and the policy options', () => {
+    const bg = [...all, '--nowait', '--signal-after', '--reverse-after'];
+    expect(updateFlags(cmd, ['x@1', '--nowait'], bg, strategies)).toMatchObject({ nowait: true, opts: { timeout: null } });
+    expect(updateFlags(cmd, ['x@1', '--nowait', '--timeout', '20k'], bg, strategies).opts).toEqual({ timeout: 20_000 });
+    expect(updateFlags(cmd, ['x@1', '--nowait', '--timeout=none', '--signal-after', '2k', '--reverse-after=9k'], bg, strategies).opts).toEqual({ timeout: null, signalAfter: 2000, reverseAfter: 9000 });
+    expect(updateFlags(cmd, ['x@1', '--signal-after', '2k'], bg, strategies)).toMatchObject({ nowait: false, opts: { signalAfter: 2000 } });
+    expect(() => updateFlags(cmd, ['x@1', '--timeout', 'none'], bg, strategies)).toThrow(/--timeout none needs --nowait/);
+    expect(() => updateFlags(cmd, ['x@1', '--nowait', '--signal-after', 'soon'], bg, strategies)).toThrow(/EINVAL|--signal-after must be a whole number/);
+    expect(() => updateFlags(cmd, ['x@1', '--nowait'], all, strategies)).toThrow(/has no option --nowait/);
   });
 
   it('suggests a strategy for a misspelled one, and refuses options the updater does not take', () => {
@@ -69,6 +81,6 @@ describe('update options', () => {
     expect(await runScript(s, 'insmod blkdev@1.0.0\nupdate blkdev@1.1.0 --strategy=stop-machine --timeout=2M\n! update blkdev@2.0.0 --stratgy module', { source: 't', echo: false, printErr: (l) => errors.push(l) })).toBe(true);
     expect(errors).toEqual([]);
     expect(s.k.updates.history.map((r) => `${r.strategy} ${r.outcome}`)).toEqual(['stop-machine committed']);
-    expect(lines).toContain('  (failed as expected) EINVAL: update has no option --stratgy (did you mean --strategy? usage: update SPEC... [--strategy module|per-task|stop-machine] [--timeout CYCLES] [--lazy [--sweep]|--eager] [--replace] [--dry-run])');
+    expect(lines).toContain('  (failed as expected) EINVAL: update has no option --stratgy (did you mean --strategy? usage: update SPEC... [--strategy module|per-task|stop-machine] [--nowait] [--timeout CYCLES|none] [--signal-after CYCLES] [--reverse-after CYCLES] [--lazy [--sweep]|--eager] [--replace] [--dry-run])');
   });
 });

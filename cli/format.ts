@@ -4,7 +4,7 @@
 
 import { errorData } from '../api/data.js';
 import { err } from '../exec/errno.js';
-import type { PhaseEvent } from '../exec/lifecycle.js';
+import type { PhaseEvent, UpdateRecord } from '../exec/lifecycle.js';
 
 /** Columns aligned to the widest cell; the last column is not padded. */
 export function table(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string[] {
@@ -131,4 +131,24 @@ export function tokenizeWords(line: string): Word[] {
 /** One phase of an update: name, when it ended, its simulated cycles and wall time, and what it did. */
 export function phaseLine(e: PhaseEvent): string {
   return `${e.phase.padEnd(11)} t=${String(e.at).padEnd(10)} ${String(e.cycles).padStart(9)} cycles ${e.wallUs.toFixed(0).padStart(7)} us  ${e.detail}`;
+}
+
+/** `1 thread (tid 4)`, `2 threads (tid 4, tid 7)`, `0 threads`. */
+export function threadsLine(tids: readonly number[]): string {
+  return `${tids.length} thread${tids.length === 1 ? '' : 's'}${tids.length ? ` (${tids.map((t) => `tid ${t}`).join(', ')})` : ''}`;
+}
+
+/** The line the console prints when an update ends: the updater's `summary` when committed, else how it ended. */
+export function endLine(r: UpdateRecord, summary: (r: UpdateRecord) => string): string {
+  const head = `${r.kind} ${r.id}`;
+  switch (r.outcome) {
+    case 'forced':
+      return `${head} forced: ${r.forcedThreads.length} thread${r.forcedThreads.length === 1 ? '' : 's'} never moved${r.forcedThreads.length ? ` (${r.forcedThreads.map((t) => `tid ${t}`).join(', ')})` : ''}; kernel tainted (F); ${r.modules.map((m) => `${m.name} ${m.from}`).join(', ')} stay${r.modules.length === 1 ? 's' : ''} resident`;
+    case 'reversed':
+      return `${head} reversed: ${r.modules.map((m) => `${m.name} stays at ${m.from}`).join(', ')}`;
+    case 'aborted':
+      return `${head} aborted: ${r.error?.describe() ?? 'no reason recorded'}`;
+    default:
+      return summary(r);
+  }
 }

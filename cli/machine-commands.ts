@@ -43,7 +43,8 @@ const tick = define({
 const ps = define({
   name: 'ps',
   usage: 'ps',
-  summary: 'list threads with their state, CPU, what they wait on and their stack of active frames',
+  summary: 'list threads with their state, CPU, what they wait on, where they stand in a pending transition and their stack of active frames',
+  details: ['patch: - (no transition), old, new, held (at a module gate) or forced (moved by force while in the old code).'],
   run(s, args) {
     arity(ps, args, 0);
     const running = s.k.sched.running();
@@ -55,9 +56,10 @@ const ps = define({
       running[t.cpu] === t ? `${t.cpu}` : `(${t.cpu})`,
       t.waitChannel ?? '-',
       t.syscall ?? '-',
+      s.k.updates.patchState(t) ?? '-',
       t.frames.map((f) => `${f.module}@${f.version}:${f.fn}`).join(' > ') || '-',
     ]);
-    for (const l of table(['tid', 'name', 'kind', 'state', 'cpu', 'wait', 'syscall', 'stack (outermost first)'], rows)) s.print(l);
+    for (const l of table(['tid', 'name', 'kind', 'state', 'cpu', 'wait', 'syscall', 'patch', 'stack (outermost first)'], rows)) s.print(l);
   },
 });
 

@@ -53,12 +53,12 @@ describe('insmod, lsmod, modinfo and revert with updates kept for a module not l
 });
 
 describe('history --json with kept updates', () => {
-  it('conforms to livemod.history/2: a kept update (from -), a load it refused, one it applied (at-load), a revert dropping it (to -)', async () => {
+  it('conforms to livemod.history/3: a kept update (from -), a load it refused, one it applied (at-load), a revert dropping it (to -)', async () => {
     const lines: string[] = [];
     const s = ConsoleSession.boot({ seed: 1 }, (l) => lines.push(l));
     expect(await runScript(s, 'insmod kmsg@1.0.0\ninsmod blkdev@1.0.0\nupdate simplefs@1.1.0\n! insmod simplefs@1.2.0\ninsmod simplefs\nrmmod simplefs\nrevert simplefs', { source: 't', echo: false, printErr: () => {} })).toBe(true);
     const doc = historyReport(s.k);
-    expect(validate('livemod.history/2', doc)).toEqual([]);
+    expect(validate('livemod.history/3', doc)).toEqual([]);
     expect(doc.updates.map((u) => `${u.kind} ${u.strategy} ${u.outcome} ${u.modules.map((m) => `${m.from}->${m.to}`).join(',')}`)).toEqual([
       'update deferred committed -->1.1.0',
       'update at-load refused 1.2.0->1.1.0',

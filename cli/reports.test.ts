@@ -33,7 +33,7 @@ describe('the console as data', () => {
       const stat = JSON.parse(lines.at(-2)!) as StatReport;
       const history = JSON.parse(lines.at(-1)!) as HistoryReport;
       expect(validate('livemod.stat/2', stat)).toEqual([]);
-      expect(validate('livemod.history/2', history)).toEqual([]);
+      expect(validate('livemod.history/3', history)).toEqual([]);
       expect(stat.kernel).toBe(kernel);
       const text = statLines(stat);
       expect(lines.slice(-2 - text.length, -2)).toEqual(text);
@@ -71,7 +71,7 @@ describe('the console as data', () => {
     expect(update!.output.at(-1)).toMatch(/^update 1 committed: blkdev 1\.0\.0 -> 1\.1\.0/);
     expect(update!.output.some((l) => l.includes('[update 1] commit'))).toBe(true); // the live progress lines too
     expect(tick!.output).toEqual([`t=${(tick!.data as { now: number }).now}`]);
-    expect(validate('livemod.history/2', history!.data)).toEqual([]);
+    expect(validate('livemod.history/3', history!.data)).toEqual([]);
     expect(history!.output[0]).toMatch(/^update 1: blkdev 1\.0\.0 -> 1\.1\.0/);
     expect(cat!.error).toEqual({ errno: 'ENOENT', message: 'none does not exist', hint: null, text: 'ENOENT: none does not exist' });
     expect('data' in cat!).toBe(false);

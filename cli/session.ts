@@ -15,7 +15,7 @@ import type { KGen } from '../exec/thread.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { ObjectKernel } from '../oo/kernel.js';
 import type { Workload } from '../user/workload.js';
-import { phaseLine, tokenizeWords, type Word, wrap } from './format.js';
+import { endLine, phaseLine, tokenizeWords, type Word, wrap } from './format.js';
 import { didYouMean } from './suggest.js';
 
 /** Most cycles a console command's user thread may take before the console gives up waiting. */
@@ -50,6 +50,8 @@ export type ConsoleKernel = Kernel | ObjectKernel;
 
 export abstract class Session<K extends ConsoleKernel = ConsoleKernel> {
   workload: Workload | null = null;
+  /** Updates left pending in the background (`update --nowait`) whose end the console has still to print. */
+  readonly background = new Set<number>();
   /** Where output lines go now (capture diverts them). */
   private sink: (line: string) => void;
   /** Print one line of output. */
@@ -67,6 +69,10 @@ export abstract class Session<K extends ConsoleKernel = ConsoleKernel> {
     this.sink = print;
     // Live progress: every phase of an update as it happens.
     k.updates.phases.add((r, e) => this.print(`  [${r.kind} ${r.id}] ${phaseLine(e)}`));
+    // A transition left in the background says how it ended, whichever command was running then.
+    k.updates.ended.add((r) => {
+      if (this.background.delete(r.id)) this.print(endLine(r, (x) => this.updater.summary(x)));
+    });
   }
 
   /** How `update` names a version here: its usage word and what it means (the procedural console also takes files). */

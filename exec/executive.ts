@@ -13,6 +13,7 @@ import { err, isKernelError } from './errno.js';
 import { HookList } from './hooks.js';
 import { UpdateLifecycle } from './lifecycle.js';
 import { Scheduler } from './sched.js';
+import { SyscallRestart } from './signal.js';
 import { Taint } from './taint.js';
 import { type KGen, PREEMPT, type Thread } from './thread.js';
 
@@ -31,7 +32,8 @@ export type SyscallImpl = (...args: unknown[]) => KGen<unknown>;
 
 export abstract class Executive implements SyscallEntry {
   readonly sched: Scheduler;
-  readonly stats = { syscalls: 0, syscallErrors: 0, oopses: 0 };
+  /** `restarts`: syscalls run again after a signal interrupted them (exec/signal.ts). */
+  readonly stats = { syscalls: 0, syscallErrors: 0, oopses: 0, restarts: 0 };
   readonly hooks: ExecutiveHooks = { syscallReturn: new HookList(), syscallEnter: new HookList() };
   /** The update lifecycle: history and the running update, whichever updater drives it. */
   readonly updates: UpdateLifecycle;
@@ -62,30 +64,49 @@ export abstract class Executive implements SyscallEntry {
   /** A thread has finished: release what it held (its open files). */
   protected abstract releaseThread(t: Thread): void;
 
-  /** Enter the kernel (called by Sys). */
+  /**
+   * Enter the kernel (called by Sys). A syscall interrupted by a signal
+   * (SyscallRestart, exec/signal.ts: only ever before it changed anything)
+   * leaves the kernel, where a per-task transition switches the thread, and
+   * runs again from the start; the caller sees only the second result.
+   */
   *syscall(name: SyscallName, args: unknown[]): KGen<unknown> {
     const t = this.sched.self();
     this.sched.work(SYSCALL_ENTRY_CYCLES);
     this.stats.syscalls++;
-    const impl = this.syscallImpl(name);
-    if (!impl) throw err('ENOSYS', `no syscall ${name}`);
-    t.syscall = name;
-    this.hooks.syscallEnter.run(t);
-    let result: unknown;
-    try {
-      result = yield* impl(...args);
-    } catch (e) {
-      this.stats.syscallErrors++;
+    for (;;) {
+      const impl = this.syscallImpl(name);
+      if (!impl) throw err('ENOSYS', `no syscall ${name}`);
+      t.syscall = name;
+      t.effects = 0;
+      this.hooks.syscallEnter.run(t);
+      let result: unknown;
+      let left = false;
+      try {
+        result = yield* impl(...args);
+      } catch (e) {
+        left = true;
+        if (e instanceof SyscallRestart) {
+          this.stats.restarts++;
+          this.leaveSyscall(t);
+          yield PREEMPT;
+          continue;
+        }
+        this.stats.syscallErrors++;
+        this.leaveSyscall(t);
+        yield PREEMPT;
+        if (isKernelError(e)) throw e;
+        // A bug in kernel or module code, not the caller's mistake: an oops, and the syscall fails with EIO.
+        this.oops(`syscall ${name} of thread ${t.tid} (${t.name})`, e);
+        throw err('EIO', `${name} failed inside the kernel: ${e instanceof Error ? e.message : String(e)}`, 'a loaded module has a bug; dmesg shows the oops');
+      } finally {
+        // A killed thread is returned from, through here: it leaves the kernel too (the twin's generations count it out).
+        if (!left && t.killed) this.leaveSyscall(t);
+      }
       this.leaveSyscall(t);
       yield PREEMPT;
-      if (isKernelError(e)) throw e;
-      // A bug in kernel or module code, not the caller's mistake: an oops, and the syscall fails with EIO.
-      this.oops(`syscall ${name} of thread ${t.tid} (${t.name})`, e);
-      throw err('EIO', `${name} failed inside the kernel: ${e instanceof Error ? e.message : String(e)}`, 'a loaded module has a bug; dmesg shows the oops');
+      return result;
     }
-    this.leaveSyscall(t);
-    yield PREEMPT;
-    return result;
   }
 
   /** User-space work: `cycles` of CPU in steps of at most USER_SLICE, each a preemption point. */

@@ -6,6 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { isKernelError } from './errno.js';
 import { HookList } from './hooks.js';
 import { type LifecycleHost, parseUpdateStep, stepText, UpdateLifecycle } from './lifecycle.js';
+import { Machine } from '../hw/machine.js';
+import { Scheduler } from './sched.js';
+import { Taint } from './taint.js';
 import type { KGen, Thread } from './thread.js';
 
 function host() {
@@ -17,6 +20,9 @@ function host() {
     machine: { events: { trace: { mixString: (x: string) => void traced.push(x) } } },
     printk: (t) => void log.push(t),
     runThread: () => undefined,
+    sched: new Scheduler(new Machine({ cpus: 1 })),
+    taint: new Taint(() => 100, (t) => void log.push(t)),
+    hooks: { syscallReturn: new HookList() },
   };
   return { h, traced, log, life: new UpdateLifecycle(h, 'upd') };
 }
@@ -74,7 +80,7 @@ describe('the lifecycle', () => {
     expect(r.phases.map((e) => e.phase)).toEqual(['plan', 'switch', 'commit']);
     expect(seen).toEqual(['switch', 'commit']);
     expect(traced).toEqual(['upd:1:plan', 'upd:1:switch', 'upd:1:commit']);
-    expect(log).toEqual(['update 1: m 1.0.0 -> 1.1.0 committed (module)']);
+    expect(log).toEqual(['update 1: m 1.0.0 -> 1.1.0 committed (module)', 'taint: livepatched (K): update 1: m 1.0.0 -> 1.1.0']);
     expect(r.syscallsDuring).toBe(3);
     expect(r.endedAt).toBe(150);
     expect(life.running).toBeNull();

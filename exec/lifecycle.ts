@@ -1,12 +1,18 @@
-// The update lifecycle both kernels share: what an update is while it runs
-// and after (its record and phase events), the history, the one update that
-// may run at a time, and how it ends (commit, or abort with a KernelError).
+// The update lifecycle both kernels share: how an update's record (what an
+// update is: update.ts, re-exported here) is opened and filled in as it
+// runs, the history, the one update that may run at a time, and how it ends
+// (commit, forced or not; abort with a KernelError; or reversed).
 // The procedural updater (updater/) and the object twin's hot-swap
 // (oo/updater.ts) each drive their own phases through it; the console,
 // `livemod compare` and the property tests reach either through the
 // `UpdateService` interface below, and name updates with `UpdateStep`s.
 //
-//   begin (plan event; EBUSY if one runs) -> event ... -> commit | abort -> finish
+//   begin (plan event; EBUSY if one runs) -> event ... -> commit | abort | reversed -> finish
+//
+// While an update waits for its threads, its transition is pending
+// (exec/pending.ts): `pending` is where the console and the API watch it,
+// signal its stragglers, force it or reverse it; it lives for as long as
+// the record runs, and with no timeout that is until the threads move.
 //
 // The lifecycle is kernel state (every Executive has one, `k.updates`), not
 // an updater object's, so two updater objects on one kernel see one history
@@ -14,109 +20,16 @@
 
 import { err, isKernelError, KernelError } from './errno.js';
 import { HookList } from './hooks.js';
+import { type PatchState, PendingTransition, TransitionReversed } from './pending.js';
+import type { Scheduler } from './sched.js';
+import type { Taint } from './taint.js';
 import type { KGen, Thread } from './thread.js';
+import type { PhaseEvent, StartedUpdate, UpdateOptions, UpdateRecord, UpdateStep } from './update.js';
+import { wallNow } from './update.js';
 
-/** Default quiescence timeout of an update, in simulated cycles. */
-export const DEFAULT_UPDATE_TIMEOUT = 5_000_000;
-/** How often an updater thread re-checks quiescence, in cycles. */
-export const POLL_CYCLES = 1_000;
+export { DEFAULT_UPDATE_TIMEOUT, POLL_CYCLES } from './pending.js';
 
-/** Wall time in microseconds (phase durations are given in both simulated cycles and wall time). */
-export const wallNow = (): number => Number(process.hrtime.bigint()) / 1000;
-
-export type UpdateKind = 'update' | 'revert';
-
-/** One update as a user names it: `simplefs@1.2.0 blkdev@2.0.0` (a group), or `revert simplefs`. */
-export interface UpdateStep {
-  readonly kind: UpdateKind;
-  /** `name@version` or a file path for an update; the module (or release) name for a revert. */
-  readonly specs: readonly string[];
-}
-
-/** Parse `a@1 b@2` or `revert a`; EINVAL on an empty step or a revert of more than one name. */
-export function parseUpdateStep(text: string): UpdateStep {
-  const words = text.trim().split(/\s+/).filter((w) => w !== '');
-  if (words[0] === 'revert') {
-    if (words.length !== 2) throw err('EINVAL', `'${text}': revert takes one module name`, 'e.g. revert simplefs');
-    return { kind: 'revert', specs: [words[1]!] };
-  }
-  if (words.length === 0) throw err('EINVAL', 'no update named', 'name one, e.g. simplefs@1.1.0, or revert simplefs');
-  return { kind: 'update', specs: words };
-}
-
-/** The text of a step, as parseUpdateStep reads it. */
-export const stepText = (s: UpdateStep): string => (s.kind === 'revert' ? `revert ${s.specs[0]}` : s.specs.join(' '));
-
-export interface PhaseEvent {
-  /** The procedural phases (plan, prepare, forward, block, quiesce, stop, transfer, switch) or the twin's (finish-lazy, complete), then commit or abort. */
-  readonly phase: string;
-  /** Simulated time the phase ended. */
-  readonly at: number;
-  readonly cycles: number;
-  readonly wallUs: number;
-  readonly detail: string;
-}
-
-/** A module (or the twin's release of one) that an update moves from one version to another. */
-export interface VersionChange {
-  readonly name: string;
-  readonly from: string;
-  readonly to: string;
-}
-
-/** What both kernels' updaters take; an updater refuses an option it has no use for (see UpdateService.flags). */
-export interface UpdateOptions {
-  /** The procedural kernel's transition strategy (module, per-task, stop-machine). */
-  readonly strategy?: string;
-  /** Cycles to wait for quiescence before aborting. */
-  readonly timeout?: number;
-  /** Migrate per-instance state on first access (true), all at the switch (false), or as each version says (undefined). */
-  readonly lazy?: boolean;
-  /** With lazy migration: also migrate the rest in the background. */
-  readonly sweep?: boolean;
-  /** Atomic replace: the new versions take over their modules' whole update stacks (procedural kernel). */
-  readonly replace?: boolean;
-}
-
-export interface UpdateRecord<D = unknown> {
-  readonly id: number;
-  readonly kind: UpdateKind;
-  readonly modules: readonly VersionChange[];
-  /** How it quiesces: a procedural strategy, or the twin's `hot-swap`. */
-  readonly strategy: string;
-  /** Some per-instance state is left to migrate (or swap) on first access. */
-  readonly lazy: boolean;
-  readonly timeout: number;
-  /** `refused`: the plan said no, before anything started (the record keeps why; nothing changed). */
-  outcome: 'running' | 'committed' | 'aborted' | 'refused';
-  error: KernelError | null;
-  readonly phases: PhaseEvent[];
-  readonly startedAt: number;
-  endedAt: number | null;
-  /** Workload syscalls that completed while the update was in progress. */
-  syscallsDuring: number;
-  /** Wall time of the atomic section (transfer and switch; for stop-machine, the whole stop). */
-  pauseWallUs: number;
-  /** Simulated cycles every CPU stood stopped (stop-machine). */
-  stoppedCycles: number;
-  /** Calls held at a gate or mediator, and the cycles they waited in all. */
-  heldCalls: number;
-  heldCycles: number;
-  /** Cycles from the start of the update to its switch (or abort). */
-  waitCycles: number;
-  /** Instances (records, objects) migrated at the switch. */
-  migrated: number;
-  /** Instances left to migrate on their next access. */
-  pending: number;
-  /** What only one kernel's updater knows (the procedural plan, the twin's class changes). */
-  readonly detail: D;
-}
-
-/** What a console, `compare` or a test needs of an update once it has started. */
-export interface StartedUpdate {
-  readonly record: UpdateRecord;
-  readonly thread: Thread;
-}
+export * from './update.js';
 
 /** The one interface to either kernel's updater. */
 export interface UpdateService {
@@ -137,16 +50,29 @@ export interface UpdateService {
 export interface LifecycleHost {
   readonly now: number;
   readonly stats: { readonly syscalls: number };
+  readonly sched: Scheduler;
+  readonly taint: Taint;
+  readonly hooks: { readonly syscallReturn: HookList<[Thread]> };
   readonly machine: { readonly events: { readonly trace: { mixString(s: string): void } } };
   printk(text: string): void;
   runThread(t: Thread, maxCycles?: number): unknown;
 }
+
+/** What an updater says of an update when it opens its record. */
+type Fields<D> = Pick<UpdateRecord<D>, 'kind' | 'modules' | 'strategy' | 'lazy' | 'timeout' | 'detail'> & Partial<Pick<UpdateRecord<D>, 'signalAfter' | 'reverseAfter'>>;
 
 const changes = (r: UpdateRecord) => r.modules.map((m) => `${m.name} ${m.from} -> ${m.to}`).join(', ');
 
 export class UpdateLifecycle {
   readonly history: UpdateRecord[] = [];
   running: UpdateRecord | null = null;
+  /** The running update's transition, while it runs (exec/pending.ts). */
+  pending: PendingTransition | null = null;
+  /** An update ended (committed, aborted, reversed or forced), after its record is closed. */
+  readonly ended = new HookList<[UpdateRecord]>();
+  /** Threads a force left in the old code, until they next leave the kernel (ps shows them `forced`). */
+  private readonly forcedTids = new Set<number>();
+  private unsubscribeForced: (() => void) | null = null;
   /** Every phase event, as it happens (the console prints progress from it). */
   readonly phases = new HookList<[UpdateRecord, PhaseEvent]>();
   private readonly syscallsAtStart = new WeakMap<UpdateRecord, number>();
@@ -161,11 +87,12 @@ export class UpdateLifecycle {
    * Open the record of an update whose plan was accepted and make it the
    * running one; emits the plan event. EBUSY while another update runs.
    */
-  begin<D>(fields: Pick<UpdateRecord<D>, 'kind' | 'modules' | 'strategy' | 'lazy' | 'timeout' | 'detail'>, plannedAt: number, planDetail: string): UpdateRecord<D> {
+  begin<D>(fields: Fields<D>, plannedAt: number, planDetail: string, waits = true): UpdateRecord<D> {
     this.refuseIfRunning();
     const r = this.open(fields, 'running', null);
     this.history.push(r);
     this.running = r;
+    this.pending = new PendingTransition(this.k.sched, this.k.taint, `${r.kind} ${r.id}`, changes(r), { timeout: r.timeout, signalAfter: r.signalAfter, reverseAfter: r.reverseAfter }, r.startedAt, waits, (phase, detail) => this.event(r, phase, 0, 0, detail));
     this.syscallsAtStart.set(r, this.k.stats.syscalls);
     this.event(r, 'plan', 0, wallNow() - plannedAt, planDetail);
     return r;
@@ -176,7 +103,7 @@ export class UpdateLifecycle {
    * reason, so `history` shows what was asked and why not, but it never
    * runs, changes nothing and leaves no mark in the machine's trace.
    */
-  refuse<D>(fields: Pick<UpdateRecord<D>, 'kind' | 'modules' | 'strategy' | 'lazy' | 'timeout' | 'detail'>, plannedAt: number, error: unknown): UpdateRecord<D> {
+  refuse<D>(fields: Fields<D>, plannedAt: number, error: unknown): UpdateRecord<D> {
     const e = isKernelError(error) ? error : new KernelError('EINVAL', error instanceof Error ? error.message : String(error));
     const r = this.open(fields, 'refused', e);
     r.phases.push({ phase: 'plan', at: this.k.now, cycles: 0, wallUs: wallNow() - plannedAt, detail: `refused: ${e.describe()}` });
@@ -197,13 +124,16 @@ export class UpdateLifecycle {
     r.endedAt = this.k.now;
     this.event(r, 'commit', 0, 0, detail);
     this.k.printk(`${r.kind} ${r.id}: ${changes(r)} committed (${r.strategy})`);
+    this.k.taint.add('livepatched', `${r.kind} ${r.id}: ${changes(r)}`);
     return r;
   }
 
   /** A new record, numbered next, with nothing measured yet. */
-  private open<D>(fields: Pick<UpdateRecord<D>, 'kind' | 'modules' | 'strategy' | 'lazy' | 'timeout' | 'detail'>, outcome: UpdateRecord['outcome'], error: KernelError | null): UpdateRecord<D> {
+  private open<D>(fields: Fields<D>, outcome: UpdateRecord['outcome'], error: KernelError | null): UpdateRecord<D> {
     return {
       id: this.history.length + 1,
+      signalAfter: null,
+      reverseAfter: null,
       ...fields,
       outcome,
       error,
@@ -218,6 +148,8 @@ export class UpdateLifecycle {
       waitCycles: 0,
       migrated: 0,
       pending: 0,
+      signalled: 0,
+      forcedThreads: [],
     };
   }
 
@@ -233,13 +165,60 @@ export class UpdateLifecycle {
     this.phases.run(r, e);
   }
 
-  /** The update took effect; `how` ends the log line (the strategy, or eager or lazy). */
+  /**
+   * The update took effect; `how` ends the log line (the strategy, or eager
+   * or lazy). Forced (its strategy called `forced`): outcome `forced`, and
+   * its stragglers show as `forced` until they leave the kernel.
+   */
   commit(r: UpdateRecord, how: string): void {
-    r.outcome = 'committed';
+    const forced = this.pending?.appliedForce ?? null;
+    r.outcome = forced ? 'forced' : 'committed';
+    if (forced) r.forcedThreads = forced.map((t) => t.tid);
     // A module not loaded (`-`: its update is kept for when it comes) is not running anything.
     const loaded = r.modules.filter((m) => m.from !== '-' && m.to !== '-');
-    this.event(r, 'commit', 0, 0, loaded.length ? `${loaded.map((m) => `${m.name} ${m.to}`).join(', ')} running` : 'nothing loaded changes');
-    this.k.printk(`${r.kind} ${r.id}: ${changes(r)} committed (${how})`);
+    const running = loaded.length ? `${loaded.map((m) => `${m.name} ${m.to}`).join(', ')} running` : 'nothing loaded changes';
+    this.event(r, 'commit', 0, 0, `${running}${forced ? ` (forced; ${forced.length} thread(s) never moved)` : ''}`);
+    this.k.printk(`${r.kind} ${r.id}: ${changes(r)} ${forced ? 'forced' : 'committed'} (${how})`);
+    this.k.taint.add('livepatched', `${r.kind} ${r.id}: ${changes(r)}`);
+    if (forced) for (const t of forced) this.markForced(t);
+  }
+
+  /** The transition was taken back before it completed (the caller has undone its changes): nothing was transferred. */
+  reversed(r: UpdateRecord): void {
+    r.outcome = 'reversed';
+    r.waitCycles = this.k.now - r.startedAt;
+    this.event(r, 'reverse', 0, 0, `every thread back on ${r.modules.map((m) => `${m.name} ${m.from}`).join(', ')}; nothing transferred`);
+    this.k.printk(`${r.kind} ${r.id}: reversed: ${r.modules.map((m) => `${m.name} stays at ${m.from}`).join(', ')}`);
+  }
+
+  /**
+   * The running update's pending transition, for `verb` (signal, force,
+   * purge, reverse): EINVAL when none is pending, when it does not change
+   * `name` (if given), or when its strategy does not wait (stop-machine).
+   */
+  pendingFor(verb: string, name?: string): { record: UpdateRecord; pending: PendingTransition } {
+    const record = this.running;
+    const pending = this.pending;
+    if (!record || !pending) throw err('EINVAL', 'no transition pending', `${verb} acts on an update started with --nowait while it waits; history shows how the last ones ended`);
+    if (name !== undefined && !record.modules.some((m) => m.name === name)) {
+      throw err('EINVAL', `the pending transition (${record.kind} ${record.id}) does not change ${name}`, `it changes ${record.modules.map((m) => m.name).join(', ')}`);
+    }
+    if (!pending.waits) throw err('EINVAL', `${record.kind} ${record.id} (${record.strategy}) does not wait in the background, so it cannot be ${verb === 'signal' ? 'signalled' : `${verb}d`}`, 'only module, per-task and hot-swap transitions can');
+    return { record, pending };
+  }
+
+  /** Where `t` stands in the running transition (or `forced` after a force, until it leaves the kernel); null: in none. */
+  patchState(t: Thread): PatchState | null {
+    return this.pending?.state(t) ?? (this.forcedTids.has(t.tid) ? 'forced' : null);
+  }
+
+  private markForced(t: Thread): void {
+    this.forcedTids.add(t.tid);
+    this.unsubscribeForced ??= this.k.hooks.syscallReturn.add((x) => {
+      if (!this.forcedTids.delete(x.tid) || this.forcedTids.size > 0) return;
+      this.unsubscribeForced?.();
+      this.unsubscribeForced = null;
+    });
   }
 
   /** The update was rolled back (the caller has undone its changes); a non-errno failure becomes ECANCELED. */
@@ -255,7 +234,12 @@ export class UpdateLifecycle {
   finish(r: UpdateRecord): void {
     r.endedAt = this.k.now;
     r.syscallsDuring = this.k.stats.syscalls - (this.syscallsAtStart.get(r) ?? this.k.stats.syscalls);
-    if (this.running === r) this.running = null;
+    if (this.running === r) {
+      r.signalled = this.pending?.signalled ?? r.signalled;
+      this.running = null;
+      this.pending = null;
+    }
+    this.ended.run(r);
   }
 
   /**
@@ -268,7 +252,8 @@ export class UpdateLifecycle {
       this.commit(r, how());
     } catch (e) {
       rollback();
-      this.abort(r, e);
+      if (e instanceof TransitionReversed) this.reversed(r);
+      else this.abort(r, e);
     } finally {
       this.finish(r);
     }

@@ -113,6 +113,8 @@ export class Scheduler {
     if (t.state !== 'blocked') return;
     t.state = 'runnable';
     t.waitChannel = null;
+    t.waitingOn = null;
+    t.interruptible = false;
     this.woken.run(t);
     const home = this.cpus[t.cpu]!;
     const target = this.isIdle(home) ? home : (this.cpus.find((c) => this.isIdle(c)) ?? home);
@@ -124,12 +126,31 @@ export class Scheduler {
     return new WaitQueue(channel, (t) => this.wake(t));
   }
 
-  /** Block the current thread for `cycles`. */
-  *sleep(cycles: number): KGen<void> {
+  /** Block the current thread for `cycles` (`interruptible`: a signal may end the sleep early, see WaitQueue.wait). */
+  *sleep(cycles: number, interruptible = false): KGen<void> {
+    yield* this.sleepOn(this.waitQueue(`sleep`), cycles, interruptible);
+  }
+
+  /** Block the current thread on `q` until `cycles` have passed or someone wakes `q`, whichever comes first. */
+  *sleepOn(q: WaitQueue, cycles: number, interruptible = false): KGen<void> {
     const self = this.self();
-    const q = this.waitQueue(`sleep`);
     this.machine.events.after(cycles, 'wakeup', () => q.wakeOne());
-    yield* q.wait(self);
+    yield* q.wait(self, q.channel, interruptible);
+  }
+
+  /**
+   * Throw `error` into thread `t` at its next step (or, for a thread marked
+   * killed, end it there): a blocked thread is taken off its wait queue and
+   * made runnable for it (whoever would have woken it finds it gone).
+   * Whether that is allowed is the caller's to decide (exec/signal.ts).
+   */
+  interrupt(t: Thread, error: unknown): void {
+    if (t.state === 'exited') return;
+    t.pendingThrow = error;
+    if (t.state === 'blocked') {
+      t.waitingOn?.remove(t);
+      this.wake(t);
+    }
   }
 
   /** The running thread; throws when called outside a thread's step. */
@@ -243,7 +264,16 @@ export class Scheduler {
     this.stepCost = STEP_BASE_CYCLES;
     let res: IteratorResult<Directive, unknown>;
     try {
-      res = t.gen.next(t.resumeValue);
+      if (t.killed) {
+        t.pendingThrow = undefined;
+        res = t.gen.return(undefined);
+      } else if (t.pendingThrow !== undefined) {
+        const e = t.pendingThrow;
+        t.pendingThrow = undefined;
+        res = t.gen.throw(e);
+      } else {
+        res = t.gen.next(t.resumeValue);
+      }
     } catch (e) {
       t.error = e;
       res = { done: true, value: undefined };

@@ -45,6 +45,24 @@ export class Thread {
   waitChannel: string | null = null;
   /** Set while it is inside a syscall. */
   syscall: string | null = null;
+  /**
+   * Changes it has made since it entered its current syscall (the procedural
+   * kernel counts store commits). An interruptible wait is interruptible
+   * only while this is 0: only then can the syscall be unwound and restarted
+   * with nothing half done (exec/signal.ts).
+   */
+  effects = 0;
+  /** The wait queue it is blocked on, and whether that wait may be interrupted by a signal. */
+  waitingOn: WaitQueue | null = null;
+  interruptible = false;
+  /** An error to throw into the generator at its next step instead of resuming it (a signal's restart, a kill). */
+  pendingThrow: unknown = undefined;
+  /**
+   * Killed (purge --kill): every later step returns from its generator
+   * instead of resuming it, so only its `finally` blocks run (the stubs pop
+   * its frames there), never a `catch` that could keep it alive.
+   */
+  killed = false;
   /** Value handed to the generator on its next step. */
   resumeValue: unknown = undefined;
   result: unknown = undefined;
@@ -84,12 +102,26 @@ export class WaitQueue {
     return this.waiters.length;
   }
 
-  /** Block `self` until woken. The caller re-checks its condition after. */
-  *wait(self: Thread, why: string = this.channel): KGen<void> {
+  /**
+   * Block `self` until woken. The caller re-checks its condition after.
+   * `interruptible`: a signal may end the wait by throwing into the caller
+   * (exec/signal.ts says when that is allowed); Linux's TASK_INTERRUPTIBLE.
+   */
+  *wait(self: Thread, why: string = this.channel, interruptible = false): KGen<void> {
     self.state = 'blocked';
     self.waitChannel = why;
+    self.waitingOn = this;
+    self.interruptible = interruptible;
     this.waiters.push(self);
     yield BLOCK;
+  }
+
+  /** Take `t` off the queue without waking it (a signal or a kill wakes it another way); whether it was there. */
+  remove(t: Thread): boolean {
+    const i = this.waiters.indexOf(t);
+    if (i < 0) return false;
+    this.waiters.splice(i, 1);
+    return true;
   }
 
   wakeOne(): boolean {

@@ -57,6 +57,9 @@ export class Kernel extends Executive {
         if (this.sched.current) this.sched.work(cycles);
       },
       oops: (where, e) => this.oops(where, e),
+      committed: () => {
+        if (this.sched.current) this.sched.current.effects++;
+      },
     });
     this.symbols = new SymbolTable(this.sched, options.binding ?? 'stubs');
     this.ops = new OpsRegistry(this.symbols);
@@ -122,6 +125,7 @@ export class Kernel extends Executive {
       now: () => this.machine.now,
       tid: () => sched.current?.tid ?? 0,
       wait: (key: string, why?: string) => queue(key).wait(sched.self(), why ?? `${module}:${key}`),
+      waitInterruptible: (key: string, why?: string) => queue(key).wait(sched.self(), why ?? `${module}:${key}`, true),
       wakeOne: (key: string) => {
         const q = queue(key);
         const r = q.wakeOne();
@@ -135,6 +139,7 @@ export class Kernel extends Executive {
         return r;
       },
       sleep: (c: number) => sched.sleep(c),
+      sleepInterruptible: (c: number) => sched.sleep(c, true),
       printk: (text: string) => this.printk(`${module}: ${text}`),
       disk: (name: string) => this.machine.disks.find((d) => d.name === name),
     });

@@ -61,6 +61,8 @@ export interface LoadedModule {
   updating: number | null;
   /** Taint flags this module brought (exec/taint.ts), shown by lsmod as Linux's /proc/modules shows `(OE)`; they stay until it is unloaded. */
   readonly taints: Set<TaintFlag>;
+  /** Why it can never be unloaded (a forced update left code of an older version running), or null. */
+  resident: string | null;
 }
 
 /** A version of a module: its definition and where it was loaded from (`catalog:name@version` or a file path). */
@@ -182,6 +184,7 @@ export class Loader {
         updateStack: [...stack],
         updating: null,
         taints: new Set(),
+        resident: null,
       };
       mod.ctx = this.context(def, params, imports);
 
@@ -227,6 +230,7 @@ export class Loader {
 
   rmmod(name: string): void {
     const mod = this.require(name);
+    if (mod.resident !== null) throw err('EBUSY', `module ${name} cannot be unloaded: ${mod.resident}`, 'as with a forced livepatch, only a reboot unloads it: boot a new machine');
     if (mod.updating !== null) {
       throw err('EBUSY', `module ${name} is part of update ${mod.updating}, which is still in progress`, 'wait for it to commit or abort (tick, history), then retry');
     }

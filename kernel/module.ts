@@ -53,10 +53,21 @@ export interface KernelServices {
   tid(): number;
   /** Block the running thread on the module's wait queue `key` until woken. */
   wait(key: string, why?: string): KGen<void>;
+  /**
+   * The same, but a signal (a live transition's `signal`) may end the wait:
+   * the syscall is then unwound and restarted from the start, unseen by the
+   * user program. The kernel allows that only while the syscall has
+   * committed nothing (exec/signal.ts); after a commit this wait is
+   * uninterruptible. Use it for waits that may last (for an event, for
+   * input), not for disk I/O, which Linux never interrupts.
+   */
+  waitInterruptible(key: string, why?: string): KGen<void>;
   wakeOne(key: string): boolean;
   wakeAll(key: string): number;
   /** Block the running thread for `cycles`. */
   sleep(cycles: number): KGen<void>;
+  /** The same, but a signal may end it (msleep_interruptible; the rule of waitInterruptible). */
+  sleepInterruptible(cycles: number): KGen<void>;
   /** Append a line to the kernel log. */
   printk(text: string): void;
   /** A hardware disk, for block drivers. */

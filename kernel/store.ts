@@ -33,6 +33,8 @@ export interface StoreEnv {
   charge(cycles: number): void;
   /** Report a bug in module code (a lazy step that throws). */
   oops(where: string, e: unknown): void;
+  /** A commit was made (by the running thread, if any): a signal must not restart its syscall any more (exec/signal.ts). */
+  committed?(): void;
 }
 
 /**
@@ -71,6 +73,11 @@ export class StateStore {
   private readonly images = new Map<string, ModuleImage>();
   /** Commits of module state and record writes, for `stat`. */
   commits = 0;
+
+  private counted(): void {
+    this.commits++;
+    this.env.committed?.();
+  }
   /** Lazy migration steps not yet run on every record. */
   readonly lazy = new PendingMigrations();
   /** Current schema version of each module's tables: module → table → version (read on every record read). */
@@ -130,7 +137,7 @@ export class StateStore {
     if (next !== img.state) {
       freezeNew(next);
       this.images.set(module, { ...img, state: next });
-      this.commits++;
+      this.counted();
     }
     return next;
   }
@@ -147,7 +154,7 @@ export class StateStore {
     if (next !== img.state) {
       freezeNew(next);
       this.images.set(module, { ...img, state: next });
-      this.commits++;
+      this.counted();
     }
     return next;
   }
@@ -192,7 +199,7 @@ export class StateStore {
     const img = this.image(module);
     const t = this.table(module, name).set(key, freezeNew(rec));
     this.images.set(module, { ...img, tables: { ...img.tables, [name]: t } });
-    this.commits++;
+    this.counted();
   }
 
   /** Delete a record, and with it the shadows attached to it. */
@@ -200,7 +207,7 @@ export class StateStore {
     const img = this.image(module);
     const t = this.table(module, name).delete(key);
     this.images.set(module, { state: img.state, tables: { ...img.tables, [name]: t }, shadows: withoutInstance(img.shadows, name, key) });
-    this.commits++;
+    this.counted();
   }
 
   /** The module's shadow variables (shadow.ts). */
@@ -213,7 +220,7 @@ export class StateStore {
     const img = this.image(module);
     if (next === img.shadows) return;
     this.images.set(module, { ...img, shadows: next });
-    this.commits++;
+    this.counted();
   }
 
   hasTable(module: string, name: string): boolean {

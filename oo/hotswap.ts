@@ -52,6 +52,8 @@ export class SwapSet {
   readonly mediators: Mediator[] = [];
   inflight = 0;
   readonly perThread = new Map<Thread, number>();
+  /** Where each thread with a call in flight is: its first call into the set, as `Inode.write`. */
+  readonly where = new Map<Thread, string>();
   held = 0;
   heldCycles = 0;
   /** Called when nothing is in flight in the set any more. */
@@ -65,6 +67,11 @@ export class SwapSet {
   /** Whether thread `t` has a call in flight in some instance of the set. */
   inside(t: Thread | null): boolean {
     return t !== null && (this.perThread.get(t) ?? 0) > 0;
+  }
+
+  /** Whether `t` is held at one of the set's mediators now. */
+  holds(t: Thread): boolean {
+    return this.mediators.some((m) => m.holding(t));
   }
 
   /** Threads with calls in flight, for the timeout message. */
@@ -106,6 +113,11 @@ export class Mediator implements CallMediator, PendingSwap {
     this.held.wakeAll();
   }
 
+  /** Whether `t` is held here now. */
+  holding(t: Thread): boolean {
+    return this.heldSince.has(t) && t.state === 'blocked';
+  }
+
   /** Lazy variant: swap now if nothing is in flight here. Returns whether the instance is swapped. */
   trySwap(): boolean {
     if (this.phase === 'done') return true;
@@ -126,7 +138,7 @@ export class Mediator implements CallMediator, PendingSwap {
       }
     }
     if (this.phase === 'done') return yield* ott.call(this.swap.id, method, args, iface);
-    this.enter(t);
+    this.enter(t, method);
     try {
       return yield* (this.target(iface)[method]!(...args) as KGen<unknown>);
     } finally {
@@ -145,10 +157,14 @@ export class Mediator implements CallMediator, PendingSwap {
     return iface !== 0 && iface < this.swap.cls.from.iface ? this.set.ott.view(this.swap.id, iface) : (this.old as Callable);
   }
 
-  private enter(t: Thread | null): void {
+  private enter(t: Thread | null, method: string): void {
     this.inflight++;
     this.set.inflight++;
-    if (t) this.set.perThread.set(t, (this.set.perThread.get(t) ?? 0) + 1);
+    if (t) {
+      const n = this.set.perThread.get(t) ?? 0;
+      if (n === 0) this.set.where.set(t, `${this.swap.cls.from.name}.${method}`);
+      this.set.perThread.set(t, n + 1);
+    }
   }
 
   private leave(t: Thread | null): void {
@@ -156,8 +172,10 @@ export class Mediator implements CallMediator, PendingSwap {
     this.set.inflight--;
     if (t) {
       const n = this.set.perThread.get(t)! - 1;
-      if (n === 0) this.set.perThread.delete(t);
-      else this.set.perThread.set(t, n);
+      if (n === 0) {
+        this.set.perThread.delete(t);
+        this.set.where.delete(t);
+      } else this.set.perThread.set(t, n);
     }
     if (this.phase === 'lazy' && this.inflight === 0) this.held.wakeAll();
     if (this.set.inflight === 0) this.set.onIdle?.();

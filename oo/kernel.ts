@@ -158,6 +158,7 @@ export class ObjectKernel extends Executive {
       work: (c) => sched.work(c),
       now: () => this.machine.now,
       wait: (key, why) => this.queue(key).wait(sched.self(), why),
+      waitInterruptible: (key, why) => this.queue(key).wait(sched.self(), why, true),
       wakeOne: (key) => {
         const q = this.queues.get(key);
         if (!q) return false;

@@ -27,6 +27,14 @@ export interface ObjEnv {
   now(): number;
   /** Block the running thread on wait queue `key` until woken. */
   wait(key: string, why: string): KGen<void>;
+  /**
+   * The same, but a signal (a live transition's `signal`) may end the wait:
+   * the syscall is unwound and restarted unseen. Objects change in place,
+   * so the kernel cannot see whether the call has changed anything yet: a
+   * class may use this only for a wait before its method changes anything
+   * (the procedural kernel checks that rule itself, exec/signal.ts).
+   */
+  waitInterruptible(key: string, why: string): KGen<void>;
   wakeOne(key: string): boolean;
   printk(text: string): void;
   disk(name: string): Disk | undefined;

@@ -11,6 +11,14 @@
 //
 //   plan -> finish pending lazy swaps -> forward (marker) -> block -> transfer -> complete -> commit
 //                                             \-> on timeout or a failed transfer: abort, old objects stay
+//                                             \-> reversed while pending: the same rollback, outcome reversed
+//                                             \-> forced while pending: transfer and complete at once
+//
+// forward and block wait as a pending transition (exec/pending.ts), as the
+// procedural strategies do: its stragglers are the threads the marker waits
+// for, then those with calls in flight; a force swaps with them still
+// inside the old objects (unsafe: what they change there is lost, hence the
+// taint), a reverse takes the mediators out again.
 //
 // The record, history, the running update and how it ends are the shared
 // lifecycle's (exec/lifecycle.ts), as for the procedural updater; what is
@@ -18,7 +26,8 @@
 // hot-swap phases.
 
 import { err, isKernelError, KernelError } from '../exec/errno.js';
-import { DEFAULT_UPDATE_TIMEOUT, POLL_CYCLES, type StartedUpdate, type UpdateKind, type UpdateOptions, type UpdateRecord, type UpdateService, type UpdateStep, wallNow } from '../exec/lifecycle.js';
+import { checkPolicy, type PendingTransition, type Straggler, TransitionReversed } from '../exec/pending.js';
+import { POLL_CYCLES, type StartedUpdate, type UpdateKind, type UpdateOptions, type UpdateRecord, type UpdateService, type UpdateStep, wallNow } from '../exec/lifecycle.js';
 import type { KGen, Thread } from '../exec/thread.js';
 import { RELEASES } from './classes/releases.js';
 import type { Factory } from './factory.js';
@@ -42,10 +51,13 @@ export interface ClassDetail {
 
 export type ObjectRecord = UpdateRecord<ClassDetail>;
 
+/** The default timeout, for the record of a refused update. */
+const DEFAULT_TIMEOUT = checkPolicy({});
+
 const describe = (threads: readonly Thread[]) => threads.map((t) => `thread ${t.tid} (${t.name})${t.waitChannel ? ` waiting on ${t.waitChannel}` : ''}`).join(', ') || 'no thread';
 
 export class ObjectUpdater implements UpdateService {
-  readonly flags = ['--lazy', '--eager', '--timeout'] as const;
+  readonly flags = ['--lazy', '--eager', '--nowait', '--timeout', '--signal-after', '--reverse-after'] as const;
   readonly strategies: readonly string[] = ['hot-swap'];
 
   constructor(private readonly k: ObjectKernel) {}
@@ -97,7 +109,9 @@ export class ObjectUpdater implements UpdateService {
     this.k.updates.refuseIfRunning();
     const w0 = wallNow();
     let planned: ReturnType<ObjectUpdater['plan']>;
+    let timeout: number | null;
     try {
+      timeout = checkPolicy(opts);
       planned = this.plan(specs, kind);
     } catch (e) {
       // What was asked, and why not, goes into the history; the plan changed nothing.
@@ -105,7 +119,7 @@ export class ObjectUpdater implements UpdateService {
         const [name = spec, to = '-'] = spec.split('@');
         return { name, from: this.k.releases.get(name) ?? '-', to };
       });
-      this.k.updates.refuse<ClassDetail>({ kind, modules, strategy: 'hot-swap', lazy: opts.lazy === true, timeout: opts.timeout ?? DEFAULT_UPDATE_TIMEOUT, detail: { classes: [], lazyChoice: opts.lazy } }, w0, e);
+      this.k.updates.refuse<ClassDetail>({ kind, modules, strategy: 'hot-swap', lazy: opts.lazy === true, timeout: opts.timeout === undefined ? DEFAULT_TIMEOUT : opts.timeout, detail: { classes: [], lazyChoice: opts.lazy } }, w0, e);
       throw e;
     }
     const { releases, changes } = planned;
@@ -116,7 +130,9 @@ export class ObjectUpdater implements UpdateService {
         modules: releases,
         strategy: 'hot-swap',
         lazy: opts.lazy ?? changes.some((c) => c.to.lazy === true),
-        timeout: opts.timeout ?? DEFAULT_UPDATE_TIMEOUT,
+        timeout,
+        signalAfter: opts.signalAfter ?? null,
+        reverseAfter: opts.reverseAfter ?? null,
         detail: { classes, lazyChoice: opts.lazy },
       },
       w0,
@@ -124,7 +140,7 @@ export class ObjectUpdater implements UpdateService {
     );
     const set = new SwapSet(this.k.ott, this.k.sched);
     const marker: { fn: (() => void) | null } = { fn: null };
-    const body = this.k.updates.drive(r, this.phases(changes, r, set, marker), () => (r.lazy ? 'lazy' : 'eager'), () => this.rollback(set, marker));
+    const body = this.k.updates.drive(r, this.phases(changes, r, set, marker, this.k.updates.pending!), () => (r.lazy ? 'lazy' : 'eager'), () => this.rollback(set, marker));
     const thread = this.k.spawnKernel(`kupdate-oo/${r.id}`, body);
     return { record: r, thread };
   }
@@ -132,7 +148,8 @@ export class ObjectUpdater implements UpdateService {
   /** Run an update to its end. Throws the abort's KernelError; returns the record when committed. */
   run(specs: readonly string[], opts: UpdateOptions = {}, kind: UpdateKind = 'update'): ObjectRecord {
     const started = this.start(specs, opts, kind);
-    return this.k.updates.runToEnd(started, started.record.timeout * 4) as ObjectRecord;
+    const { timeout } = started.record;
+    return this.k.updates.runToEnd(started, timeout === null ? Number.MAX_SAFE_INTEGER : timeout * 4) as ObjectRecord;
   }
 
   /** The release spec `revert name` goes back to: what `name` ran before its last update. */
@@ -207,11 +224,23 @@ export class ObjectUpdater implements UpdateService {
   }
 
   /** The hot-swap's phases; the lifecycle commits when they return and rolls back when they throw. */
-  private *phases(changes: readonly ClassChange[], r: ObjectRecord, set: SwapSet, marker: { fn: (() => void) | null }): KGen<void> {
+  private *phases(changes: readonly ClassChange[], r: ObjectRecord, set: SwapSet, marker: { fn: (() => void) | null }, pending: PendingTransition): KGen<void> {
     const { k } = this;
     const overdue = (what: () => string) => {
-      if (k.now - r.startedAt >= r.timeout) throw err('ETIMEDOUT', `update did not quiesce within ${r.timeout} cycles: ${what()}`, 'try again later or raise the timeout');
+      if (pending.overdue()) throw err('ETIMEDOUT', `update did not quiesce within ${r.timeout} cycles: ${what()}`, 'try again later or raise the timeout');
     };
+    /** try_complete's decision while the swap waits: a reverse ends it (the rollback takes the mediators out), a force stops the waiting. */
+    const forcedNow = (stuck: () => readonly Thread[]): boolean => {
+      const what = pending.next();
+      if (what === 'reverse') throw new TransitionReversed();
+      if (what === 'force') pending.forced(stuck());
+      return what === 'force';
+    };
+    let waitingFor: () => readonly Thread[] = () => [];
+    pending.watch({
+      state: (t) => (set.holds(t) ? 'held' : waitingFor().includes(t) ? 'old' : null),
+      stragglers: () => waitingFor().map((t): Straggler => ({ thread: t, where: set.where.get(t) ?? t.syscall ?? '-' })),
+    });
     try {
       yield* this.finishLazy(changes, r, overdue);
       // FORWARD: mediators in, calls counted; wait for the marker so that calls begun before are over.
@@ -229,9 +258,14 @@ export class ObjectUpdater implements UpdateService {
       const markedAt = k.generations.current;
       marker.fn = () => void (elapsed = true);
       k.generations.marker(marker.fn);
+      waitingFor = () => k.generations.threadsSince(markedAt);
       while (!elapsed) {
+        if (forcedNow(waitingFor)) {
+          k.generations.cancel(marker.fn);
+          break;
+        }
         overdue(() => `the generation marker waits for ${describe(k.generations.threadsSince(markedAt))}, in the kernel since before the swap began`);
-        yield* k.sched.sleep(POLL_CYCLES);
+        yield* pending.pause(POLL_CYCLES);
       }
       marker.fn = null;
       k.updates.event(r, 'forward', k.now - t0, 0, `${set.mediators.length} mediator(s); generation marker elapsed at generation ${k.generations.current}`);
@@ -241,9 +275,11 @@ export class ObjectUpdater implements UpdateService {
         // BLOCK: new calls wait; threads already inside finish.
         const t1 = k.now;
         for (const cs of swaps) if (!lazy.includes(cs)) cs.phase = 'block';
-        while (eager.some((m) => m.inflight > 0)) {
+        waitingFor = () => set.busy();
+        while (!pending.appliedForce && eager.some((m) => m.inflight > 0)) {
+          if (forcedNow(waitingFor)) break;
           overdue(() => describe(set.busy()));
-          yield* k.sched.sleep(POLL_CYCLES);
+          yield* pending.pause(POLL_CYCLES);
         }
         k.updates.event(r, 'block', k.now - t1, 0, `${set.held} call(s) held so far`);
       }
@@ -257,6 +293,7 @@ export class ObjectUpdater implements UpdateService {
         k.updateStacks.set(rel.name, stack);
       }
     } finally {
+      pending.watch(null);
       r.heldCalls = set.held;
       r.heldCycles = set.heldCycles;
     }

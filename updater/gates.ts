@@ -9,7 +9,10 @@
 //
 // TransitionGate is Linux livepatch's per-task consistency model: a thread
 // runs the old code until it is switched (when none of its frames belongs to
-// the old version), then the new code; nobody ever waits.
+// the old version), then the new code; nobody ever waits. Reversed half way,
+// its goal becomes the old code: the threads already switched are behind
+// again and go back the same way (when none of their frames belongs to the
+// new version), as klp_reverse_transition does.
 //
 // Concurrency rule: gates are consulted inside a thread's step, so they need
 // no locking; only `admit` may block, and only in ModuleGate's BLOCK phase.
@@ -57,6 +60,11 @@ export class ModuleGate implements Gate {
     return slot.target; // plain calls never straddle an update
   }
 
+  /** Whether `t` is held here now (ps shows it `held`). */
+  holds(t: Thread): boolean {
+    return this.held.list().includes(t);
+  }
+
   /** Let everyone through again (commit or abort). */
   open(): void {
     this.phase = 'open';
@@ -65,24 +73,39 @@ export class ModuleGate implements Gate {
 }
 
 export class TransitionGate implements Gate {
-  /** Threads still on the old code. */
-  readonly unpatched: Set<number>;
+  /** The code the threads are moving to: the new, or the old once the transition is reversed. */
+  goal: 'new' | 'old' = 'new';
+  /** Threads not yet on the goal's code (Linux: patch_state != klp_target_state). */
+  readonly behind: Set<number>;
 
   constructor(
     /** The new target of each slot, by slot key. */
     private readonly next: ReadonlyMap<string, Target>,
     threads: readonly Thread[],
   ) {
-    this.unpatched = new Set(threads.map((t) => t.tid));
+    this.behind = new Set(threads.map((t) => t.tid));
   }
 
   *admit(slot: Slot, thread: Thread): KGen<Target> {
     return this.pick(slot, thread);
   }
 
-  /** Old code for a thread not yet switched; new code for switched threads, new threads and interrupts. */
+  /** Whether `t` runs the new code now (threads born during the transition and interrupts run the goal's). */
+  onNew(t: Thread | null): boolean {
+    const behind = t !== null && this.behind.has(t.tid);
+    return behind ? this.goal === 'old' : this.goal === 'new';
+  }
+
+  /** Old code for a thread on the old; new code for the others. */
   pick(slot: Slot, thread: Thread | null): Target {
-    if (thread !== null && this.unpatched.has(thread.tid)) return slot.target;
-    return this.next.get(slot.key) ?? slot.target;
+    return this.onNew(thread) ? (this.next.get(slot.key) ?? slot.target) : slot.target;
+  }
+
+  /** Reverse: the goal becomes the old code; the threads on the new code (of `threads`) are behind now. */
+  reverse(threads: readonly Thread[]): void {
+    const moved = threads.filter((t) => this.onNew(t));
+    this.goal = 'old';
+    this.behind.clear();
+    for (const t of moved) this.behind.add(t.tid);
   }
 }

@@ -3,8 +3,8 @@
 // and what to do) anything that cannot be done live. Nothing is changed here:
 // `update --dry-run` prints a plan and stops.
 
+import { checkPolicy } from '../exec/pending.js';
 import { err } from '../exec/errno.js';
-import { DEFAULT_UPDATE_TIMEOUT } from '../exec/lifecycle.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { LoadedModule, ModuleVersion } from '../kernel/loader.js';
 import { compareSemver } from '../kernel/moddef.js';
@@ -26,7 +26,11 @@ export type Strategy = (typeof STRATEGIES)[number] | (typeof CONTROL_STRATEGIES)
 
 export interface UpdateOptions {
   readonly strategy?: Strategy;
-  readonly timeout?: number;
+  /** null: no limit (a pending transition waits until its threads move). */
+  readonly timeout?: number | null;
+  /** The policy of a transition that waits (exec/pending.ts); only module and per-task wait. */
+  readonly signalAfter?: number;
+  readonly reverseAfter?: number;
   /** `revert` plans go backwards through the running version's `downgrade`. */
   readonly direction?: 'upgrade' | 'downgrade';
   /** Known versions of each module (the histories), to suggest a group that would work. */
@@ -84,7 +88,8 @@ export interface Plan {
   readonly strategyReason: string;
   /** No state or record changes: only code. */
   readonly codeOnly: boolean;
-  readonly timeout: number;
+  /** null: no limit. */
+  readonly timeout: number | null;
   /** Records are migrated on first access. */
   readonly lazy: boolean;
   readonly sweep: boolean;
@@ -153,8 +158,7 @@ function retireUnimported(k: Kernel, plans: readonly ModulePlan[]): ModulePlan[]
 export function plan(k: Kernel, versions: readonly ModuleVersion[], opts: UpdateOptions = {}): Plan {
   const direction = opts.direction ?? 'upgrade';
   if (versions.length === 0) throw err('EINVAL', 'an update needs at least one module version', 'update NAME@VERSION...');
-  const timeout = opts.timeout ?? DEFAULT_UPDATE_TIMEOUT;
-  if (!Number.isInteger(timeout) || timeout < 1) throw err('EINVAL', `timeout must be a positive number of cycles, got ${timeout}`);
+  const timeout = checkPolicy(opts);
   const names = new Set<string>();
   const mods: [LoadedModule, ModuleVersion][] = [];
   for (const v of versions) {
@@ -228,6 +232,9 @@ export function plan(k: Kernel, versions: readonly ModuleVersion[], opts: Update
   } else {
     strategy = codeOnly ? 'per-task' : 'module';
     strategyReason = codeOnly ? 'default for code-only updates' : 'default when state changes';
+  }
+  if ((strategy === 'stop-machine' || strategy === 'unsafe') && (timeout === null || opts.signalAfter !== undefined || opts.reverseAfter !== undefined)) {
+    throw err('EINVAL', `${strategy} does not wait in the background: it takes no --nowait without --timeout, --signal-after or --reverse-after`, 'use --strategy module or per-task, or give stop-machine a --timeout');
   }
   const migrates = plans.some((p) => p.recordTransfers.length > 0);
   const lazy = migrates && (opts.lazy ?? plans.some((p) => p.transfer?.lazy === true));
@@ -376,7 +383,7 @@ export function needsTransfer(p: ModulePlan): boolean {
 export function describePlan(p: Plan): string[] {
   const out: string[] = [];
   out.push(`plan: ${p.modules.map((m) => `${m.name} ${m.from} -> ${m.to}`).join(', ')} (${p.direction})`);
-  out.push(`  strategy: ${p.strategy} (${p.strategyReason}); timeout ${p.timeout} cycles; ${p.codeOnly ? 'code only' : 'state changes'}`);
+  out.push(`  strategy: ${p.strategy} (${p.strategyReason}); ${p.timeout === null ? 'no timeout' : `timeout ${p.timeout} cycles`}; ${p.codeOnly ? 'code only' : 'state changes'}`);
   if (p.replace) out.push(`  replace: takes over the update stack of ${p.modules.map((m) => m.name).join(', ')}; revert goes back to the version first loaded`);
   for (const a of p.adaptors) out.push(`  adaptor made: ${a.key}, from ${a.provider}'s compat`);
   if (p.modules.some((m) => m.recordTransfers.length > 0)) out.push(`  records: migrated ${p.lazy ? `lazily, on first access${p.sweep ? ', and by a background sweep' : ''}` : 'eagerly, during the switch'}`);

@@ -13,15 +13,21 @@
 //                 switch at once, whoever is inside the old version
 //
 // A strategy returns when the switch is done and throws (ETIMEDOUT, EBUSY,
-// or the transfer's error) to abort; the updater does the rest.
+// or the transfer's error) to abort, or TransitionReversed once a reversal
+// is complete; the updater does the rest. The two that wait (module,
+// per-task) do it as a pending transition (exec/pending.ts): they tell it
+// where each thread stands, poll it for a reverse or a force (and its
+// policy), and pause through it, so the verbs reach them between polls.
 
 import { err } from '../exec/errno.js';
 import { type UpdateRecord, wallNow } from '../exec/lifecycle.js';
+import { type PendingTransition, type Straggler, TransitionReversed } from '../exec/pending.js';
 import type { KGen, Thread } from '../exec/thread.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { viewSlotKey } from '../kernel/link.js';
-import type { Slot, Target } from '../kernel/symbols.js';
+import type { Target } from '../kernel/symbols.js';
 import { hasFrameIn, ModuleGate, TransitionGate } from './gates.js';
+import { busyThreads, describeBusy, slotsOf, whereIn } from './group.js';
 import type { Plan, Strategy } from './plan.js';
 import type { Prepared } from './switch.js';
 
@@ -43,6 +49,8 @@ export interface TransitionContext {
   /** The updater thread (never counted as busy). */
   readonly self: Thread;
   readonly tuning: UpdaterTuning;
+  /** The update's pending transition: its requests, policy and timeout. */
+  readonly pending: PendingTransition;
   /** Emit a phase event of this update. */
   event(phase: string, cycles: number, wallUs: number, detail: string): void;
   /**
@@ -57,34 +65,6 @@ export type Transition = (c: TransitionContext) => KGen<void>;
 
 /** The group's modules, as hasFrameIn reads them (any version). */
 const groupOf = (p: Plan) => new Map<string, null>(p.modules.map((m) => [m.name, null]));
-
-/** The slots of the group's running versions: their exports and ops entries (views' adaptors included). */
-export function slotsOf(k: Kernel, names: Iterable<string>): Slot[] {
-  const out: Slot[] = [];
-  for (const name of names) {
-    const mod = k.loader.require(name);
-    out.push(...mod.exports.values());
-    for (const key of mod.opsTables) {
-      const [kind, tname] = key.split(':') as [never, string];
-      const table = k.ops.get(kind, tname);
-      out.push(...Object.values(table?.slots ?? {}));
-      for (const v of table?.views.values() ?? []) out.push(...Object.values(v.adaptors));
-    }
-  }
-  return out;
-}
-
-/** Threads (other than `self`) with a frame in one of `modules`. */
-function busyThreads(k: Kernel, modules: ReadonlyMap<string, string | null>, self: Thread): Thread[] {
-  return k.sched.threads().filter((t) => t !== self && hasFrameIn(t.frames, modules));
-}
-
-/** Each busy thread with its frames in `modules`, for the abort message. */
-function describeBusy(threads: readonly Thread[], modules: ReadonlyMap<string, string | null>): string {
-  return threads
-    .map((t) => `thread ${t.tid} (${t.name}) in ${t.frames.filter((f) => hasFrameIn([f], modules)).map((f) => `${f.module}@${f.version}:${f.fn}`).join(' > ')}${t.waitChannel ? `, waiting on ${t.waitChannel}` : ''}`)
-    .join('; ');
-}
 
 /**
  * K42's hot-swap: FORWARD, then BLOCK until no thread has a frame in the
@@ -102,28 +82,41 @@ function* hotSwap(c: TransitionContext): KGen<void> {
   const gate = new ModuleGate(group, sched);
   const slots = slotsOf(k, group.keys());
   for (const s of slots) s.gate = gate;
+  const pending = c.pending;
+  pending.watch({
+    state: (t) => (t === self ? null : gate.holds(t) ? 'held' : hasFrameIn(t.frames, group) ? 'old' : null),
+    stragglers: () => busyThreads(k, group, self).map((t): Straggler => ({ thread: t, where: whereIn(t, group) })),
+  });
   const t0 = sched.now;
   try {
     // FORWARD: the gate counts calls in flight. K42 needed this phase to learn
     // of calls that began before the mediator was installed; here the shadow
     // stacks show them already, so one poll suffices.
-    yield* sched.sleep(c.tuning.pollCycles);
+    yield* pending.pause(c.tuning.pollCycles);
     c.event('forward', sched.now - t0, 0, `${busyThreads(k, group, self).length} thread(s) in flight`);
     gate.phase = 'block';
     const t1 = sched.now;
     for (;;) {
       const busy = busyThreads(k, group, self);
       if (busy.length === 0) break;
-      if (sched.now - r.startedAt >= p.timeout) {
+      // Nothing was switched yet: a reversal only opens the gate (finally, below).
+      const what = pending.next();
+      if (what === 'reverse') throw new TransitionReversed();
+      if (what === 'force') {
+        pending.forced(busy); // they go on in the old code, against the new state: unsafe, hence the taint
+        break;
+      }
+      if (pending.overdue()) {
         throw err('ETIMEDOUT', `update did not quiesce within ${p.timeout} cycles: ${describeBusy(busy, group)}`, 'try again later, raise --timeout, or see ps for what holds the thread');
       }
-      yield* sched.sleep(c.tuning.pollCycles);
+      yield* pending.pause(c.tuning.pollCycles);
     }
     c.event('block', sched.now - t1, 0, `quiescent; ${gate.heldCalls} call(s) held at the gate`);
     const done = c.atomically();
     sched.work(done.cycles);
     done.emit();
   } finally {
+    pending.watch(null);
     for (const s of slots) if (s.gate === gate) s.gate = null;
     gate.open();
     r.heldCalls = gate.heldCalls;
@@ -138,12 +131,16 @@ function* hotSwap(c: TransitionContext): KGen<void> {
  * to the old), so old and new code run side by side and nobody waits. A
  * thread is switched at syscall return (it holds no kernel frame then) or
  * when a poll finds its stack clean; the slots are retargeted for good only
- * when every thread has switched.
+ * when every thread has switched. Reversed (klp_reverse_transition), the
+ * goal becomes the old code and the switched threads go back the same way,
+ * when no frame of the new version is on their stack; nothing was
+ * transferred, so once all are back the update ends with nothing to undo.
  */
 function* perTask(c: TransitionContext): KGen<void> {
-  const { k, plan: p, record: r, self } = c;
+  const { k, plan: p, self, pending } = c;
   const { sched, hooks } = k;
   const old = new Map<string, string>(p.modules.map((m) => [m.name, m.from]));
+  const neu = new Map<string, string>(p.modules.map((m) => [m.name, m.to]));
   const next = new Map<string, Target>();
   for (const x of c.prepared) {
     for (const [key, bt] of x.compat) next.set(key, bt.target);
@@ -151,34 +148,59 @@ function* perTask(c: TransitionContext): KGen<void> {
     for (const [table, ops] of x.ops) for (const [op, bt] of ops) next.set(`${table}.${op}`, bt.target);
     for (const [table, byVersion] of x.views) for (const [version, ops] of byVersion) for (const [op, bt] of ops) next.set(viewSlotKey(table, version, op), bt.target);
   }
-  const gate = new TransitionGate(next, sched.threads().filter((t) => t !== self));
+  const others = () => sched.threads().filter((t) => t !== self);
+  const gate = new TransitionGate(next, others());
   const slots = slotsOf(k, old.keys());
   for (const s of slots) s.gate = gate;
+  /** The versions a thread behind the goal must have no frame of before it moves. */
+  const leaving = () => (gate.goal === 'new' ? old : neu);
   const trySwitch = (t: Thread) => {
-    if (gate.unpatched.has(t.tid) && !hasFrameIn(t.frames, old)) gate.unpatched.delete(t.tid);
+    if (gate.behind.has(t.tid) && !hasFrameIn(t.frames, leaving())) gate.behind.delete(t.tid);
   };
+  const stuck = () => [...gate.behind].flatMap((tid) => sched.thread(tid) ?? []);
+  pending.watch({
+    state: (t) => (t === self ? null : gate.onNew(t) ? 'new' : 'old'),
+    stragglers: () => stuck().filter((t) => hasFrameIn(t.frames, leaving())).map((t): Straggler => ({ thread: t, where: whereIn(t, leaving()) })),
+  });
   const unsubscribe = hooks.syscallReturn.add(trySwitch);
   const t0 = sched.now;
-  const total = gate.unpatched.size;
+  const total = gate.behind.size;
+  let forced: readonly Thread[] = [];
   try {
     for (;;) {
-      for (const tid of [...gate.unpatched]) {
+      for (const tid of [...gate.behind]) {
         const t = sched.thread(tid);
-        if (!t) gate.unpatched.delete(tid);
+        if (!t) gate.behind.delete(tid);
         else trySwitch(t);
       }
-      if (gate.unpatched.size === 0) break;
-      if (sched.now - r.startedAt >= p.timeout) {
-        const stuck = [...gate.unpatched].map((tid) => sched.thread(tid)!).filter(Boolean);
-        throw err('ETIMEDOUT', `update did not complete its transition within ${p.timeout} cycles: ${describeBusy(stuck, old)}`, 'try again later, raise --timeout, or see ps for what holds the thread');
+      if (gate.behind.size === 0) {
+        if (gate.goal === 'old') throw new TransitionReversed();
+        break;
       }
-      yield* sched.sleep(c.tuning.pollCycles);
+      const what = pending.next();
+      if (what === 'force') {
+        forced = stuck();
+        pending.forced(forced); // they go on in the code they are in; every thread counts as moved
+        gate.behind.clear();
+        continue;
+      }
+      if (what === 'reverse') {
+        pending.reversing = true;
+        gate.reverse(others());
+        c.event('reversing', sched.now - t0, 0, `${gate.behind.size} thread(s) to take back to the old code`);
+        continue;
+      }
+      if (pending.overdue()) {
+        throw err('ETIMEDOUT', `update did not complete its transition within ${p.timeout} cycles: ${describeBusy(stuck(), old)}`, 'try again later, raise --timeout, or see ps for what holds the thread');
+      }
+      yield* pending.pause(c.tuning.pollCycles);
     }
-    c.event('quiesce', sched.now - t0, 0, `${total} thread(s) switched, none waited`);
+    c.event('quiesce', sched.now - t0, 0, `${total - forced.length} thread(s) switched, ${forced.length ? `${forced.length} forced` : 'none waited'}`);
     const done = c.atomically();
     sched.work(done.cycles);
     done.emit();
   } finally {
+    pending.watch(null);
     unsubscribe();
     for (const s of slots) if (s.gate === gate) s.gate = null;
   }
@@ -237,7 +259,7 @@ function* stopMachine(c: TransitionContext): KGen<void> {
       return;
     }
     if (o.kind === 'failed') throw o.error;
-    if (attempt >= c.tuning.stopAttempts || sched.now - r.startedAt >= p.timeout) {
+    if (attempt >= c.tuning.stopAttempts || (p.timeout !== null && sched.now - r.startedAt >= p.timeout)) {
       throw err('EBUSY', `stop-machine found no safe point in ${attempt} attempts; at the last: ${o.busy}`, 'try again later, or use --strategy module, which waits instead');
     }
     yield* sched.sleep(jitter.int(c.tuning.stopRetryCycles >> 2, c.tuning.stopRetryCycles));

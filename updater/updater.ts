@@ -10,6 +10,13 @@
 //   commit    push (or pop) each module's update stack (replace.ts), keep
 //             the part for modules not loaded (deferred.ts)
 //             \-> on timeout, a failed transfer or check: abort
+//             \-> reversed while pending (revert, --reverse-after): nothing to undo
+//
+// module and per-task wait as a pending transition (exec/pending.ts), which
+// the console and the API reach through the lifecycle (`k.updates.pending`)
+// to watch, signal, force or reverse it; with no timeout it waits for as
+// long as threads stay in the old code. A forced update leaves the old
+// version resident: its stragglers may still run it, so rmmod is refused.
 //
 // Around them run the versions' callbacks (callbacks.ts): prePatch (or
 // preUnpatch) before the plan is accepted, postPatch (or postUnpatch) after
@@ -21,6 +28,7 @@
 
 import { err } from '../exec/errno.js';
 import { POLL_CYCLES, type StartedUpdate, type UpdateKind, type UpdateOptions as ServiceOptions, type UpdateRecord, type UpdateService, type UpdateStep, wallNow } from '../exec/lifecycle.js';
+import type { PendingTransition } from '../exec/pending.js';
 import type { KGen } from '../exec/thread.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { ModuleVersion } from '../kernel/loader.js';
@@ -31,7 +39,8 @@ import { sweepTable } from './lazy.js';
 import { commitStacks } from './replace.js';
 import { describePlan, needsTransfer, type Plan, plan, STRATEGIES, type Strategy, type UpdateOptions } from './plan.js';
 import { applySwitch, type Prepared } from './switch.js';
-import { slotsOf, TRANSITIONS, type UpdaterTuning } from './transition.js';
+import { slotsOf } from './group.js';
+import { TRANSITIONS, type UpdaterTuning } from './transition.js';
 import { transferCycles, transferImage, type TransferResult } from './transfer.js';
 
 export type { UpdaterTuning } from './transition.js';
@@ -56,7 +65,7 @@ const NO_RESOLVER: VersionResolver = {
 export type ProceduralRecord = UpdateRecord<Plan>;
 
 export class Updater implements UpdateService {
-  readonly flags = ['--strategy', '--timeout', '--lazy', '--eager', '--sweep', '--replace'] as const;
+  readonly flags = ['--strategy', '--nowait', '--timeout', '--signal-after', '--reverse-after', '--lazy', '--eager', '--sweep', '--replace'] as const;
   readonly strategies: readonly string[] = STRATEGIES;
 
   constructor(
@@ -111,13 +120,23 @@ export class Updater implements UpdateService {
     } catch (e) {
       // What was asked, and why not, goes into the history; the plan changed nothing.
       const modules = versions.map((v) => ({ name: v.def.name, from: this.k.loader.get(v.def.name)?.def.version ?? '-', to: v.def.version }));
-      this.k.updates.refuse<Plan | null>({ kind, modules, strategy: opts.strategy ?? '-', lazy: opts.lazy === true, timeout: opts.timeout ?? 0, detail: null }, w0, e);
+      this.k.updates.refuse<Plan | null>({ kind, modules, strategy: opts.strategy ?? '-', lazy: opts.lazy === true, timeout: opts.timeout === null ? null : (opts.timeout ?? 0), detail: null }, w0, e);
       throw e;
     }
     const r = this.k.updates.begin<Plan>(
-      { kind, modules: [...p.modules.map((m) => ({ name: m.name, from: m.from, to: m.to })), ...keptChanges(kept, kind)], strategy: p.modules.length ? p.strategy : 'deferred', lazy: p.lazy, timeout: p.timeout, detail: p },
+      {
+        kind,
+        modules: [...p.modules.map((m) => ({ name: m.name, from: m.from, to: m.to })), ...keptChanges(kept, kind)],
+        strategy: p.modules.length ? p.strategy : 'deferred',
+        lazy: p.lazy,
+        timeout: p.timeout,
+        signalAfter: opts.signalAfter ?? null,
+        reverseAfter: opts.reverseAfter ?? null,
+        detail: p,
+      },
       w0,
       p.modules.length ? [describePlan(p)[0]!, keptPlanLine(kept, kind)].filter((x) => x).join('; ') : `plan: ${keptPlanLine(kept, kind)}`,
+      p.modules.length > 0 && (p.strategy === 'module' || p.strategy === 'per-task'),
     );
     const group = p.modules.map((m) => this.k.loader.require(m.name));
     for (const mod of group) mod.updating = r.id;
@@ -131,7 +150,8 @@ export class Updater implements UpdateService {
   /** Run an update to its end. Throws the abort's KernelError; returns the record when committed. */
   run(versions: readonly ModuleVersion[], opts: UpdateOptions = {}, kind: UpdateKind = 'update'): ProceduralRecord {
     const started = this.start(versions, opts, kind);
-    return this.k.updates.runToEnd(started, (started.record.timeout + 10 * this.tuning.stopRetryCycles) * 4) as ProceduralRecord;
+    const { timeout } = started.record;
+    return this.k.updates.runToEnd(started, timeout === null ? Number.MAX_SAFE_INTEGER : (timeout + 10 * this.tuning.stopRetryCycles) * 4) as ProceduralRecord;
   }
 
   /** Revert a module to the version it ran before its last update, through its downgrade. */
@@ -178,9 +198,12 @@ export class Updater implements UpdateService {
   private *phases(p: Plan, r: ProceduralRecord, unpin: () => void, callbacks: UpdateCallbacks, kept: readonly ModuleVersion[]): KGen<void> {
     const k = this.k;
     const sources = new Map(p.modules.map((m) => [m.name, k.loader.require(m.name).source]));
+    const pending = k.updates.pending!; // this update's: it runs from begin to finish
     try {
-      if (p.modules.length > 0) yield* this.transition(p, r);
+      if (p.modules.length > 0) yield* this.transition(p, r, pending);
       commitStacks(k, p.modules, r.kind, p.replace, sources);
+      // forced: the old version stays resident for good
+      if (pending.appliedForce) for (const m of p.modules) k.loader.require(m.name).resident ??= `${r.kind} ${r.id} was forced: threads may still run ${m.name} ${m.from}, whose code must stay resident`;
       commitKept(k, r.id, r.kind, p.replace, kept, p.modules);
       callbacks.completed();
     } catch (e) {
@@ -192,7 +215,7 @@ export class Updater implements UpdateService {
   }
 
   /** prepare, then quiesce, transfer and switch as the strategy says. */
-  private *transition(p: Plan, r: ProceduralRecord): KGen<void> {
+  private *transition(p: Plan, r: ProceduralRecord, pending: PendingTransition): KGen<void> {
     const k = this.k;
     // prepare
     const w0 = wallNow();
@@ -211,6 +234,7 @@ export class Updater implements UpdateService {
       prepared,
       self: k.sched.self(),
       tuning: this.tuning,
+      pending,
       event: (phase, cycles, wallUs, detail) => k.updates.event(r, phase, cycles, wallUs, detail),
       atomically: () => this.transferAndSwitch(prepared, adaptors, r),
     });

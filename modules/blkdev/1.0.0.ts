@@ -2,6 +2,13 @@
 // sector; the calling thread blocks until the disk's completion interrupt
 // records the request's status in the module state and wakes it. At most
 // `queue_depth` requests are in flight; further submitters wait for a slot.
+//
+// Which waits a signal may interrupt (exec/signal.ts): the wait for a slot
+// comes before this request touches the disk or the state, so it is
+// interruptible (and the kernel lets a signal in only while the whole
+// syscall has committed nothing, so never after an earlier request of it);
+// the wait for the completion is disk I/O, uninterruptible as in Linux: the
+// request is on the disk and counted in flight, and must be collected.
 
 import { type Ctx, defineModule, type DiskCompletion, type DiskOp, err, type KGen, SECTOR_SIZE } from '../../kernel/module.js';
 
@@ -23,7 +30,7 @@ function* blkSubmit(m: M, dev: string, op: DiskOp, sector: number, buf: Uint8Arr
   if (op !== 'read' && op !== 'write') throw err('EINVAL', `blkdev: bad operation '${String(op)}'`);
   if (!Number.isInteger(sector) || sector < 0 || sector >= disk.sectors) throw err('EINVAL', `blkdev: sector ${sector} outside 0..${disk.sectors - 1}`);
   if (!(buf instanceof Uint8Array) || buf.length !== SECTOR_SIZE) throw err('EINVAL', `blkdev: buffer must be ${SECTOR_SIZE} bytes`);
-  while (m.state().inflight >= (m.params.queue_depth as number)) yield* m.k.wait(`${dev}:slot`, 'blkdev queue full');
+  while (m.state().inflight >= (m.params.queue_depth as number)) yield* m.k.waitInterruptible(`${dev}:slot`, 'blkdev queue full');
   m.k.work(200);
   yield* awaitRequest(m, dev, op, disk.submit(op, sector, 1, buf), `sector ${sector}`);
 }

@@ -18,7 +18,7 @@ function* blkSubmit(m: M, dev: string, op: DiskOp, sector: number, buf: Uint8Arr
   if (!disk) throw err('ENODEV', `blkdev: no disk '${dev}'`);
   if (op !== 'read' && op !== 'write') throw err('EINVAL', `blkdev: bad operation '${String(op)}'`);
   if (!(buf instanceof Uint8Array) || buf.length !== SECTOR_SIZE) throw err('EINVAL', `blkdev: buffer must be ${SECTOR_SIZE} bytes`);
-  while (m.state().inflight >= (m.params.queue_depth as number)) yield* m.k.wait(`${dev}:slot`, 'blkdev queue full');
+  while (m.state().inflight >= (m.params.queue_depth as number)) yield* m.k.waitInterruptible(`${dev}:slot`, 'blkdev queue full');
   m.k.work(120);
   let id: number;
   try {

@@ -21,7 +21,7 @@ function* blkSubmit(m: M, dev: string, op: DiskOp, sector: number, count: number
   if (!Number.isInteger(count) || count < 1 || count > MAX_REQUEST_SECTORS) throw err('EINVAL', `blkdev: ${count} sectors in one request (1..${MAX_REQUEST_SECTORS})`);
   if (!Number.isInteger(sector) || sector < 0 || sector + count > disk.sectors) throw err('EINVAL', `blkdev: sectors ${sector}+${count} outside 0..${disk.sectors - 1}`);
   if (!(buf instanceof Uint8Array) || buf.length !== count * SECTOR_SIZE) throw err('EINVAL', `blkdev: buffer must be ${count} x ${SECTOR_SIZE} bytes`);
-  while (m.state().inflight >= (m.params.queue_depth as number)) yield* m.k.wait(`${dev}:slot`, 'blkdev queue full');
+  while (m.state().inflight >= (m.params.queue_depth as number)) yield* m.k.waitInterruptible(`${dev}:slot`, 'blkdev queue full');
   m.k.work(120 + 10 * count);
   yield* awaitRequest(m, dev, op, disk.submit(op, sector, count, buf), `sectors ${sector}+${count}`);
 }
