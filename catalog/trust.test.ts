@@ -66,19 +66,22 @@ describe('loading without enforcement', () => {
     expect(lines.some((l) => l.endsWith('taint: unsigned (E): plain'))).toBe(true);
     expect(lines.some((l) => l.endsWith('taint: out-of-tree (O): plain'))).toBe(true);
     expect(lines).toContain('taint:       EO (unsigned, out-of-tree)'); // modinfo
+    expect(lines).toContain('signature:   none');
   });
 
   it('a file signed by a trusted key loads and taints O only', async () => {
     const { s, lines, run } = session(false);
-    expect(await run(`insmod ${file('good.ts', moduleText('good'))}\nlsmod`)).toBe(true);
+    expect(await run(`insmod kmsg\ninsmod ${file('good.ts', moduleText('good'))}\nlsmod\nmodinfo good\nmodinfo kmsg`)).toBe(true);
     expect(s.k.taint.letters()).toBe('O');
+    expect(lines.filter((l) => l.startsWith('signature:'))).toEqual([`signature:   key ${keyId(trusted.publicKey)}`, 'signature:   in-tree (signed by the build)']);
     expect(lines.find((l) => /^good\s{2,}/.test(l))).toMatch(/\s\(O\)$/);
   });
 
   it('a file signed by a key the machine does not trust loads, tainted E, as Linux loads a module whose key is missing', async () => {
-    const { s, run } = session(false);
-    expect(await run(`insmod ${file('strange.ts', moduleText('strange'), stranger.privateKey)}`)).toBe(true);
+    const { s, lines, run } = session(false);
+    expect(await run(`insmod ${file('strange.ts', moduleText('strange'), stranger.privateKey)}\nmodinfo strange`)).toBe(true);
     expect(s.k.taint.letters()).toBe('EO');
+    expect(lines).toContain(`signature:   key ${keyId(stranger.publicKey)} (not trusted)`);
   });
 
   it('a trusted signature that no longer matches is refused all the same, and changes nothing', async () => {

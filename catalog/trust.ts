@@ -39,11 +39,17 @@ import { signatureMatches, splitSignature } from './signing.js';
 /** A version loaded through the check, and the taint flags it brings. */
 export interface CheckedVersion extends ModuleVersion {
   readonly taints: readonly TaintFlag[];
+  /** What vouches for it, as modinfo shows it: `in-tree (signed by the build)`, `key ID`, `key ID (not trusted)` or `none`, per file when they differ. */
+  readonly signature: string;
 }
+
+const IN_TREE = 'in-tree (signed by the build)';
 
 export class ModuleTrust {
   /** The flags each version loaded for this machine brings (the last load of it), for the update hooks. */
   private readonly brought = new WeakMap<ModuleDef, readonly TaintFlag[]>();
+  /** What vouched for each version loaded for this machine (the last load of it). */
+  private readonly signatures = new WeakMap<ModuleDef, string>();
 
   /** Updates find versions through the check too. */
   readonly resolver: VersionResolver = {
@@ -65,10 +71,18 @@ export class ModuleTrust {
   /** Load `spec` (a catalog name or a file), checking every file it reads against the machine's policy first. */
   async load(spec: string): Promise<CheckedVersion> {
     const flags = new Set<TaintFlag>();
-    const v = await loadModuleDef(spec, this.fileCheck(flags));
+    const seen = new Set<string>();
+    const v = await loadModuleDef(spec, this.fileCheck(flags, seen));
     const taints = [...flags];
+    const signature = seen.size === 0 ? IN_TREE : [...seen].join('; ');
     this.brought.set(v.def, taints);
-    return { ...v, taints };
+    this.signatures.set(v.def, signature);
+    return { ...v, taints, signature };
+  }
+
+  /** What vouched for a version: as load found it, or in-tree for the catalog's own (loaded by name, never checked). */
+  signatureOf(def: ModuleDef, source: string): string {
+    return this.signatures.get(def) ?? (source.startsWith('catalog:') ? IN_TREE : 'unknown (not loaded through the check)');
   }
 
   /**
@@ -90,16 +104,20 @@ export class ModuleTrust {
   }
 
   /** The check of one file: its payload to compile, the flags it brings added to `flags`; EKEYREJECTED or EBADMSG if refused. */
-  private fileCheck(flags: Set<TaintFlag>): FileCheck {
+  private fileCheck(flags: Set<TaintFlag>, seen: Set<string>): FileCheck {
     const policy = this.k.moduleSig;
     return (file, bytes) => {
-      if (inTree(file)) return bytes;
+      if (inTree(file)) {
+        seen.add(IN_TREE);
+        return bytes;
+      }
       const { payload, signature } = splitSignature(file, bytes);
       const key = signature ? policy.key(signature.keyId) : undefined;
       if (signature && key) {
         if (!signatureMatches(payload, signature, createPublicKey(key.pem))) {
           throw err('EKEYREJECTED', `${file} does not match its signature by key ${key.id}: it was changed after it was signed`, `if the change is yours, sign it again: livemod sign ${file}`);
         }
+        seen.add(`key ${key.id}`);
       } else if (policy.required) {
         const trusted = policy.trustedKeys.map((t) => t.id).join(', ') || 'none';
         const how = `trusted keys: ${trusted}; boot with --trusted-key PUBLIC_KEY_FILE to trust another`;
@@ -107,6 +125,7 @@ export class ModuleTrust {
         throw err('EKEYREJECTED', `${file} is signed by key ${signature.keyId}, which this machine does not trust`, `sign it with a trusted key, or trust this one; ${how}`);
       } else {
         flags.add('unsigned'); // no signature, or one this machine cannot check: loads, and taints
+        seen.add(signature ? `key ${signature.keyId} (not trusted)` : 'none');
       }
       flags.add('out-of-tree');
       return payload;

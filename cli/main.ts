@@ -19,7 +19,7 @@ import { describeError } from './format.js';
 import { runScript } from './script.js';
 import { addSweepCommand } from './sweep.js';
 import { interactive } from './shell.js';
-import { addSigningCommands, addTrustOptions, moduleSigOptions, type TrustFlags } from './sign.js';
+import { addSigningCommands, moduleSigOptions, requireSignedOption, trustedKeyOption, type TrustFlags } from './sign.js';
 import { TRACE_HELP, traced } from './trace-option.js';
 
 function integer(name: string, min: number, max: number) {
@@ -74,13 +74,14 @@ program
   .showHelpAfterError()
   .configureOutput({ outputError: (str, write) => write(`livemod: ${str.replace(/^error: /, '')}`) });
 
-addTrustOptions(
-  program
-    .command('demo')
-    .description('the main job: a workload runs while every update in the module histories is applied live; then every byte is checked')
-    .option('--json', 'print the result as JSON (schema livemod.demo/1)')
-    .option('--trace <file>', TRACE_HELP),
-).action(async (cmdOpts: { json?: boolean; trace?: string } & TrustFlags) => {
+program
+  .command('demo')
+  .description('the main job: a workload runs while every update in the module histories is applied live; then every byte is checked')
+  .option('--json', 'print the result as JSON (schema livemod.demo/1)')
+  .option('--trace <file>', TRACE_HELP)
+  .addOption(requireSignedOption())
+  .addOption(trustedKeyOption())
+  .action(async (cmdOpts: { json?: boolean; trace?: string } & TrustFlags) => {
     const o = program.opts<MachineOpts>();
     moduleSigOptions(cmdOpts); // a bad key file is a usage error before anything runs
     const trust = { requireSigned: cmdOpts.requireSigned === true, trustedKeys: cmdOpts.trustedKey ?? [] };
@@ -88,25 +89,27 @@ addTrustOptions(
     process.exitCode = r.ok ? 0 : 1;
   });
 
-addTrustOptions(
-  program
-    .command('shell')
-    .description('open a console on a booted machine (type help there)')
-    .option('--kernel <kind>', 'modules (the procedural kernel) or objects (the K42-style twin)', kernelKind, 'modules' as const),
-).action(async (cmdOpts: { kernel: (typeof KERNELS)[number] } & TrustFlags) => {
-  await interactive(session(cmdOpts.kernel, program.opts<MachineOpts>(), cmdOpts));
-});
+program
+  .command('shell')
+  .description('open a console on a booted machine (type help there)')
+  .option('--kernel <kind>', 'modules (the procedural kernel) or objects (the K42-style twin)', kernelKind, 'modules' as const)
+  .addOption(requireSignedOption())
+  .addOption(trustedKeyOption())
+  .action(async (cmdOpts: { kernel: (typeof KERNELS)[number] } & TrustFlags) => {
+    await interactive(session(cmdOpts.kernel, program.opts<MachineOpts>(), cmdOpts));
+  });
 
-addTrustOptions(
-  program
-    .command('run')
-    .description("run console commands from FILE (or - for standard input); a line starting with '!' must fail")
-    .argument('<file>', 'script file, or - for standard input')
-    .option('-q, --quiet', 'do not echo each command')
-    .option('--kernel <kind>', 'modules (the procedural kernel) or objects (the K42-style twin)', kernelKind, 'modules' as const)
-    .option('--json', 'print one JSON line per command: its output, the data it returned and how it went (schema livemod.run/1)')
-    .option('--trace <file>', TRACE_HELP),
-).action(async (file: string, cmdOpts: { quiet?: boolean; kernel: (typeof KERNELS)[number]; json?: boolean; trace?: string } & TrustFlags) => {
+program
+  .command('run')
+  .description("run console commands from FILE (or - for standard input); a line starting with '!' must fail")
+  .argument('<file>', 'script file, or - for standard input')
+  .option('-q, --quiet', 'do not echo each command')
+  .option('--kernel <kind>', 'modules (the procedural kernel) or objects (the K42-style twin)', kernelKind, 'modules' as const)
+  .option('--json', 'print one JSON line per command: its output, the data it returned and how it went (schema livemod.run/1)')
+  .option('--trace <file>', TRACE_HELP)
+  .addOption(requireSignedOption())
+  .addOption(trustedKeyOption())
+  .action(async (file: string, cmdOpts: { quiet?: boolean; kernel: (typeof KERNELS)[number]; json?: boolean; trace?: string } & TrustFlags) => {
     const o = program.opts<MachineOpts>();
     let text: string;
     try {

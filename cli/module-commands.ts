@@ -113,6 +113,7 @@ const modinfo = define({
     s.print(`description: ${d.description}`);
     if (d.license) s.print(`license:     ${d.license}`);
     s.print(`source:      ${mod.source}`);
+    s.print(`signature:   ${moduleTrust(s.k).signatureOf(d, mod.source)}`);
     if (versions) s.print(`versions:    ${versions.join(', ')}`);
     for (const [p, pd] of Object.entries(d.params ?? {})) s.print(`parm:        ${p}=${String(mod.params[p])} (${pd.type}, default ${String(pd.default)}): ${pd.description}`);
     for (const [key, slot] of mod.imports) s.print(`requires:    ${key} from ${slot.target.module}${slot.adaptor ? ' (through its adaptor)' : ''}`);

@@ -8,7 +8,7 @@
 
 import { lstatSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { generateKeys, readPrivateKey, readTrustedKey } from '../catalog/keys.js';
 import { keyId, signFile } from '../catalog/signing.js';
 import { err, type Errno, isKernelError } from '../exec/errno.js';
@@ -23,11 +23,14 @@ export interface TrustFlags {
 
 const collect = (value: string, prev: string[] = []) => [...prev, value];
 
-/** Add `--require-signed` and `--trusted-key FILE` (repeatable) to a command that boots a machine. */
-export function addTrustOptions(cmd: Command): Command {
-  return cmd
-    .option('--require-signed', 'refuse module files without a valid signature by a trusted key (EKEYREJECTED); the catalog\'s own modules count as signed')
-    .option('--trusted-key <file>', 'a public key file (livemod keygen\'s signing_key.pub) whose signatures this machine trusts; repeatable', collect);
+/** `--require-signed`, for a command that boots a machine. */
+export function requireSignedOption(): Option {
+  return new Option('--require-signed', "refuse module files without a valid signature by a trusted key (EKEYREJECTED); the catalog's own modules count as signed");
+}
+
+/** `--trusted-key FILE`, repeatable, for a command that boots a machine. */
+export function trustedKeyOption(): Option {
+  return new Option('--trusted-key <file>', "a public key file (livemod keygen's signing_key.pub) whose signatures this machine trusts; repeatable").argParser(collect);
 }
 
 /** The kernel's signature policy from the machine options; a usage error if a key file is missing or not a public key. */
