@@ -12,7 +12,7 @@
 import { defineModule, type Ctx, type KGen } from 'livemod/module';
 
 interface State { readonly blocking: boolean }
-type M = Ctx<State>;
+export type M = Ctx<State>;
 
 /** busymod_work_func: enter, stay while block_transition is set, exit. */
 export function* busymodWorkFunc(m: M): KGen<void> {
@@ -22,12 +22,11 @@ export function* busymodWorkFunc(m: M): KGen<void> {
 }
 
 /** The device: a write of `0` clears block_transition and wakes the worker; any other write runs the work function in the writer. */
-export const device = <C>(work: (m: C) => KGen<void>) => ({
-  *write(m: C, data: Uint8Array): KGen<number> {
-    const mm = m as unknown as M;
+export const device = (work: (m: M) => KGen<void>) => ({
+  *write(m: M, data: Uint8Array): KGen<number> {
     if (new TextDecoder().decode(data).trim() === '0') {
-      mm.commit((s) => { s.blocking = false; });
-      mm.k.wakeAll('work');
+      m.commit((s) => { s.blocking = false; });
+      m.k.wakeAll('work');
     } else {
       yield* work(m);
     }

@@ -2,12 +2,12 @@
 // module: busymod_work_func replaced by patched_work_func, which only says
 // its name, and the four callbacks.
 
-import { defineModule, type Ctx } from 'livemod/module';
-import v1, { device } from './1.0.0.js';
+import { defineModule, type KGen } from 'livemod/module';
+import v1, { device, type M } from './1.0.0.js';
 import { demoCallbacks } from '../klp.js';
 
 /** patched_work_func: what a thread that reaches the new code runs instead of busymod_work_func. */
-function* patchedWorkFunc(m: Ctx<unknown>) {
+function* patchedWorkFunc(m: M): KGen<void> {
   m.k.printk('patched_work_func');
 }
 
