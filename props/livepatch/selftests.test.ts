@@ -10,7 +10,9 @@
 // which order, not when. So dmesg's timestamp prefix goes, a phase line
 // keeps its phase and what it says but not its start time, cycles and wall
 // time, any other count of cycles reads `N cycles` and of wall time `N us`,
-// and `tick` prints `t=T`. Wall time is the one thing in the output that is not
+// and `tick` prints `t=T`. A path into the checkout reads as relative to
+// it, as the scripts write it, and a table's columns are two spaces apart
+// whatever their width. Wall time is the one thing in the output that is not
 // a pure function of the seed; simulated time is checked by the benches and
 // the other tests, and masking it keeps a script's expected output true
 // when an unrelated change makes a step cost a few cycles more.
@@ -69,7 +71,10 @@ function normalize(lines: readonly string[]): string {
       .replace(/^( {2}(?:\[\w+ \d+\] )?\w+)\s+t=\d+\s+\d+ cycles\s+\d+ us\s+/, '$1  ') // a phase line, as it happens or in history
       .replace(/\b\d+ cycles\b/g, 'N cycles')
       .replace(/ +\d+ us\b/g, ' N us')
-      .replace(/^t=\d+$/, 't=T'), // tick
+      .replace(/^t=\d+$/, 't=T') // tick
+      .split(`${ROOT}/`)
+      .join('') // where the checkout is (lsmod's source of a module loaded by path)
+      .replace(/(\S) {2,}/g, '$1  '), // and the table padding that follows from it
   );
   return `${out.join('\n')}\n`;
 }

@@ -4,19 +4,27 @@
 // so that dmesg shows the callbacks in the order they ran. Not a module:
 // module files here import it for their callbacks.
 //
-// Linux's callback also names the target module's state (LIVE, COMING,
-// GOING); livemod's callback context has no such state, and the script's
-// order of lines says it instead (an update applied at insmod is COMING,
-// one reverted at rmmod GOING).
+// A target module's callbacks also name where the module is, as Linux's
+// name its module state (LIVE, COMING, GOING), from the callback context's
+// `life`.
 
 import { err } from 'livemod/module';
 
-/** What a callback is given: issue 11's callback context (at least printk, and the version it starts from). */
+/** What a callback is given: the part of issue 11's callback context these callbacks read. */
 export interface CallbackCtx {
   printk(text: string): void;
-  /** The version running before the update or revert. */
-  readonly from?: string;
+  /** Where the target module is: being loaded, running, or being unloaded. */
+  readonly life?: 'coming' | 'live' | 'going';
+  /** The state as the version below in the update stack has it (Linux's klp_get_prev_state). */
+  prevState?(id: string): unknown;
 }
+
+/** How Linux's test modules print a module's state. */
+const MODULE_STATE = {
+  live: '[MODULE_STATE_LIVE] Normal state',
+  coming: '[MODULE_STATE_COMING] Full formed, running module_init',
+  going: '[MODULE_STATE_GOING] Going away',
+} as const;
 
 export type Callback = (ctx: CallbackCtx) => void;
 
@@ -29,12 +37,14 @@ export interface Callbacks {
 
 /**
  * The callbacks of test_klp_callbacks_demo (and demo2) for one klp_object:
- * each prints `PATCH: CALLBACK: OBJECT`. With `prePatchRet` (the module
+ * each prints `PATCH: CALLBACK: vmlinux`, or for a module
+ * `PATCH: CALLBACK: MODULE -> STATE`. With `prePatchRet` (the module
  * parameter pre_patch_ret=-19), the pre-patch callback fails with ENODEV
  * after printing, which refuses the update.
  */
 export function demoCallbacks(patch: string, object: string, prePatchRet = 0): Callbacks {
-  const say = (callback: string) => (ctx: CallbackCtx) => ctx.printk(`${patch}: ${callback}: ${object}`);
+  const say = (callback: string) => (ctx: CallbackCtx) =>
+    ctx.printk(`${patch}: ${callback}: ${object}${object === 'vmlinux' ? '' : ` -> ${MODULE_STATE[ctx.life ?? 'live']}`}`);
   return {
     prePatch(ctx) {
       say('pre_patch_callback')(ctx);
@@ -49,13 +59,13 @@ export function demoCallbacks(patch: string, object: string, prePatchRet = 0): C
 /**
  * The callbacks of test_klp_state, state2 and state3 (their vmlinux object):
  * the demo's lines, and the system state (console_loglevel) they change.
- * A version 1 patch always allocates and fixes it; a version 2 patch takes
- * over the change when the version it updates from already made it
- * (`takesOverFrom`: Linux's klp_get_prev_state).
+ * test_klp_state (state version 1) always allocates and fixes it;
+ * state2 and state3 (`takesOver`) take the change over when the version
+ * below them in the stack has the state already.
  */
-export function loglevelCallbacks(patch: string, takesOverFrom: readonly string[] = []): Callbacks {
+export function loglevelCallbacks(patch: string, takesOver = false): Callbacks {
   const demo = demoCallbacks(patch, 'vmlinux');
-  const had = (ctx: CallbackCtx) => ctx.from !== undefined && takesOverFrom.includes(ctx.from);
+  const had = (ctx: CallbackCtx) => takesOver && ctx.prevState?.('console_loglevel') !== undefined;
   return {
     prePatch(ctx) {
       demo.prePatch(ctx);

@@ -5,14 +5,13 @@
 import { defineModule } from 'livemod/module';
 import v1 from './1.0.0.js';
 import { loglevelCallbacks } from '../klp.js';
-import { STATE_VERSIONS } from './4.1.0.js';
 
 // Built apart from the call so that fields the module API does not know yet are not an error here.
 const def = {
   ...v1,
   version: '4.2.0',
   description: 'test_klp_state3: takes over the console_loglevel change (state version 2)',
-  callbacks: loglevelCallbacks('test_klp_state3', STATE_VERSIONS),
+  callbacks: loglevelCallbacks('test_klp_state3', true),
   states: [{ id: 'console_loglevel', version: 2 }],
   upgrade: { from: ['1.0.0', '4.1.0'] },
   downgrade: { to: ['1.0.0'] },
