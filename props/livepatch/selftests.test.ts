@@ -7,7 +7,9 @@
 //
 // Before comparing, the transcript is normalized as check_result normalizes
 // dmesg (it drops the timestamps): the scripts check what happens and in
-// which order, not when. So dmesg's timestamp prefix goes, a phase line
+// which order, not when. So the log's taint lines go (check_result drops
+// them: whether a kernel is tainted is not what these cases test), and
+// dmesg's timestamp prefix, a phase line
 // keeps its phase and what it says but not its start time, cycles and wall
 // time, any other count of cycles reads `N cycles` and of wall time `N us`,
 // and `tick` prints `t=T`. A path into the checkout reads as relative to
@@ -63,9 +65,12 @@ function scripts(): string[] {
   return out;
 }
 
-/** The transcript as check_result would compare it: no timestamps, cycle counts or wall time. */
+/** A taint's log line; check_result drops them too (`grep -v '\(tainting\|taints\) kernel'`). */
+const TAINT = /^(\[\s*\d+\] )?taint: /;
+
+/** The transcript as check_result would compare it: no taint lines, timestamps, cycle counts or wall time. */
 function normalize(lines: readonly string[]): string {
-  const out = lines.map((l) =>
+  const out = lines.filter((l) => !TAINT.test(l)).map((l) =>
     l
       .replace(/^\[\s*\d+\] /, '') // dmesg's timestamp
       .replace(/^( {2}(?:\[\w+ \d+\] )?\w+)\s+t=\d+\s+\d+ cycles\s+\d+ us\s+/, '$1  ') // a phase line, as it happens or in history
