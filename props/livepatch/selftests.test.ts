@@ -98,10 +98,12 @@ const all = scripts();
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
 describe('the Linux livepatch selftests, ported', () => {
-  it('are all there, each with its expected output and a header naming its Linux case; PENDING names only real scripts and features', () => {
+  it('are all there, each with its expected output (normalized as the output is) and a header naming its Linux case; PENDING names only real scripts and features', () => {
     expect(all.length).toBeGreaterThanOrEqual(26);
     for (const s of all) {
       expect(existsSync(join(HERE, `${s}.out`)), `${s}.out is missing`).toBe(true);
+      const out = readFileSync(join(HERE, `${s}.out`), 'utf8');
+      expect(normalize(out.replace(/\n$/, '').split('\n')), `${s}.out is not in the form the output is compared in`).toBe(out);
       const text = readFileSync(join(HERE, `${s}.livemod`), 'utf8');
       expect(text, `${s}.livemod should open with '# Linux: test-....sh, "case"'`).toMatch(/^# Linux: test-[\w-]+\.sh, "[^"]+"/);
     }
