@@ -132,8 +132,15 @@ export class Vfs {
     for (const table of this.files.values()) {
       for (const f of table.values()) if (f.node.kind === 'fs' && f.node.mount === m) throw err('EBUSY', `${p} has open files`, 'close them first');
     }
-    yield* m.fs.umount(m.dev);
+    // Out of the namespace first: the filesystem may sleep writing its
+    // metadata back, and nothing may change the volume meanwhile.
     this.mounts.delete(p);
+    try {
+      yield* m.fs.umount(m.dev);
+    } catch (e) {
+      this.mounts.set(p, m);
+      throw e;
+    }
     this.backend.unpin(m.fs.owner);
     this.backend.unpin(m.devOwner);
   }
