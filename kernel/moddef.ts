@@ -24,8 +24,30 @@ export function compareSemver(a: string, b: string): number {
 const NAME = /^[a-z][a-z0-9_]{0,31}$/;
 const SYMBOL = /^[a-z_][a-z0-9_]{0,63}$/;
 
-/** Throws ENOEXEC if `value` is not a module definition at all, EINVAL if it is a malformed one. */
-export function validateModuleDef(value: unknown, where: string): ModuleDef {
+/**
+ * A copy of the definition made of plain objects and arrays (functions kept
+ * as they are), read once: a getter or proxy in it runs here and never again,
+ * so one that throws is ENOEXEC now instead of a failure deep in the loader,
+ * and one that answers differently each time cannot change what was checked.
+ */
+function readDefinition(value: unknown, where: string): unknown {
+  const copy = (v: unknown, depth: number): unknown => {
+    if (typeof v !== 'object' || v === null || depth > 5) return v;
+    if (Array.isArray(v)) return Array.from(v, (x: unknown) => copy(x, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) out[k] = copy((v as Record<string, unknown>)[k], depth + 1);
+    return out;
+  };
+  try {
+    return copy(value, 0);
+  } catch (e) {
+    throw err('ENOEXEC', `${where}: reading its definition failed: ${e instanceof Error ? e.message : String(e)}`, 'a module default-exports defineModule({ ... }) with plain values, not getters that throw');
+  }
+}
+
+/** Throws ENOEXEC if `value` is not a module definition at all (or cannot be read), EINVAL if it is a malformed one. */
+export function validateModuleDef(given: unknown, where: string): ModuleDef {
+  const value = readDefinition(given, where);
   if (typeof value !== 'object' || value === null || typeof (value as ModuleDef).name !== 'string' || typeof (value as ModuleDef).version !== 'string') {
     throw err('ENOEXEC', `${where} does not define a module`, 'default-export defineModule({ name, version, ... }); see "Writing a module" in the README');
   }
