@@ -210,6 +210,7 @@ export class ObjectUpdater implements UpdateService {
   private *phases(changes: readonly ClassChange[], r: ObjectRecord, set: SwapSet, marker: { fn: (() => void) | null }): KGen<void> {
     const { k } = this;
     const overdue = (what: () => string) => {
+      k.updates.throwIfCancelled(r);
       if (k.now - r.startedAt >= r.timeout) throw err('ETIMEDOUT', `update did not quiesce within ${r.timeout} cycles: ${what()}`, 'try again later or raise the timeout');
     };
     try {

@@ -114,6 +114,7 @@ function* hotSwap(c: TransitionContext): KGen<void> {
     for (;;) {
       const busy = busyThreads(k, group, self);
       if (busy.length === 0) break;
+      k.updates.throwIfCancelled(r);
       if (sched.now - r.startedAt >= p.timeout) {
         throw err('ETIMEDOUT', `update did not quiesce within ${p.timeout} cycles: ${describeBusy(busy, group)}`, 'try again later, raise --timeout, or see ps for what holds the thread');
       }
@@ -168,6 +169,7 @@ function* perTask(c: TransitionContext): KGen<void> {
         else trySwitch(t);
       }
       if (gate.unpatched.size === 0) break;
+      k.updates.throwIfCancelled(r);
       if (sched.now - r.startedAt >= p.timeout) {
         const stuck = [...gate.unpatched].map((tid) => sched.thread(tid)!).filter(Boolean);
         throw err('ETIMEDOUT', `update did not complete its transition within ${p.timeout} cycles: ${describeBusy(stuck, old)}`, 'try again later, raise --timeout, or see ps for what holds the thread');
@@ -237,6 +239,7 @@ function* stopMachine(c: TransitionContext): KGen<void> {
       return;
     }
     if (o.kind === 'failed') throw o.error;
+    k.updates.throwIfCancelled(r);
     if (attempt >= c.tuning.stopAttempts || sched.now - r.startedAt >= p.timeout) {
       throw err('EBUSY', `stop-machine found no safe point in ${attempt} attempts; at the last: ${o.busy}`, 'try again later, or use --strategy module, which waits instead');
     }

@@ -95,10 +95,18 @@ export class Workload {
     }
   }
 
+  /** The report of the last verify, or null before one has completed. */
+  verified: VerifyReport | null = null;
+
   /** Ask every worker to stop after its current operation and run until they have. */
   stop(maxCycles = 100_000_000): void {
-    this.stopping = true;
+    this.requestStop();
     this.finish(maxCycles);
+  }
+
+  /** Ask every worker to stop after its current operation (the console then runs the machine until they have). */
+  requestStop(): void {
+    this.stopping = true;
   }
 
   /** Run until every worker has exited by itself (a bounded workload: opsPerThread). */
@@ -112,11 +120,17 @@ export class Workload {
 
   /** Read every file back through syscalls and compare every byte. */
   verify(maxCycles = 500_000_000): VerifyReport {
+    const v = this.startVerify();
+    this.k.runThread(v.thread, maxCycles);
+    return v.report();
+  }
+
+  /** Start the verifier thread; `report()` once it has exited. */
+  startVerify(): { thread: Thread; report: () => VerifyReport } {
     const mismatches: string[] = [];
     let bytes = 0;
-    const t = this.k.spawnUser('verify', (sys) => this.verifier(sys, mismatches, (n) => (bytes += n)));
-    this.k.runThread(t, maxCycles);
-    return { files: this.expected.size, bytes, mismatches };
+    const thread = this.k.spawnUser('verify', (sys) => this.verifier(sys, mismatches, (n) => (bytes += n)));
+    return { thread, report: () => (this.verified = { files: this.expected.size, bytes, mismatches }) };
   }
 
   private dir(t: number): string {
