@@ -17,7 +17,7 @@ import type { ObjectKernel } from '../oo/kernel.js';
 import type { Thread } from '../exec/thread.js';
 import type { Workload } from '../user/workload.js';
 import { phaseLine, tokenizeWords, type Word, wrap } from './format.js';
-import { interrupted, runInSlices, SLICE_MS } from './interrupt.js';
+import { runInSlices, SLICE_MS } from './interrupt.js';
 import { didYouMean } from './suggest.js';
 
 /** Most cycles a console command's user thread may take before the console gives up waiting. */
@@ -146,11 +146,6 @@ export abstract class Session<K extends ConsoleKernel = ConsoleKernel> {
   /** Whether the running command was interrupted; for a command that must clean up before it reports ECANCELED. */
   get interrupted(): boolean {
     return this.running?.signal.aborted === true;
-  }
-
-  /** ECANCELED for `what` (see cli/interrupt.ts). */
-  cancelled(what: string): Error {
-    return interrupted(what);
   }
 
   /** Run `fn` with every line printed meanwhile appended to `into` instead. */
