@@ -101,7 +101,6 @@ export interface WorkloadReport {
 export function errorData(e: unknown): ErrorData {
   if (isKernelError(e)) return { errno: e.errno, message: e.message, hint: e.hint ?? null, text: e.describe() };
   const message = e instanceof Error ? e.message : String(e);
-  if (e instanceof RangeError || e instanceof TypeError) return { errno: 'EINVAL', message, hint: null, text: `EINVAL: ${message}` };
   const hint = 'please report it; LIVEMOD_DEBUG=1 shows the stack';
   return { errno: 'internal', message, hint, text: `internal error: ${message} (${hint})` };
 }

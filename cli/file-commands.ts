@@ -68,6 +68,8 @@ const df = define({
     const path = args[0] ?? '/mnt';
     const st = s.sys('df', (sys) => sys.statfs(path));
     for (const l of table(['path', 'block size', 'blocks', 'used', 'free', 'files'], [[path, st.blockSize, st.blocks, st.blocks - st.free, st.free, st.files]])) s.print(l);
+    const mounted = s.k.vfs.mountTable().some((m) => path === m.path || path.startsWith(`${m.path}/`));
+    if (!mounted) s.print(path === '/' ? '(the root namespace: in memory, without blocks)' : `(the root namespace, in memory, without blocks: nothing is mounted on ${path}; to mount one: ${s.mountHint(path)})`);
   },
 });
 

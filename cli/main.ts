@@ -4,9 +4,7 @@
 // naming the errno; only LIVEMOD_DEBUG=1 shows stacks. Exit codes (exit.ts):
 // 1 when the work failed, 2 when the command line was wrong.
 
-import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { err } from '../exec/errno.js';
 import { addChartCommand } from './chart.js';
 import { checkCommand } from './check.js';
 import { compareCommand } from './compare.js';
@@ -16,7 +14,7 @@ import type { Session } from './session.js';
 import { demo } from './demo.js';
 import { exitFor, packageVersion, usage } from './exit.js';
 import { describeError } from './format.js';
-import { runScript } from './script.js';
+import { readScript, runScript } from './script.js';
 import { addSweepCommand } from './sweep.js';
 import { interactive } from './shell.js';
 import { addSigningCommands, moduleSigOptions, requireSignedOption, trustedKeyOption, type TrustFlags } from './sign.js';
@@ -113,9 +111,9 @@ program
     const o = program.opts<MachineOpts>();
     let text: string;
     try {
-      text = readFileSync(file === '-' ? 0 : file, 'utf8');
-    } catch {
-      throw usage(err('ENOENT', `cannot read script ${file}`, 'check the path'));
+      text = readScript(file);
+    } catch (e) {
+      throw usage(e as Error);
     }
     const json = cmdOpts.json ? { json: (e: object) => out(JSON.stringify(e)) } : {};
     const ok = await traced(cmdOpts.trace, out, (attach) => {

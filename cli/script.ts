@@ -7,11 +7,25 @@
 // returned as data and how it went come out as one entry (schema
 // livemod.run/1) instead of as text.
 
+import { readFileSync } from 'node:fs';
 import { type ErrorData, errorData } from '../api/data.js';
+import { err } from '../exec/errno.js';
 import type { Session } from './session.js';
 import { describeError } from './format.js';
 
 export const RUN_SCHEMA = 'livemod.run/1';
+
+/** The text of script `file` (`-`: standard input); the errno the host gave, named, when it cannot be read. */
+export function readScript(file: string): string {
+  try {
+    return readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'EISDIR') throw err('EISDIR', `${file} is a directory`, 'give the path of a script file, or - for standard input');
+    if (code === 'EACCES' || code === 'EPERM') throw err('EACCES', `cannot read script ${file}: permission denied`, 'check its permissions');
+    throw err('ENOENT', `cannot read script ${file}`, 'check the path');
+  }
+}
 
 /** One command of a script, as `run --json` prints it (one JSON line each). */
 export interface RunEntry {

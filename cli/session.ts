@@ -14,8 +14,10 @@ import type { UpdateService } from '../exec/lifecycle.js';
 import type { KGen } from '../exec/thread.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { ObjectKernel } from '../oo/kernel.js';
+import type { Thread } from '../exec/thread.js';
 import type { Workload } from '../user/workload.js';
 import { endLine, phaseLine, tokenizeWords, type Word, wrap } from './format.js';
+import { runInSlices, SLICE_MS } from './interrupt.js';
 import { didYouMean } from './suggest.js';
 
 /** Most cycles a console command's user thread may take before the console gives up waiting. */
@@ -58,6 +60,10 @@ export abstract class Session<K extends ConsoleKernel = ConsoleKernel> {
   readonly print = (line: string): void => this.sink(line);
   /** Columns that help wraps to (the interactive console sets the terminal's). */
   width = 80;
+  /** Wall time of a slice of a long run (cli/interrupt.ts); tests set 0 to pause every few hundred events. */
+  sliceMs = SLICE_MS;
+  /** Aborted to interrupt the command running now (cli/interrupt.ts); null between commands. */
+  private running: AbortController | null = null;
 
   constructor(
     readonly k: K,
@@ -105,7 +111,47 @@ export abstract class Session<K extends ConsoleKernel = ConsoleKernel> {
       for (const l of helpFor(cmd, this.width)) this.print(l);
       return undefined;
     }
-    return await cmd.run(this, args, words.slice(1));
+    const mine = new AbortController();
+    this.running = mine;
+    try {
+      return await cmd.run(this, args, words.slice(1));
+    } finally {
+      if (this.running === mine) this.running = null;
+    }
+  }
+
+  /** Interrupt the running command (Ctrl-C); false when none runs. */
+  interrupt(): boolean {
+    if (!this.running || this.running.signal.aborted) return false;
+    this.running.abort();
+    return true;
+  }
+
+  /** A command is running now (between `exec` and its end). */
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
+  /** Let the machine run for `cycles`, interruptibly (ECANCELED). */
+  async advance(cycles: number, what = 'tick'): Promise<void> {
+    await runInSlices(this.k.machine.events, this.k.now + cycles, what, this.running?.signal, undefined, this.sliceMs);
+  }
+
+  /** Run until `done()` holds or `maxCycles` pass, interruptibly (ECANCELED); whether it held. */
+  async waitUntil(done: () => boolean, maxCycles: number, what: string): Promise<boolean> {
+    await runInSlices(this.k.machine.events, this.k.now + maxCycles, what, this.running?.signal, done, this.sliceMs);
+    return done();
+  }
+
+  /** Run until thread `t` exits, interruptibly, as Executive.runThread does: its result, or its error; ETIMEDOUT after `maxCycles`. */
+  async waitThread(t: Thread, maxCycles: number, what: string): Promise<unknown> {
+    await this.waitUntil(() => t.state === 'exited', maxCycles, what);
+    return this.k.runThread(t, 0);
+  }
+
+  /** Whether the running command was interrupted; for a command that must clean up before it reports ECANCELED. */
+  get interrupted(): boolean {
+    return this.running?.signal.aborted === true;
   }
 
   /** Run `fn` with every line printed meanwhile appended to `into` instead. */

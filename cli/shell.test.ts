@@ -4,7 +4,7 @@
 // earlier session, Ctrl-C at the prompt keeping the machine, Ctrl-D). CI
 // machines without tmux skip the terminal tests and say so.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -43,6 +43,33 @@ describe('livemod shell reading a pipe', () => {
     expect(r.stdout).toMatch(/^kmsg\s+2\.0\.0/m);
     expect(r.stderr).toBe("error: EINVAL: unknown command 'lsmdo' (did you mean lsmod? type 'help' for the list of commands)\n");
   });
+});
+
+describe('SIGINT to livemod shell reading a pipe', () => {
+  it('interrupts a long tick under load with ECANCELED; the session goes on and the workload verifies every byte', async () => {
+    const p = spawn(process.execPath, [BIN, 'shell'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LIVEMOD_DEBUG: '', LIVEMOD_HISTORY: '' } });
+    let out = '';
+    let errs = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (errs += d.toString()));
+    const until = async (what: () => boolean, ms = 20_000) => {
+      const end = Date.now() + ms;
+      while (!what()) {
+        if (Date.now() > end) throw new Error(`timed out; stdout:\n${out}\nstderr:\n${errs}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    p.stdin.write('insmod kmsg\ninsmod blkdev\ninsmod simplefs\nmount simplefs disk0 /mnt\nworkload start\ntick 1G\n');
+    await until(() => out.includes('workload started'));
+    await new Promise((r) => setTimeout(r, 300)); // well into the tick, which would take minutes
+    p.kill('SIGINT');
+    await until(() => errs.includes('ECANCELED'));
+    expect(errs).toMatch(/^error: ECANCELED: tick interrupted \(Ctrl-C\) at t=\d+ \(the machine stopped between two events, consistent; go on with the next command\)\n$/);
+    p.stdin.end('workload stop\n');
+    const code = await new Promise((r) => p.on('exit', r));
+    expect(code).toBe(0);
+    expect(out).toMatch(/^verified \d+ files, \d+ bytes: all correct$/m);
+  }, 60_000);
 });
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
@@ -100,6 +127,24 @@ describe.skipIf(!hasTmux)('livemod shell in a terminal (tmux)', () => {
     keys('first', 'C-d');
     await gone('first');
     expect(readFileSync(history, 'utf8')).toBe('insmod kmsg\nlsmod\n');
+  });
+
+  it('Ctrl-C interrupts a long tick and the prompt comes back; at an empty prompt it hints, and a second press leaves', async () => {
+    writeFileSync(history, '');
+    start('third');
+    await waitFor('third', /^livemod>$/m);
+    await press('third', ['insmod kmsg', 'Enter'], /^kmsg 2\.0\.0 loaded$/m);
+    await press('third', ['insmod blkdev', 'Enter'], /^blkdev 2\.0\.0 loaded$/m);
+    await press('third', ['insmod simplefs', 'Enter'], /^simplefs 3\.0\.0 loaded$/m);
+    await press('third', ['mount simplefs disk0 /mnt', 'Enter'], /mount simplefs disk0 \/mnt\nlivemod>$/m);
+    await press('third', ['workload start', 'Enter'], /^workload started/m);
+    keys('third', 'tick 1G', 'Enter');
+    await new Promise((r) => setTimeout(r, 300));
+    await press('third', ['C-c'], /^error: ECANCELED: tick interrupted \(Ctrl-C\) at t=\d+/m);
+    await press('third', ['workload stop', 'Enter'], /^verified \d+ files, \d+ bytes: all correct$/m);
+    await press('third', ['C-c'], /^\(To exit, press Ctrl-C again or Ctrl-D or type exit\)$/m);
+    keys('third', 'C-c');
+    await gone('third');
   });
 
   it('recalls with Up a command typed in an earlier session', async () => {

@@ -101,6 +101,13 @@ async function startInBackground(s: Session, step: UpdateStep, opts: UpdateOptio
 /** Run a started update or revert to its end on the session's machine; throw its abort, or print its summary and return its record. */
 async function runStep(s: Session, step: UpdateStep, opts: UpdateOptions): Promise<UpdateData> {
   const started = await s.updater.request(step, opts);
+  try {
+    await s.waitThread(started.thread, Number.MAX_SAFE_INTEGER - s.k.now, step.kind);
+  } catch (e) {
+    if (!s.interrupted) throw e;
+    // Ctrl-C: the update aborts and rolls back at its next wait; run the machine until it has.
+    s.k.updates.cancel(started.record);
+  }
   const r = s.k.updates.runToEnd(started);
   s.print(s.updater.summary(r));
   return updateData(r);

@@ -16,7 +16,7 @@ const workload = define({
   summary: 'the verifying workload: user threads writing and checking files; stop verifies every byte',
   complete: [['start', 'stop', 'status']],
   details: ['start needs a filesystem mounted on root (default /mnt).', 'stop exits non-zero in a script if any operation failed or any byte was lost.'],
-  run(s, args) {
+  async run(s, args) {
     const sub = args[0];
     if (sub === 'start') {
       if (s.workload?.running) throw err('EBUSY', 'the workload is already running', 'workload stop first');
@@ -43,9 +43,14 @@ const workload = define({
     } else if (sub === 'stop') {
       arity(workload, args, 1);
       const w = s.workload;
-      if (!w || !w.running) throw err('ESRCH', 'the workload is not running', 'workload start first');
-      w.stop();
-      const report = w.verify();
+      if (!w || (!w.running && w.verified)) throw err('ESRCH', 'the workload is not running', 'workload start first');
+      // Interruptible (Ctrl-C): the workers finish their operations, then the verifier reads every file.
+      w.requestStop();
+      await s.waitUntil(() => !w.running, 100_000_000, 'workload stop');
+      w.finish(0); // names the threads that did not stop
+      const v = w.startVerify();
+      await s.waitThread(v.thread, 500_000_000, 'workload stop (verifying)');
+      const report = v.report();
       s.print(`workload stopped: ${w.ops} operations, ${w.failed} failed`);
       s.print(`verified ${report.files} files, ${report.bytes} bytes: ${report.mismatches.length === 0 ? 'all correct' : `${report.mismatches.length} wrong`}`);
       for (const f of w.failures) s.print(`  failed: ${f}`);

@@ -76,6 +76,8 @@ export class UpdateLifecycle {
   /** Every phase event, as it happens (the console prints progress from it). */
   readonly phases = new HookList<[UpdateRecord, PhaseEvent]>();
   private readonly syscallsAtStart = new WeakMap<UpdateRecord, number>();
+  /** Running updates asked to give up (cancel). */
+  private readonly cancelled = new WeakSet<UpdateRecord>();
 
   constructor(
     private readonly k: LifecycleHost,
@@ -257,6 +259,21 @@ export class UpdateLifecycle {
     } finally {
       this.finish(r);
     }
+  }
+
+  /**
+   * Ask the running update `r` to give up (Ctrl-C on a command waiting for
+   * it): it aborts and rolls back at its next wait, where the strategies
+   * look at their timeout (`throwIfCancelled`). An update past its last
+   * wait commits as it would have.
+   */
+  cancel(r: UpdateRecord): void {
+    if (r.outcome === 'running') this.cancelled.add(r);
+  }
+
+  /** ECANCELED when `cancel(r)` was asked: for the wait loops of the strategies, beside their timeout check. */
+  throwIfCancelled(r: UpdateRecord): void {
+    if (this.cancelled.has(r)) throw err('ECANCELED', `${r.kind} ${r.id} cancelled while it waited (Ctrl-C)`, 'it was rolled back; nothing changed');
   }
 
   /** Run a started update to its end; returns its record, or throws its abort. */

@@ -6,6 +6,12 @@
 // transfer and lazy migration all check it here, and so do both kernels'
 // shadow variables (kernel/shadow.ts, oo/shadow.ts): it lives in the
 // executive because both kernels keep it.
+//
+// Whatever copying or freezing would silently lose or change is refused by
+// name, not dropped: symbol-keyed, non-enumerable and accessor (getter)
+// properties, holes in arrays and properties on arrays besides their
+// elements, and objects whose prototype is not Object.prototype (a class
+// instance, or Object.create(null)).
 
 /** Throws unless `value` is plain data: primitives, arrays and plain objects, no functions, no cycles. */
 export function checkPlainData(value: unknown, where: string, seen = new Set<object>()): void {
@@ -16,12 +22,33 @@ export function checkPlainData(value: unknown, where: string, seen = new Set<obj
   if (typeof value !== 'object') throw new Error(`${where} is a ${typeof value}, not plain data`);
   if (seen.has(value)) throw new Error(`${where} is reached twice (a cycle or shared reference)`);
   seen.add(value);
+  const symbol = Object.getOwnPropertySymbols(value)[0];
+  if (symbol !== undefined) throw new Error(`${where} has a property keyed by ${String(symbol)}: symbol keys are not plain data`);
+  const proto = Object.getPrototypeOf(value);
   if (Array.isArray(value)) {
+    if (proto !== Array.prototype) throw new Error(`${where} is a ${proto?.constructor?.name ?? 'null-prototype'} array, not a plain array`);
+    for (let i = 0; i < value.length; i++) {
+      if (!Object.hasOwn(value, i)) throw new Error(`${where} is a sparse array: element ${i} is a hole`);
+    }
+    for (const k of Object.getOwnPropertyNames(value)) {
+      if (k !== 'length' && String(Number(k) >>> 0) !== k) throw new Error(`${where} has a property '${k}' besides its elements`);
+    }
+    checkOwnProperties(value, where);
     value.forEach((x, i) => checkPlainData(x, `${where}[${i}]`, seen));
   } else {
-    const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) throw new Error(`${where} is a ${proto?.constructor?.name ?? 'class'} instance, not a plain object`);
+    if (proto === null) throw new Error(`${where} has a null prototype (Object.create(null)), not a plain object`);
+    if (proto !== Object.prototype) throw new Error(`${where} is a ${proto?.constructor?.name ?? 'class'} instance, not a plain object`);
+    checkOwnProperties(value, where);
     for (const [k, x] of Object.entries(value)) checkPlainData(x, `${where}.${k}`, seen);
   }
   seen.delete(value);
+}
+
+/** Every own property (but an array's length) is an enumerable data property: no getter, nothing hidden. */
+function checkOwnProperties(value: object, where: string): void {
+  for (const [k, d] of Object.entries(Object.getOwnPropertyDescriptors(value))) {
+    if (Array.isArray(value) && k === 'length') continue;
+    if (d.get || d.set) throw new Error(`${where}.${k} is a getter or setter, not plain data`);
+    if (!d.enumerable) throw new Error(`${where}.${k} is not enumerable (it would be lost in a copy)`);
+  }
 }

@@ -209,6 +209,11 @@ export class Scheduler {
     });
   }
 
+  /** No thread is running, runnable or about to be dispatched on any CPU: the timer may stop ticking (hw/timer.ts). */
+  idle(): boolean {
+    return this.cpus.every((c) => this.isIdle(c) && !c.dispatchPending);
+  }
+
   private isIdle(c: CpuRun): boolean {
     return c.current === null && c.runq.length === 0;
   }
@@ -225,6 +230,7 @@ export class Scheduler {
   private enqueue(t: Thread, c: CpuRun): void {
     t.cpu = c.id;
     c.runq.push(t);
+    this.machine.timer.kick();
     this.kick(c);
   }
 

@@ -162,7 +162,8 @@ export class Vfs {
     const self = this.sched.self().tid;
     const users = [...this.inside].filter(([tid, at]) => at === m && tid !== self).map(([tid]) => tid);
     if (users.length) throw err('EBUSY', `${p} is in use by a syscall of thread ${users.join(', ')}`, 'wait for it to return (ps shows the thread), then umount again');
-    // From here no path resolves into the mount, though the filesystem's umount may block.
+    // Out of the namespace first: the filesystem may sleep writing its
+    // metadata back, and nothing may change the volume meanwhile (nor mount it again).
     this.mounts.delete(p);
     this.mounting.set(p, m.dev);
     try {
@@ -182,7 +183,7 @@ export class Vfs {
     if (acc === 3) throw err('EINVAL', `bad open flags ${flags}`);
     let node: Node;
     if (flags & O_CREAT) {
-      const { parent, name } = yield* this.resolveParent(path);
+      const { parent, name } = yield* this.resolveParent(path, 'EISDIR');
       node = yield* this.lookupOrCreate(parent, name, path);
     } else {
       node = yield* this.resolve(path);
@@ -300,7 +301,7 @@ export class Vfs {
   }
 
   *unlink(path: string): KGen<void> {
-    const { parent, name } = yield* this.resolveParent(path);
+    const { parent, name } = yield* this.resolveParent(path, 'EISDIR');
     if (parent.kind !== 'fs') {
       const p = join([...splitPath(path)]);
       if (this.rootDirs.has(p)) throw err('EISDIR', `${p} is a directory`, 'use rmdir');
@@ -312,7 +313,7 @@ export class Vfs {
   *rmdir(path: string): KGen<void> {
     const p = join(splitPath(path));
     if (this.mounts.has(p)) throw err('EBUSY', `${p} is a mount point`, `umount ${p} first`);
-    const { parent, name } = yield* this.resolveParent(path);
+    const { parent, name } = yield* this.resolveParent(path, 'EBUSY');
     if (parent.kind === 'fs') {
       yield* parent.mount.fs.rmdir(parent.mount.dev, parent.ino, name);
       return;
@@ -325,7 +326,9 @@ export class Vfs {
 
   *statfs(path: string): KGen<StatFs> {
     const n = yield* this.resolve(path);
-    if (n.kind !== 'fs') throw err('ENOSYS', `${path} is not on a mounted filesystem`);
+    // The root namespace is in memory and has no blocks, as Linux's rootfs
+    // and other pseudo filesystems report none: statfs works, with zeros.
+    if (n.kind !== 'fs') return { blockSize: SECTOR, blocks: 0, free: 0, files: this.rootDirs.size };
     return yield* n.mount.fs.statfs(n.mount.dev);
   }
 
@@ -393,10 +396,16 @@ export class Vfs {
     return this.rootDirs.has(p) ? { kind: 'root', path: p } : null;
   }
 
-  private *resolveParent(path: string): KGen<{ parent: Node; name: string }> {
+  /**
+   * The directory that holds the last component of `path`, and that name.
+   * `path` may name the root directory itself (`/`, `/mnt/..`): that fails
+   * with `onRoot`, the errno Linux gives for the operation (EEXIST for
+   * mkdir, EISDIR for unlink and open to write, EBUSY for rmdir).
+   */
+  private *resolveParent(path: string, onRoot: 'EEXIST' | 'EISDIR' | 'EBUSY' = 'EEXIST'): KGen<{ parent: Node; name: string }> {
     const parts = splitPath(path);
     const name = parts.pop();
-    if (name === undefined) throw err('EEXIST', `${path} is the root directory`);
+    if (name === undefined) throw err(onRoot, `${path} is the root directory`);
     const parent = yield* this.resolve(join(parts));
     if (parent.kind === 'dev') throw err('ENOTDIR', `${join(parts)} is not a directory`);
     return { parent, name };

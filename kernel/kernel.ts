@@ -88,6 +88,7 @@ export class Kernel extends Executive {
       slots[name] = this.symbols.define(`syscall:core.${name}`, makeTarget('kernel', KERNEL_VERSION, `sys_${name}`, impl), true);
     }
     this.syscallTable = this.ops.register('syscall', 'core', 'kernel', slots);
+    this.machine.timer.tickless(() => this.sched.idle());
     this.machine.timer.start();
     this.printk(`livemod kernel ${KERNEL_VERSION}: ${this.machine.cpus.length} CPUs, seed ${this.machine.config.seed}, ${this.symbols.binding} binding`);
     for (const key of this.moduleSig.trustedKeys) this.printk(`trusted module signing key ${key.id} (${key.file})`);

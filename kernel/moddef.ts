@@ -24,8 +24,32 @@ export function compareSemver(a: string, b: string): number {
 const NAME = /^[a-z][a-z0-9_]{0,31}$/;
 const SYMBOL = /^[a-z_][a-z0-9_]{0,63}$/;
 
-/** Throws ENOEXEC if `value` is not a module definition at all, EINVAL if it is a malformed one. */
+/**
+ * Read the whole definition once (a copy of its plain objects and arrays,
+ * functions kept as they are): a getter or proxy in it that throws is ENOEXEC
+ * now instead of a failure deep in the loader. The definition itself is what
+ * gets used, not the copy: a version is known by its definition object (kept
+ * updates, the updater's stacks), so a getter that answers differently each
+ * time is not guarded against.
+ */
+function readDefinition(value: unknown, where: string): unknown {
+  const copy = (v: unknown, depth: number): unknown => {
+    if (typeof v !== 'object' || v === null || depth > 5) return v;
+    if (Array.isArray(v)) return Array.from(v, (x: unknown) => copy(x, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) out[k] = copy((v as Record<string, unknown>)[k], depth + 1);
+    return out;
+  };
+  try {
+    return copy(value, 0);
+  } catch (e) {
+    throw err('ENOEXEC', `${where}: reading its definition failed: ${e instanceof Error ? e.message : String(e)}`, 'a module default-exports defineModule({ ... }) with plain values, not getters that throw');
+  }
+}
+
+/** Throws ENOEXEC if `value` is not a module definition at all (or cannot be read), EINVAL if it is a malformed one. */
 export function validateModuleDef(value: unknown, where: string): ModuleDef {
+  readDefinition(value, where);
   if (typeof value !== 'object' || value === null || typeof (value as ModuleDef).name !== 'string' || typeof (value as ModuleDef).version !== 'string') {
     throw err('ENOEXEC', `${where} does not define a module`, 'default-export defineModule({ name, version, ... }); see "Writing a module" in the README');
   }

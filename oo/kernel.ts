@@ -85,6 +85,7 @@ export class ObjectKernel extends Executive {
     for (const name of SYSCALLS) {
       this.syscalls.set(name, (this.vfs[name] as SyscallImpl).bind(this.vfs));
     }
+    this.machine.timer.tickless(() => this.sched.idle());
     this.machine.timer.start();
     this.printk(`livemod object kernel ${OO_KERNEL_VERSION}: ${this.machine.cpus.length} CPUs, seed ${this.machine.config.seed}; ${[...this.releases].map(([c, r]) => `${c} ${r}`).join(', ')}`);
     return this;

@@ -227,6 +227,7 @@ export class ObjectUpdater implements UpdateService {
   private *phases(changes: readonly ClassChange[], r: ObjectRecord, set: SwapSet, marker: { fn: (() => void) | null }, pending: PendingTransition): KGen<void> {
     const { k } = this;
     const overdue = (what: () => string) => {
+      k.updates.throwIfCancelled(r);
       if (pending.overdue()) throw err('ETIMEDOUT', `update did not quiesce within ${r.timeout} cycles: ${what()}`, 'try again later or raise the timeout');
     };
     /** try_complete's decision while the swap waits: a reverse ends it (the rollback takes the mediators out), a force stops the waiting. */

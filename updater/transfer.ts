@@ -2,7 +2,8 @@
 // the version's transfer functions. Old data is never modified (it is
 // immutable): the new snapshot and new record tables are new values, so an
 // abort needs only to drop them. The result is checked before it is used:
-// it must be plain data, and the version's own `check` must accept it.
+// it must be plain data, and the version's own `check` must accept it
+// (return nothing; a string says what is wrong, anything else aborts too).
 // Shadow variables (kernel/shadow.ts) are carried over as they are.
 
 import { freeze } from 'immer';
@@ -125,7 +126,10 @@ export function transferImage(old: ModuleImage, oldSchemas: Readonly<Record<stri
     } catch (e) {
       fail('check threw', e);
     }
+    // A string or nothing: anything else (an object, true, a promise) is a
+    // check that does not say what it means, and aborts rather than commits.
     if (typeof problem === 'string' && problem.length > 0) fail('check failed', new Error(problem));
+    if (problem !== undefined) fail('check failed', new Error(`it returned ${problem === '' ? 'an empty string' : problem === null ? 'null' : `a ${typeof problem}`}; a check returns what is wrong as a string, or nothing when all is well`));
   }
   // Shadows pass through untouched (no transfer function sees them); those of a table the new version drops go with it.
   const shadows = keepTables(old.shadows, Object.keys(tables));

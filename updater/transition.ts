@@ -100,6 +100,7 @@ function* hotSwap(c: TransitionContext): KGen<void> {
       const busy = busyThreads(k, group, self);
       if (busy.length === 0) break;
       // Nothing was switched yet: a reversal only opens the gate (finally, below).
+      k.updates.throwIfCancelled(r);
       const what = pending.next();
       if (what === 'reverse') throw new TransitionReversed();
       if (what === 'force') {
@@ -137,7 +138,7 @@ function* hotSwap(c: TransitionContext): KGen<void> {
  * transferred, so once all are back the update ends with nothing to undo.
  */
 function* perTask(c: TransitionContext): KGen<void> {
-  const { k, plan: p, self, pending } = c;
+  const { k, plan: p, record: r, self, pending } = c;
   const { sched, hooks } = k;
   const old = new Map<string, string>(p.modules.map((m) => [m.name, m.from]));
   const neu = new Map<string, string>(p.modules.map((m) => [m.name, m.to]));
@@ -177,6 +178,7 @@ function* perTask(c: TransitionContext): KGen<void> {
         if (gate.goal === 'old') throw new TransitionReversed();
         break;
       }
+      k.updates.throwIfCancelled(r);
       const what = pending.next();
       if (what === 'force') {
         forced = stuck();
@@ -262,6 +264,7 @@ function* stopMachine(c: TransitionContext): KGen<void> {
     if (attempt >= c.tuning.stopAttempts || (p.timeout !== null && sched.now - r.startedAt >= p.timeout)) {
       throw err('EBUSY', `stop-machine found no safe point in ${attempt} attempts; at the last: ${o.busy}`, 'try again later, or use --strategy module, which waits instead');
     }
+    k.updates.throwIfCancelled(r);
     yield* sched.sleep(jitter.int(c.tuning.stopRetryCycles >> 2, c.tuning.stopRetryCycles));
   }
 }

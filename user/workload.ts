@@ -10,7 +10,7 @@
 // through `Sys`. Its record of expected contents is the checker's memory.
 
 import { derivedBytes, Rng } from '../hw/rng.js';
-import { isKernelError } from '../exec/errno.js';
+import { err, isKernelError } from '../exec/errno.js';
 import type { Executive } from '../exec/executive.js';
 import type { Sys } from '../exec/abi.js';
 import type { KGen, Thread } from '../exec/thread.js';
@@ -45,6 +45,25 @@ export interface VerifyReport {
 
 const MAX_FAILURES_KEPT = 20;
 
+/** The numeric settings, their ranges, and what `workload start` calls them. */
+const LIMITS: readonly { key: keyof WorkloadConfig; word: string; min: number; max: number }[] = [
+  { key: 'threads', word: 'threads', min: 1, max: 64 },
+  { key: 'files', word: 'files', min: 1, max: 1000 },
+  { key: 'maxSize', word: 'size', min: 1, max: 65536 },
+  { key: 'think', word: 'think', min: 0, max: Number.MAX_SAFE_INTEGER },
+  { key: 'opsPerThread', word: 'opsPerThread', min: 0, max: Number.MAX_SAFE_INTEGER },
+];
+
+/** EINVAL, naming the setting, its range and an example, for a setting out of range. */
+export function checkWorkloadConfig(config: WorkloadConfig): void {
+  for (const { key, word, min, max } of LIMITS) {
+    const v = config[key] as number;
+    if (Number.isInteger(v) && v >= min && v <= max) continue;
+    const range = max === Number.MAX_SAFE_INTEGER ? `a whole number from ${min}` : `${min}..${max}`;
+    throw err('EINVAL', `workload ${word} must be ${range}, got ${v}`, `e.g. workload start ${word}=${DEFAULT_WORKLOAD[key] === 0 && min > 0 ? min : DEFAULT_WORKLOAD[key]}`);
+  }
+}
+
 export class Workload {
   readonly config: WorkloadConfig;
   ops = 0;
@@ -61,12 +80,7 @@ export class Workload {
     config: Partial<WorkloadConfig> = {},
   ) {
     this.config = { ...DEFAULT_WORKLOAD, ...config };
-    const { threads, files, maxSize } = this.config;
-    if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new RangeError(`threads must be 1..64, got ${threads}`);
-    if (!Number.isInteger(files) || files < 1 || files > 1000) throw new RangeError(`files must be 1..1000, got ${files}`);
-    if (!Number.isInteger(maxSize) || maxSize < 1 || maxSize > 65536) throw new RangeError(`maxSize must be 1..65536, got ${maxSize}`);
-    if (!Number.isInteger(this.config.think) || this.config.think < 0) throw new RangeError(`think must be a whole number of cycles, got ${this.config.think}`);
-    if (!Number.isInteger(this.config.opsPerThread) || this.config.opsPerThread < 0) throw new RangeError(`opsPerThread must be a whole number, got ${this.config.opsPerThread}`);
+    checkWorkloadConfig(this.config);
   }
 
   get running(): boolean {
@@ -81,10 +95,18 @@ export class Workload {
     }
   }
 
+  /** The report of the last verify, or null before one has completed. */
+  verified: VerifyReport | null = null;
+
   /** Ask every worker to stop after its current operation and run until they have. */
   stop(maxCycles = 100_000_000): void {
-    this.stopping = true;
+    this.requestStop();
     this.finish(maxCycles);
+  }
+
+  /** Ask every worker to stop after its current operation (the console then runs the machine until they have). */
+  requestStop(): void {
+    this.stopping = true;
   }
 
   /** Run until every worker has exited by itself (a bounded workload: opsPerThread). */
@@ -98,11 +120,17 @@ export class Workload {
 
   /** Read every file back through syscalls and compare every byte. */
   verify(maxCycles = 500_000_000): VerifyReport {
+    const v = this.startVerify();
+    this.k.runThread(v.thread, maxCycles);
+    return v.report();
+  }
+
+  /** Start the verifier thread; `report()` once it has exited. */
+  startVerify(): { thread: Thread; report: () => VerifyReport } {
     const mismatches: string[] = [];
     let bytes = 0;
-    const t = this.k.spawnUser('verify', (sys) => this.verifier(sys, mismatches, (n) => (bytes += n)));
-    this.k.runThread(t, maxCycles);
-    return { files: this.expected.size, bytes, mismatches };
+    const thread = this.k.spawnUser('verify', (sys) => this.verifier(sys, mismatches, (n) => (bytes += n)));
+    return { thread, report: () => (this.verified = { files: this.expected.size, bytes, mismatches }) };
   }
 
   private dir(t: number): string {

@@ -5,10 +5,13 @@
 // list sorted by name (lookup is a linear scan). Inodes are per-instance
 // records. Later versions reuse the functions exported at the bottom.
 //
-// The volume's metadata outlives umount (it is the "disk format" of this
-// simulation), so a remount sees the same files.
+// The module state holds mounted volumes only: umount writes a volume's
+// metadata to the disk and mount reads it back (persist.ts, in the on-disk
+// format of format.ts), so a remount, by this or any other version, sees
+// the same files.
 
 import { type Ctx, defineModule, err, type KGen, SECTOR_SIZE } from '../../kernel/module.js';
+import { type Layout, mountVolume, plainRecord, umountVolume } from './persist.js';
 
 const BS = SECTOR_SIZE;
 
@@ -114,39 +117,29 @@ function* readBlock(m: M, dev: string, blk: number): KGen<Uint8Array> {
 
 // ---- fs:simplefs operations (defineModule checks them against FsOps) -----
 
-function mount(m: M, dev: string): number {
-  return mountWith(m, dev, []);
+/** Lists and a bitmap, one sector per request (blk_submit@1): how 1.0 and 1.1 keep and reach a volume. */
+const LAYOUT: Layout = {
+  *read(m: M, dev, blocks) {
+    const out = new Uint8Array(blocks.length * BS);
+    for (const [i, blk] of blocks.entries()) out.set(yield* readBlock(m, dev, blk), i * BS);
+    return out;
+  },
+  *write(m: M, dev, blocks, data) {
+    for (const [i, blk] of blocks.entries()) yield* m.imports.blk_submit(dev, 'write', blk, data.slice(i * BS, (i + 1) * BS));
+  },
+  dir: (entries) => entries,
+  entries: (dir: readonly DirEntry[]) => dir,
+  volume: (v) => v,
+  bitmapVolume: (v: Volume) => v,
+  record: plainRecord,
+};
+
+function* mount(m: M, dev: string): KGen<number> {
+  return (yield* mountVolume(m, dev, LAYOUT)).root;
 }
 
-/** Mount `dev`, formatting it on first use with `emptyDir` as the root directory's entries (versions differ in that only). */
-function mountWith<D>(m: Ctx<{ readonly volumes: Readonly<Record<string, Volume>>; readonly nextIno: number; readonly dirs: Readonly<Record<number, D>> }, Imports>, dev: string, emptyDir: D): number {
-  const existing = m.state().volumes[dev];
-  if (existing) {
-    m.commit((s) => {
-      s.volumes[dev]!.mounted = true;
-    });
-    return existing.root;
-  }
-  const blocks = m.imports.blk_capacity(dev);
-  const root = m.state().nextIno;
-  m.k.work(1000);
-  m.records<Inode>('inodes').put(root, { ino: root, dev, type: 'dir', size: 0, nlink: 2, blocks: [] });
-  m.commit((s) => {
-    const freeMap = new Array<number>(Math.ceil(blocks / 32)).fill(0);
-    freeMap[0] = 1; // the superblock
-    s.volumes[dev] = { blocks, freeMap, used: 1, root, mounted: true };
-    s.nextIno = root + 1;
-    (s.dirs as Record<number, unknown>)[root] = emptyDir;
-  });
-  m.k.printk(`formatted ${dev}: ${blocks} blocks`);
-  return root;
-}
-
-function umount(m: M, dev: string): void {
-  volume(m, dev);
-  m.commit((s) => {
-    s.volumes[dev]!.mounted = false;
-  });
+function* umount(m: M, dev: string): KGen<void> {
+  yield* umountVolume(m, dev, LAYOUT);
 }
 
 function lookup(m: M, dev: string, dir: number, name: string): number {
@@ -286,7 +279,7 @@ function* truncateWith<C extends M>(m: C, dev: string, ino: number, size: number
 }
 
 /** Shared with later versions (the same module): what they do not change. */
-export { type Inode, type Imports, type SfsState, type Volume, BS, allocBlocks, freeBlocks, getattr, inode, mountWith, startWrite, read, readBlock, truncate, truncateWith, umount, volume, write };
+export { type Inode, type Imports, type SfsState, type Volume, BS, LAYOUT, allocBlocks, freeBlocks, getattr, inode, startWrite, read, readBlock, truncate, truncateWith, volume, write };
 
 export default defineModule<SfsState>({
   name: 'simplefs',

@@ -6,8 +6,9 @@
 // followed by a revert gives back an equal state. Files, blocks and inodes
 // are untouched; the code that reads and writes them is 1.1's.
 
-import { type Ctx, defineModule, err } from '../../kernel/module.js';
-import v10, { freeBlocks as freeBlocks10, getattr, mountWith, type Imports, inode as inode10, type Inode, read, truncate, umount, type Volume, volume as volume10 } from './1.0.0.js';
+import { type Ctx, defineModule, err, type KGen } from '../../kernel/module.js';
+import v10, { freeBlocks as freeBlocks10, getattr, type Imports, inode as inode10, type Inode, LAYOUT as LAYOUT10, read, truncate, type Volume, volume as volume10 } from './1.0.0.js';
+import { type Layout, mountVolume, umountVolume } from './persist.js';
 import { write } from './1.1.0.js';
 
 interface SfsState {
@@ -43,8 +44,19 @@ function findEntry(m: M, dev: string, dir: number, name: string): number | undef
   return Object.hasOwn(map, name) ? map[name] : undefined;
 }
 
-function mount(m: M, dev: string): number {
-  return mountWith(m as never, dev, {});
+/** 1.0's, with directories as maps. */
+const LAYOUT: Layout = {
+  ...LAYOUT10,
+  dir: (entries) => Object.fromEntries(entries.map((e) => [e.name, e.ino])),
+  entries: (dir: Readonly<Record<string, number>>) => Object.keys(dir).sort().map((name) => ({ name, ino: dir[name]! })),
+};
+
+function* mount(m: M, dev: string): KGen<number> {
+  return (yield* mountVolume(m, dev, LAYOUT)).root;
+}
+
+function* umount(m: M, dev: string): KGen<void> {
+  yield* umountVolume(m, dev, LAYOUT);
 }
 
 function lookup(m: M, dev: string, dir: number, name: string): number {
@@ -123,7 +135,7 @@ function checkState(s: SfsState): string | undefined {
 }
 
 /** Shared with later versions (the same module). */
-export { type SfsState, checkState, create, lookup, mount, readdir, removeEntry, rmdir, toLists, toMaps, unlink };
+export { type SfsState, LAYOUT, checkState, create, lookup, mount, readdir, removeEntry, rmdir, toLists, toMaps, unlink };
 
 export default defineModule<SfsState>({
   name: 'simplefs',

@@ -7,9 +7,10 @@
 // code. Only the I/O paths are new.
 
 import { type Ctx, defineModule, err, type KGen, SECTOR_SIZE, sectorRuns } from '../../kernel/module.js';
-import { allocBlocks as allocBlocks10, getattr, inode as inode10, type Inode, truncateWith, umount, startWrite } from './1.0.0.js';
+import { allocBlocks as allocBlocks10, getattr, inode as inode10, type Inode, truncateWith, startWrite } from './1.0.0.js';
 import { releaseUnwritten } from './1.1.0.js';
-import v12, { type SfsState } from './1.2.0.js';
+import v12, { LAYOUT as LAYOUT12, type SfsState } from './1.2.0.js';
+import { type Layout, mountVolume, umountVolume } from './persist.js';
 
 const BS = SECTOR_SIZE;
 
@@ -81,14 +82,29 @@ function* truncate(m: M, dev: string, ino: number, size: number): KGen<void> {
   yield* truncateWith(m as never, dev, ino, size, write as never);
 }
 
-export { type Imports, read, readBlocks, truncate, write, writeBlocks };
+/** 1.2's, through multi-sector requests. */
+const LAYOUT: Layout = {
+  ...LAYOUT12,
+  read: (m: M, dev, blocks) => readBlocks(m, dev, blocks),
+  write: (m: M, dev, blocks, data) => writeBlocks(m, dev, blocks, data),
+};
+
+function* mount(m: M, dev: string): KGen<number> {
+  return (yield* mountVolume(m, dev, LAYOUT)).root;
+}
+
+function* umount(m: M, dev: string): KGen<void> {
+  yield* umountVolume(m, dev, LAYOUT);
+}
+
+export { type Imports, LAYOUT, read, readBlocks, truncate, write, writeBlocks };
 
 export default defineModule<SfsState>({
   ...v12,
   version: '2.0.0',
   description: 'simplefs on multi-sector block requests (blk_submit@2)',
   requires: { blk_submit: 2, blk_capacity: 1 },
-  ops: { 'fs:simplefs': { ...v12.ops!['fs:simplefs']!, read, write, truncate, getattr, umount } },
+  ops: { 'fs:simplefs': { ...v12.ops!['fs:simplefs']!, mount, umount, read, write, truncate, getattr } },
   upgrade: { from: ['1.2.0'] },
   downgrade: { to: ['1.2.0'] },
 });

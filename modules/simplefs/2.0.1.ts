@@ -17,8 +17,9 @@
 
 import { type Ctx, defineModule, type KGen } from '../../kernel/module.js';
 import { getattr as getattr10 } from './1.0.0.js';
-import { create as create12, mount as mount12, type SfsState } from './1.2.0.js';
-import v20, { type Imports, truncate as truncate20, write as write20 } from './2.0.0.js';
+import { create as create12, type SfsState } from './1.2.0.js';
+import { mountVolume } from './persist.js';
+import v20, { type Imports, LAYOUT as LAYOUT20, truncate as truncate20, write as write20 } from './2.0.0.js';
 
 /** The shadow of an inode. */
 interface Times {
@@ -40,10 +41,10 @@ function stamp(m: M, ino: number, times: Partial<Times>): void {
   m.shadow.set<Times>(inode(ino), TIMES, { ctime: 0, mtime: 0, ...cur, ...times });
 }
 
-function mount(m: M, dev: string): number {
-  const formatting = m.state().volumes[dev] === undefined;
-  const root = mount12(m as never, dev);
-  if (formatting) stamp(m, root, { ctime: m.k.now(), mtime: m.k.now() });
+/** 2.0's mount; a volume it formats gets its root's times. (Times live in shadows, which the disk format does not carry: a remount finds none.) */
+function* mount(m: M, dev: string): KGen<number> {
+  const { root, formatted } = yield* mountVolume(m, dev, LAYOUT20);
+  if (formatted) stamp(m, root, { ctime: m.k.now(), mtime: m.k.now() });
   return root;
 }
 

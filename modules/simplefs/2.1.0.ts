@@ -9,8 +9,9 @@
 
 import { type Ctx, defineModule, type KGen, type StatFs } from '../../kernel/module.js';
 import { getattr as getattr10, inode as inode10, type Inode as Inode1 } from './1.0.0.js';
-import { create as create12, mount as mount12, type SfsState } from './1.2.0.js';
-import v20, { type Imports, truncate as truncate20, write as write20 } from './2.0.0.js';
+import { create as create12, type SfsState } from './1.2.0.js';
+import v20, { type Imports, LAYOUT as LAYOUT20, truncate as truncate20, write as write20 } from './2.0.0.js';
+import { type Layout, mountVolume, timedRecord, umountVolume } from './persist.js';
 
 interface Inode extends Inode1 {
   readonly ctime: number;
@@ -22,11 +23,22 @@ type M = Ctx<SfsState, Imports>;
 const stamp = (m: M, ino: number, fields: Partial<Pick<Inode, 'ctime' | 'mtime'>>) =>
   m.records<Inode>('inodes').update(ino, (r) => void Object.assign(r, fields));
 
-function mount(m: M, dev: string): number {
-  const root = mount12(m as never, dev);
-  const rec = m.records<Inode>('inodes').get(root)!;
-  if (rec.ctime === undefined) stamp(m, root, { ctime: m.k.now(), mtime: m.k.now() }); // just formatted
+/** 2.0's, with inode times. */
+const LAYOUT: Layout = { ...LAYOUT20, record: timedRecord };
+
+/** Mount through `layout` (2.3 keeps volumes its own way); a root just formatted gets its times. */
+function* mountIn(m: Ctx<object, Imports>, dev: string, layout: Layout): KGen<number> {
+  const { root, formatted } = yield* mountVolume(m, dev, layout);
+  if (formatted) stamp(m as M, root, { ctime: m.k.now(), mtime: m.k.now() });
   return root;
+}
+
+function* mount(m: M, dev: string): KGen<number> {
+  return yield* mountIn(m, dev, LAYOUT);
+}
+
+function* umount(m: M, dev: string): KGen<void> {
+  yield* umountVolume(m, dev, LAYOUT);
 }
 
 function create(m: M, dev: string, dir: number, name: string, type: 'file' | 'dir'): number {
@@ -59,14 +71,14 @@ function statfs(m: M, dev: string): StatFs {
   return { blockSize: 512, blocks: vol.blocks, free: vol.blocks - vol.used, files };
 }
 
-export { type Inode, create, getattr, mount, stamp, statfs, truncate, write };
+export { type Inode, LAYOUT, create, getattr, mount, mountIn, stamp, statfs, truncate, write };
 
 export default defineModule<SfsState>({
   ...v20,
   version: '2.1.0',
   description: 'simplefs with inode times and statfs',
   records: { inodes: 2 },
-  ops: { 'fs:simplefs': { ...v20.ops!['fs:simplefs']!, mount, create, write, truncate, getattr, statfs } },
+  ops: { 'fs:simplefs': { ...v20.ops!['fs:simplefs']!, mount, umount, create, write, truncate, getattr, statfs } },
   opsVersions: { 'fs:simplefs': 2 },
   upgrade: {
     from: ['2.0.0'],

@@ -23,11 +23,12 @@
 // props/quiescence.props.test.ts). per-task is refused by the plan, as for
 // any state change.
 
-import { type Ctx, defineModule, type Draft, err, type KGen } from '../../kernel/module.js';
+import { type Ctx, defineModule, err, type KGen } from '../../kernel/module.js';
 import { type Volume as BitmapVolume } from './1.0.0.js';
 import { checkState, removeEntry, type SfsState as SfsState2 } from './1.2.0.js';
 import type { Imports } from './2.0.0.js';
-import { mount as mount21 } from './2.1.0.js';
+import { LAYOUT as LAYOUT21, mountIn } from './2.1.0.js';
+import { type Layout, umountVolume } from './persist.js';
 import v22, { mountedVolume, type FreeSpace, truncateIn, writeIn } from './2.2.0.js';
 
 interface Extent {
@@ -142,12 +143,15 @@ function checkBitmap(s: SfsState2): string | undefined {
 
 // ---- fs:simplefs operations that touch free space ---------------------------
 
-/** 2.1's mount; a volume it has just formatted (with a bitmap) is turned into extents in the same step, so nothing sees the bitmap. */
-function mount(m: M, dev: string): number {
-  const root = mount21(m as never, dev);
-  const vol = m.state().volumes[dev] as unknown as Volume | BitmapVolume;
-  if ('freeMap' in vol) m.commit((s) => void (s.volumes[dev] = toExtents(vol) as Draft<Volume>));
-  return root;
+/** 2.1's, with free space as extents. */
+const LAYOUT: Layout = { ...LAYOUT21, volume: toExtents, bitmapVolume: toBitmap };
+
+function* mount(m: M, dev: string): KGen<number> {
+  return yield* mountIn(m, dev, LAYOUT);
+}
+
+function* umount(m: M, dev: string): KGen<void> {
+  yield* umountVolume(m, dev, LAYOUT);
 }
 
 function unlink(m: M, dev: string, dir: number, name: string): void {
@@ -178,7 +182,7 @@ export default defineModule<SfsState>({
   records: v22.records!,
   opsVersions: v22.opsVersions!,
   state: { schema: 4, initial: () => ({ volumes: {}, nextIno: 1, dirs: {} }) },
-  ops: { 'fs:simplefs': { ...v22.ops!['fs:simplefs']!, mount, unlink, rmdir, write, truncate } },
+  ops: { 'fs:simplefs': { ...v22.ops!['fs:simplefs']!, mount, umount, unlink, rmdir, write, truncate } },
   upgrade: { from: ['2.2.0'], state: toExtentState, check: checkExtents },
   downgrade: { to: ['2.2.0'], state: toBitmapState, check: checkBitmap },
 });

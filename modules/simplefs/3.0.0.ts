@@ -4,12 +4,15 @@
 // 2.x have file data in those blocks, and an update does not re-run init;
 // 3.0 declares no `upgrade.init` that could move that data, so the updater's
 // plan refuses it, naming the reason, from 2.1 and from 2.3 alike. Loaded
-// fresh (rmmod, insmod on a disk it formats itself), it works. It is built on
+// fresh (rmmod, insmod on a disk it formats itself), it works; a volume
+// another version wrote to the disk is converted when its journal blocks are
+// free and refused, saying how to go on, when files hold them. It is built on
 // 2.1's code (a free-block bitmap), not on 2.2's or 2.3's.
 
-import { type Ctx, defineModule, err } from '../../kernel/module.js';
+import { type Ctx, defineModule, err, type KGen } from '../../kernel/module.js';
 import { type SfsState as SfsState2 } from './1.2.0.js';
-import v21, { type Inode, mount as mount21 } from './2.1.0.js';
+import v21, { type Inode, LAYOUT as LAYOUT21, mountIn } from './2.1.0.js';
+import { forgetVolume } from './persist.js';
 import type { Imports } from './2.0.0.js';
 import { type SfsState as SfsState23, toBitmapState } from './2.3.0.js';
 
@@ -20,21 +23,35 @@ interface SfsState extends SfsState2 {
 
 type M = Ctx<SfsState, Imports>;
 
-function mount(m: M, dev: string): number {
-  const fresh = m.state().volumes[dev] === undefined;
-  if (fresh && m.imports.blk_capacity(dev) <= m.state().journal + 1) {
-    throw err('ENOSPC', `${dev} has ${m.imports.blk_capacity(dev)} blocks, too few for a journal of ${m.state().journal}`, 'insmod simplefs with a smaller journal=N');
+/**
+ * 2.1's mount, keeping blocks 1..journal for the journal. A volume read
+ * from the disk that was written without one (by 1.x or 2.x) is converted
+ * when those blocks are free or already kept, and refused when a file holds
+ * any of them: never mounted with the journal over file data.
+ */
+function* mount(m: M, dev: string): KGen<number> {
+  const journal = m.state().journal;
+  const capacity = m.imports.blk_capacity(dev);
+  if (capacity <= journal + 1) throw err('ENOSPC', `${dev} has ${capacity} blocks, too few for a journal of ${journal}`, 'insmod simplefs with a smaller journal=N');
+  const root = yield* mountIn(m, dev, LAYOUT21);
+  const vol = m.state().volumes[dev]!;
+  const kept = (b: number) => (vol.freeMap[b >>> 5]! & (1 << (b & 31))) !== 0;
+  const toKeep = Array.from({ length: journal }, (_, i) => i + 1).filter((b) => !kept(b));
+  if (toKeep.length < journal) {
+    const held = new Set<number>();
+    for (const [, r] of m.records<Inode>('inodes').entries()) if (r.dev === dev) for (const b of r.blocks) if (b <= journal) held.add(b);
+    if (held.size > 0) {
+      forgetVolume(m, dev);
+      throw err('EINVAL', `${dev} holds file data in ${held.size} of blocks 1..${journal}, where simplefs 3.0 keeps its journal (the volume was written without one)`, 'mount it with simplefs 2.x (rmmod simplefs; insmod simplefs@2.3.0), or use simplefs 3.0 on a fresh disk');
+    }
   }
-  const root = mount21(m as never, dev);
-  if (fresh) {
-    const journal = m.state().journal;
-    m.commit((s) => {
-      const v = s.volumes[dev]!;
-      for (let b = 1; b <= journal; b++) v.freeMap[b >>> 5] = v.freeMap[b >>> 5]! | (1 << (b & 31));
-      v.used += journal;
-    });
-    m.k.printk(`${dev}: blocks 1..${journal} kept for the journal`);
-  }
+  if (toKeep.length === 0) return root;
+  m.commit((s) => {
+    const v = s.volumes[dev]!;
+    for (const b of toKeep) v.freeMap[b >>> 5] = v.freeMap[b >>> 5]! | (1 << (b & 31));
+    v.used += toKeep.length;
+  });
+  m.k.printk(`${dev}: blocks 1..${journal} kept for the journal`);
   return root;
 }
 

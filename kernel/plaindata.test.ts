@@ -1,0 +1,38 @@
+// The plain-data rule, case by case: what passes, and each thing that would
+// be lost or changed by copying and freezing, refused with its path named.
+
+import { describe, expect, it } from 'vitest';
+import { checkPlainData } from './plaindata.js';
+
+describe('checkPlainData', () => {
+  it('accepts primitives, arrays and plain objects, nested', () => {
+    expect(() => checkPlainData({ a: [1, 'x', true, null, { b: [] }], c: {} }, 'state')).not.toThrow();
+    expect(() => checkPlainData([], 'state')).not.toThrow();
+  });
+
+  const sparse = [1, 2, 3];
+  delete sparse[1];
+  const tagged = Object.assign([1], { extra: 2 });
+  const hidden = {};
+  Object.defineProperty(hidden, 'secret', { value: 1, enumerable: false });
+  const nullProto = Object.assign(Object.create(null) as object, { a: 1 });
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+
+  it.each([
+    ['a symbol-keyed property', { a: { [Symbol('tag')]: 1, b: 2 } }, /state\.a has a property keyed by Symbol\(tag\)/],
+    ['a sparse array', { list: sparse }, /state\.list is a sparse array: element 1 is a hole/],
+    ['an array made with a length only', { list: new Array(3) }, /state\.list is a sparse array: element 0 is a hole/],
+    ['a property on an array', { list: tagged }, /state\.list has a property 'extra' besides its elements/],
+    ['a null-prototype object', { dir: nullProto }, /state\.dir has a null prototype/],
+    ['a getter', { get n() { return 1; } }, /state\.n is a getter or setter/],
+    ['a non-enumerable property', { h: hidden }, /state\.h\.secret is not enumerable/],
+    ['a class instance', { m: new Map() }, /state\.m is a Map instance/],
+    ['a function', { f: () => 1 }, /state\.f is a function/],
+    ['undefined', { u: undefined }, /state\.u is a undefined/],
+    ['NaN', { n: NaN }, /state\.n is NaN/],
+    ['a cycle', cyclic, /state\.self is reached twice/],
+  ])('refuses %s, naming where', (_what, value, message) => {
+    expect(() => checkPlainData(value, 'state')).toThrow(message);
+  });
+});
