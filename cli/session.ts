@@ -12,6 +12,7 @@ import type { Sys } from '../exec/abi.js';
 import { err } from '../exec/errno.js';
 import type { UpdateService } from '../exec/lifecycle.js';
 import type { KGen } from '../exec/thread.js';
+import { touchWatchdog } from '../exec/watchdog.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { ObjectKernel } from '../oo/kernel.js';
 import type { Workload } from '../user/workload.js';
@@ -99,7 +100,15 @@ export abstract class Session<K extends ConsoleKernel = ConsoleKernel> {
       for (const l of helpFor(cmd, this.width)) this.print(l);
       return undefined;
     }
-    return await cmd.run(this, args, words.slice(1));
+    // Module code the command runs outside a thread's step (a file's top level, init, exit, a
+    // transfer) gets a full watchdog budget, and what the watchdog stopped is logged and tainted
+    // before the next prompt.
+    touchWatchdog(null);
+    try {
+      return await cmd.run(this, args, words.slice(1));
+    } finally {
+      this.k.reportLockups();
+    }
   }
 
   /** Run `fn` with every line printed meanwhile appended to `into` instead. */

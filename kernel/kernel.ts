@@ -56,6 +56,8 @@ export class Kernel extends Executive {
       sched: this.sched,
       services: (m) => this.services(m),
       printk: (t) => this.printk(t),
+      taint: this.taint,
+      reportLockups: () => this.reportLockups(),
     });
     this.vfs = new Vfs(moduleFilesystems(this.ops, this.loader), this.sched);
     this.ops.onRegister.add((t) => this.attachTable(t));

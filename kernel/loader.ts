@@ -13,6 +13,8 @@
 // which ends with it.
 
 import { err, isKernelError, KernelError } from '../exec/errno.js';
+import type { Taint } from '../exec/taint.js';
+import { isSoftLockup, touchWatchdog } from '../exec/watchdog.js';
 import { exportCompat, type KernelServices, type ModuleContext, type ModuleDef, type ParamValue } from './module.js';
 import { parseParams, validateModuleDef } from './moddef.js';
 import { type OpsKind, type OpsRegistry, type OpsTable, opsKey, parseOpsKey } from './ops.js';
@@ -28,6 +30,14 @@ export interface LoaderEnv {
   readonly sched: Scheduler;
   services(module: string): KernelServices;
   printk(text: string): void;
+  readonly taint: Taint;
+  /** Log and taint for what the watchdog stopped (exec/watchdog.ts), now rather than at the next step. */
+  reportLockups(): void;
+}
+
+/** Was this version loaded from a file outside the module histories (a path, not `catalog:` or inline)? */
+export function isOutOfTree(source: string): boolean {
+  return !source.startsWith('catalog:') && source !== '(inline)';
 }
 
 export interface LoadedModule {
@@ -161,6 +171,7 @@ export class Loader {
       }
 
       if (def.init) {
+        touchWatchdog(this.env.sched); // init gets a budget of its own
         try {
           const r: unknown = def.init(mod.ctx);
           // A promise (from a function that hid being async) is refused; its rejection must not fail the host later.
@@ -168,14 +179,17 @@ export class Loader {
           if (r !== undefined) throw err('EINVAL', `init of ${def.name} returned a value; it must be a plain function that returns nothing`);
         } catch (e) {
           if (isKernelError(e)) throw new KernelError(e.errno, `init of ${def.name} failed: ${e.message}`, e.hint);
+          if (isSoftLockup(e)) throw err('EIO', `init of ${def.name} was stopped: ${e.message}`, 'the module was not loaded; init must return without looping forever');
           throw err('EINVAL', `init of ${def.name} failed: ${e instanceof Error ? e.message : String(e)}`, 'the module was not loaded; fix its init');
         }
       }
       this.modules.set(def.name, mod);
       this.env.printk(`${def.name}: loaded version ${def.version}${Object.keys(given).length ? ` (${Object.entries(given).map(([k, v]) => `${k}=${v}`).join(' ')})` : ''}`);
+      if (isOutOfTree(source)) this.env.taint.add('out-of-tree', `${def.name} ${def.version} from ${source}`);
       return mod;
     } catch (e) {
       for (const step of undo.reverse()) step();
+      this.env.reportLockups();
       if (isKernelError(e)) throw e;
       throw err('EINVAL', `module ${def.name} failed to load: ${e instanceof Error ? e.message : String(e)}`, 'the module was not loaded; fix it');
     }
@@ -197,9 +211,17 @@ export class Loader {
       const f = t.frames.find((fr) => fr.module === name);
       if (f) throw err('EBUSY', `thread ${t.tid} (${t.name}) is executing ${name}:${f.fn}`, 'wait for it to leave the module, then retry');
     }
+    const image = this.env.store.image(name);
+    touchWatchdog(this.env.sched); // exit gets a budget of its own
     try {
       mod.def.exit?.(mod.ctx);
     } catch (e) {
+      if (isSoftLockup(e)) {
+        // Stopped half-way: the module stays, with the state and records it had before exit ran.
+        this.env.store.restore(name, image);
+        this.env.reportLockups();
+        throw err('EIO', `exit of ${name} was stopped: ${e.message}`, `${name} stays loaded, with its state as before rmmod`);
+      }
       this.env.printk(`${name}: exit failed: ${e instanceof Error ? e.message : String(e)} (unloading anyway)`);
     }
     for (const key of mod.opsTables) this.unregisterOps(key);

@@ -18,7 +18,8 @@ import { err } from '../exec/errno.js';
 import { POLL_CYCLES, type StartedUpdate, type UpdateKind, type UpdateOptions as ServiceOptions, type UpdateRecord, type UpdateService, type UpdateStep, wallNow } from '../exec/lifecycle.js';
 import type { KGen } from '../exec/thread.js';
 import type { Kernel } from '../kernel/kernel.js';
-import type { ModuleVersion } from '../kernel/loader.js';
+import { isOutOfTree, type ModuleVersion } from '../kernel/loader.js';
+import { touchWatchdog } from '../exec/watchdog.js';
 import type { ModuleDef } from '../kernel/module.js';
 import { sweepTable } from './lazy.js';
 import { describePlan, needsTransfer, type Plan, plan, STRATEGIES, type Strategy, type UpdateOptions } from './plan.js';
@@ -172,13 +173,21 @@ export class Updater implements UpdateService {
         self: k.sched.self(),
         tuning: this.tuning,
         event: (phase, cycles, wallUs, detail) => k.updates.event(r, phase, cycles, wallUs, detail),
-        atomically: () => this.transferAndSwitch(prepared, adaptors, r),
+        atomically: () => {
+          touchWatchdog(k.sched); // the transfers, checks and callbacks get a budget of their own
+          try {
+            return this.transferAndSwitch(prepared, adaptors, r);
+          } finally {
+            k.reportLockups(); // a transfer the watchdog stopped has aborted the update; say why now
+          }
+        },
       });
       // commit: each module's update stack
       for (const m of p.modules) {
         const stack = k.loader.require(m.name).updateStack;
         if (r.kind === 'revert') stack.pop();
         else stack.push({ def: m.oldDef, source: sources.get(m.name)! });
+        if (isOutOfTree(m.source)) k.taint.add('out-of-tree', `${m.name} ${m.to} from ${m.source}`);
       }
     } finally {
       unpin();
