@@ -44,7 +44,7 @@ const OWN_BUILTINS = [
 ] as const;
 
 /** Taken from the context's global object: they would reach the host or make a run depend on more than its seed. */
-const REMOVED = ['Date', 'Promise', 'WeakRef', 'FinalizationRegistry', 'SharedArrayBuffer', 'Atomics', 'WebAssembly', 'eval', 'Function', 'globalThis'];
+const REMOVED = ['console', 'Date', 'Promise', 'WeakRef', 'FinalizationRegistry', 'SharedArrayBuffer', 'Atomics', 'WebAssembly', 'eval', 'Function', 'globalThis'];
 
 let context: Context | null = null;
 let builtins: unknown[] = [];
