@@ -123,6 +123,17 @@ describe('the watchdog stops module code that never yields', () => {
     await stillRuns(x);
   });
 
+  it('in an interrupt handler: the interrupt is dropped with an oops, and the machine goes on', async () => {
+    const x = session();
+    const file = hostile('irq.ts', '1.0.0', "ops: { 'irq:disk0': { handler() { for (;;) {} } } },\n  init(m) { m.k.disk('disk0')!.submit('read', 0, 1, new Uint8Array(512)); },");
+    expect(await x.run(`insmod ${file}\ntick 100k`)).toBe(true);
+    expect(x.dmesg()).toMatch(/watchdog: BUG: soft lockup - irq disk0 stuck in hang 1\.0\.0 handler\(\)/);
+    expect(x.dmesg()).toMatch(/oops in irq disk0: soft lockup/);
+    expect(x.s.k.taint.letters()).toBe('OL');
+    expect(await x.run('rmmod hang')).toBe(true);
+    await stillRuns(x);
+  });
+
   for (const [what, transfer] of [
     ['upgrade.state', 'state: (old: { n: number }) => { for (;;) {} }'],
     ['upgrade.check', 'state: (old: { n: number }) => ({ n: old.n }), check: () => { while (1) {} }'],

@@ -40,8 +40,10 @@ export interface LockupLabel {
 
 /** What a soft lockup stopped. */
 export interface LockupReport {
-  /** The thread that was running, or null (the console: insmod, rmmod, a transfer in a stop-machine). */
+  /** The thread that was running, or null (the console: insmod, rmmod, a transfer in a stop-machine; an interrupt). */
   readonly tid: number | null;
+  /** Who ran the code when no thread did (`the console`, `irq disk0`). */
+  readonly where: string;
   readonly thread: string | null;
   /** The thread's shadow stack at the moment, innermost last. */
   readonly frames: readonly Frame[];
@@ -65,12 +67,18 @@ export class SoftLockup extends Error {
 export const budget = { left: WATCHDOG_BUDGET };
 let limit = WATCHDOG_BUDGET;
 let witness: LockupWitness | null = null;
+let outside = 'the console';
 const pending: LockupReport[] = [];
 
-/** Refill the budget (touch_softlockup_watchdog); `by` tells who runs next. */
-export function touchWatchdog(by: LockupWitness | null): void {
+/**
+ * Refill the budget (touch_softlockup_watchdog); `by` tells which thread
+ * runs next, and `where` names the caller when none does (`the console`,
+ * `irq disk0`).
+ */
+export function touchWatchdog(by: LockupWitness | null, where = 'the console'): void {
   budget.left = limit;
   witness = by;
+  outside = where;
 }
 
 /** Is a report waiting to be taken? (a cheap test for the scheduler's hot path) */
@@ -96,6 +104,7 @@ export function trip(fn: string, label: LockupLabel): never {
   const t = witness?.current ?? null;
   const report: LockupReport = {
     tid: t?.tid ?? null,
+    where: outside,
     thread: t?.name ?? null,
     frames: t ? [...t.frames] : [],
     module: label.module ?? label.file,
@@ -110,7 +119,7 @@ export function trip(fn: string, label: LockupLabel): never {
 
 /** One line: who was stuck where. */
 export function describeLockup(r: LockupReport): string {
-  const who = r.tid === null ? 'the console' : `thread ${r.tid} (${r.thread})`;
+  const who = r.tid === null ? r.where : `thread ${r.tid} (${r.thread})`;
   const what = `${r.module}${r.version ? ` ${r.version}` : ''} ${r.fn === '(top level)' ? 'at its top level' : `${r.fn}()`}`;
   return `${who} stuck in ${what} for ${r.budget} checks without yielding`;
 }
