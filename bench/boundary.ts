@@ -8,22 +8,29 @@
 // kernel's stubs. Alternating windows of simulated time in one process,
 // after a warm-up, so noise from the machine hits both alike. Prints µs
 // (wall) per workload syscall for each and the ratio (by path / catalog).
+// Then the same for a syscall that does little but run module code: reads
+// of a small device (boundary-module.ts), imported vs the same file by
+// path, in alternating runs of a user program.
 // `npm run bench:boundary -- [rounds] [window]` sets the rounds and the
 // cycles of one window.
 
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadFromPath } from '../catalog/catalog.js';
 import { bootMounted } from '../compare/compare.js';
 import { alternate, fmt, median, quartiles } from '../compare/timing.js';
-import type { Executive } from '../exec/executive.js';
+import type { Sys } from '../exec/abi.js';
+import { type Executive, runProgram } from '../exec/executive.js';
+import { bootKernel, type Kernel } from '../kernel/kernel.js';
+import device from './boundary-module.js';
 import { Workload } from '../user/workload.js';
 import { newestCompareVersions } from './speed.js';
 
 const MODULES = join(dirname(fileURLToPath(import.meta.url)), '..', 'modules');
 
 /** The compiled file of `name@version` in this installation (`.js` when built, `.ts` under the test runner). */
-function fileOf(spec: string): string {
+export function fileOf(spec: string): string {
   const [name, version] = spec.split('@') as [string, string];
   const js = join(MODULES, name, `${version}.js`);
   return existsSync(js) ? js : join(MODULES, name, `${version}.ts`);
@@ -39,7 +46,7 @@ export interface BoundaryRow {
   readonly syscalls: { catalog: number; byPath: number };
 }
 
-async function machine(boot: readonly string[], threads: number): Promise<{ k: Executive; w: Workload }> {
+export async function machine(boot: readonly string[], threads: number): Promise<{ k: Executive; w: Workload }> {
   const { k } = await bootMounted('modules', boot, { seed: 1, cpus: 4 });
   const w = new Workload(k, { threads, files: 8, maxSize: 4096, think: 4000, seed: 1 });
   w.start();
@@ -73,6 +80,43 @@ export async function boundaryBench(rounds = 11, cycles = 1_000_000, warmup = 3_
   return rows;
 }
 
+export interface DeviceRow {
+  /** Median µs of wall time per read syscall of /dev/bm. */
+  readonly imported: number;
+  readonly byPath: number;
+  readonly ratio: readonly [number, number, number];
+}
+
+/** µs per read of /dev/bm: `reads` reads by one user program. */
+function readRun(k: Kernel, reads: number): number {
+  const t0 = process.hrtime.bigint();
+  runProgram(k, 'bm', function* (sys: Sys) {
+    const fd = yield* sys.open('/dev/bm');
+    for (let i = 0; i < reads; i++) yield* sys.read(fd, 16);
+    yield* sys.close(fd);
+  });
+  return Number(process.hrtime.bigint() - t0) / 1e3 / reads;
+}
+
+export async function deviceBench(rounds = 21, reads = 5_000): Promise<DeviceRow> {
+  const imported = bootKernel({ seed: 1, cpus: 1 });
+  imported.loader.insmod(device, {}, 'catalog:bm@1.0.0');
+  const byPath = bootKernel({ seed: 1, cpus: 1 });
+  const here = fileURLToPath(import.meta.url);
+  const { def, source } = await loadFromPath(join(dirname(here), `boundary-module${extname(here)}`)); // .js when built
+
+  byPath.loader.insmod(def, {}, source);
+  readRun(imported, reads);
+  readRun(byPath, reads);
+  const r = alternate(rounds, () => readRun(imported, reads), () => readRun(byPath, reads));
+  return { imported: median(r.a), byPath: median(r.b), ratio: quartiles(r.b.map((b, i) => b / r.a[i]!)) };
+}
+
+export function printDeviceBench(row: DeviceRow, rounds: number, reads: number): void {
+  console.log(`boundary, device: µs (wall) per read of /dev/bm (bench/boundary-module.ts), imported vs the same file by path, median of ${rounds} alternated runs of ${fmt(reads)} reads`);
+  console.log(`  imported ${fmt(row.imported, 2)}  by path ${fmt(row.byPath, 2)}  ratio ${row.ratio[1].toFixed(3)} (${row.ratio[0].toFixed(3)}..${row.ratio[2].toFixed(3)})`);
+}
+
 export function printBoundaryBench(rows: readonly BoundaryRow[], rounds: number, cycles: number): void {
   console.log(`boundary: µs (wall) per workload syscall, ${newestCompareVersions().join(' ')} from the catalog vs the same files by path (sandbox + watchdog checks), 4 CPUs, median of ${rounds} alternated windows of ${fmt(cycles)} cycles after a warm-up`);
   console.log('  threads  catalog  by path  ratio (quartiles)     syscalls/window c/p');
@@ -88,5 +132,6 @@ export function printBoundaryBench(rows: readonly BoundaryRow[], rounds: number,
 if (import.meta.url === `file://${process.argv[1]}`) {
   const rounds = Number(process.argv[2] ?? 11);
   const cycles = Number(process.argv[3] ?? 1_000_000);
+  printDeviceBench(await deviceBench(), 21, 5_000);
   printBoundaryBench(await boundaryBench(rounds, cycles), rounds, cycles);
 }

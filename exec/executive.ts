@@ -147,9 +147,9 @@ export abstract class Executive implements SyscallEntry {
    * was part of has already failed and unwound.
    */
   softLockup(r: LockupReport): void {
-    this.taint.add('soft-lockup', `${r.module}${r.version ? ` ${r.version}` : ''} ${r.fn}`);
     const stack = r.frames.length ? `; stack: ${r.frames.map((f) => `${f.module} ${f.version} ${f.fn}`).join(' > ')}` : '';
     this.printk(`watchdog: BUG: soft lockup - ${describeLockup(r)}${stack}`);
+    this.taint.add('soft-lockup', `${r.module}${r.version ? ` ${r.version}` : ''} ${r.fn}`);
   }
 
   /** Report what the watchdog stopped since the last report (the console does at the end of every command). */
