@@ -134,17 +134,18 @@ describe('the watchdog stops module code that never yields', () => {
     await stillRuns(x);
   });
 
-  for (const [what, transfer] of [
-    ['upgrade.state', 'state: (old: { n: number }) => { for (;;) {} }'],
-    ['upgrade.check', 'state: (old: { n: number }) => ({ n: old.n }), check: () => { while (1) {} }'],
+  for (const [what, transfer, strategy, who] of [
+    ['upgrade.state', 'state: (old: { n: number }) => { for (;;) {} }', 'module', 'thread \\d+ \\(.*\\)'],
+    ['upgrade.check', 'state: (old: { n: number }) => ({ n: old.n }), check: () => { while (1) {} }', 'module', 'thread \\d+ \\(.*\\)'],
+    ['upgrade.state', 'state: (old: { n: number }) => { for (;;) {} }', 'stop-machine', 'update \\d+'],
   ] as const) {
-    it(`in ${what}: the update aborts and rolls back`, async () => {
+    it(`in ${what} (${strategy}): the update aborts and rolls back`, async () => {
       const x = session();
       const v1 = hostile('u1.ts', '1.0.0', '');
       const v2 = hostile('u2.ts', '1.1.0', `upgrade: { from: ['1.0.0'], ${transfer} },`);
       expect(await x.run(`insmod ${v1}`)).toBe(true);
       const state = x.s.k.store.state('hang');
-      expect(await x.fail(`update ${v2} --strategy module`)).toMatch(/^ECANCELED: .*hang 1\.0\.0 -> 1\.1\.0: (state transfer|check) threw: soft lockup: thread \d+ \(.*\) stuck in hang 1\.1\.0 (state|check)\(\)/);
+      expect(await x.fail(`update ${v2} --strategy ${strategy}`)).toMatch(new RegExp(`^ECANCELED: .*hang 1\\.0\\.0 -> 1\\.1\\.0: (state transfer|check) threw: soft lockup: ${who} stuck in hang 1\\.1\\.0 (state|check)\\(\\)`));
       expect(x.s.k.loader.get('hang')?.def.version).toBe('1.0.0');
       expect(x.s.k.store.state('hang')).toBe(state);
       expect(x.s.k.taint.has('soft-lockup')).toBe(true);

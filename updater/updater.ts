@@ -174,7 +174,7 @@ export class Updater implements UpdateService {
         tuning: this.tuning,
         event: (phase, cycles, wallUs, detail) => k.updates.event(r, phase, cycles, wallUs, detail),
         atomically: () => {
-          touchWatchdog(k.sched); // the transfers, checks and callbacks get a budget of their own
+          touchWatchdog(k.sched, `update ${r.id}`); // the transfers, checks and callbacks get a budget of their own
           try {
             return this.transferAndSwitch(prepared, adaptors, r);
           } finally {
