@@ -1,10 +1,11 @@
 // The boundary's and the watchdog's cost in instructions rather than
 // seconds (wall-clock runs on a shared machine scatter by more than the
-// cost): callgrind counts the instructions of the workload machine with
-// blkdev and simplefs from the catalog and with the same files by path,
-// each run twice, with the measured cycles and without them; the
-// difference is the instructions of the measured part alone. Needs
-// valgrind; takes a few minutes. Run with `npm run bench:boundary-insn`.
+// cost): callgrind counts the instructions of the workload machine in each
+// mode of bench/boundary.ts (blkdev and simplefs from the catalog; the same
+// files by path without the watchdog's checks; by path with them), each
+// run twice, with the measured cycles and without them; the difference is
+// the instructions of the measured part alone. Needs valgrind; takes
+// several minutes. Run with `npm run bench:boundary-insn -- [cycles]`.
 
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -28,10 +29,13 @@ const measured = (mode: string) => {
   return { ir: full.ir - base.ir, syscalls: full.syscalls };
 };
 
-const catalog = measured('catalog');
-const path = measured('path');
 const per = (x: { ir: number; syscalls: number }) => x.ir / x.syscalls;
+const catalog = measured('catalog');
+const sandbox = measured('sandbox');
+const path = measured('path');
+const cost = (x: { ir: number; syscalls: number }) => `${((per(x) / per(catalog) - 1) * 100).toFixed(2)}%`;
 console.log(`boundary cost in instructions (callgrind, ${fmt(CYCLES)} simulated cycles, 16 workload threads, same seed)`);
 console.log(`  catalog: ${fmt(per(catalog))} instructions per workload syscall (${fmt(catalog.syscalls)} syscalls)`);
-console.log(`  by path: ${fmt(per(path))} instructions per workload syscall (${fmt(path.syscalls)} syscalls)`);
-console.log(`  the boundary and the watchdog cost ${((per(path) / per(catalog) - 1) * 100).toFixed(2)}% (target <= 3%; between runs the measured part itself varies by a few percent: GC and JIT timing)`);
+console.log(`  sandbox: ${fmt(per(sandbox))} (${fmt(sandbox.syscalls)} syscalls): the boundary costs ${cost(sandbox)}`);
+console.log(`  by path: ${fmt(per(path))} (${fmt(path.syscalls)} syscalls): the boundary and the watchdog cost ${cost(path)}`);
+console.log('  target <= 3%; between runs the measured part itself varies by a few percent (GC and JIT timing)');

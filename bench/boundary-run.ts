@@ -1,16 +1,14 @@
 // One measured run for bench/boundary-instructions.ts: boot the workload
-// machine with the newest blkdev and simplefs from the catalog (`catalog`)
-// or the same compiled files by path (`path`: the boundary and the
-// watchdog's checks), warm it up, then run CYCLES simulated cycles (0
-// measures boot and warm-up alone) and print the syscalls completed.
+// machine of a mode of bench/boundary.ts (`catalog`, `sandbox` or `path`),
+// warm it up, then run CYCLES simulated cycles (0 measures boot and warm-up
+// alone) and print the syscalls completed.
 
-import { fileOf, machine } from './boundary.js';
-import { newestCompareVersions } from './speed.js';
+import { BOUNDARY_MODES, type BoundaryMode, machine } from './boundary.js';
 
-const mode = process.argv[2] ?? 'catalog';
-const cycles = Number(process.argv[3] ?? 3_000_000);
-const specs = newestCompareVersions();
-const { k } = await machine(mode === 'path' ? specs.map(fileOf) : specs, 16);
+const mode = (process.argv[2] ?? 'catalog') as BoundaryMode;
+if (!BOUNDARY_MODES.includes(mode)) throw new Error(`mode is one of ${BOUNDARY_MODES.join(', ')}`);
+const cycles = Number(process.argv[3] ?? 2_000_000);
+const { k } = await machine(mode, 16);
 k.run(200_000);
 const s0 = k.stats.syscalls;
 k.run(cycles);

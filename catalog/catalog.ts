@@ -107,13 +107,18 @@ export async function catalogDefs(): Promise<Map<string, ModuleDef[]>> {
   return out;
 }
 
-export async function loadFromPath(path: string): Promise<ModuleVersion> {
+/** How a file is loaded by path; `watchdog: false` (no checks compiled in) exists only to measure what the checks cost (bench/boundary.ts). */
+export interface PathOptions {
+  readonly watchdog?: boolean;
+}
+
+export async function loadFromPath(path: string, options: PathOptions = {}): Promise<ModuleVersion> {
   const file = resolve(path);
   if (!existsSync(file)) throw err('ENOENT', `no such file: ${path}`, 'check the path');
   if (!statSync(file).isFile()) throw err('EINVAL', `${path} is not a file`);
   if (!/\.(ts|js|mjs)$/.test(file)) throw err('ENOEXEC', `${path} is not a .ts or .js file`);
   const compiled = new Map<string, CompiledFile>();
-  await compileFile(file, new Set(), compiled);
+  await compileFile(file, new Set(), compiled, options.watchdog ?? true);
   const label: LockupLabel = { file };
   let exports: Record<string, unknown>;
   touchWatchdog(null); // a file's top level gets a budget of its own
@@ -146,7 +151,7 @@ interface CompiledFile {
  * split over several files, or a version built on its predecessor). The
  * copies are written to the compile cache, named by content.
  */
-async function compileFile(file: string, visiting: Set<string>, out: Map<string, CompiledFile>): Promise<void> {
+async function compileFile(file: string, visiting: Set<string>, out: Map<string, CompiledFile>, checks: boolean): Promise<void> {
   if (visiting.has(file)) throw err('ENOEXEC', `${file} is part of an import cycle`, 'module files loaded by path cannot import each other in a cycle');
   if (out.has(file)) return;
   visiting.add(file);
@@ -154,12 +159,12 @@ async function compileFile(file: string, visiting: Set<string>, out: Map<string,
   const text = readFileSync(file, 'utf8'); // .js too: one parser, one kind of diagnostic
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true, /\.(ts|mts)$/.test(file) ? ts.ScriptKind.TS : ts.ScriptKind.JS);
   checkBoundary(ts, source, file);
-  const code = transpile(ts, text, file);
+  const code = transpile(ts, text, file, checks);
   const deps = new Map<string, string>();
   for (const spec of relativeImports(ts, source)) {
     const dep = resolveRelative(file, spec);
     if (!dep) throw err('ENOENT', `${file} imports ${spec}, which does not exist`, 'check the path (a .js import may name a .ts file)');
-    await compileFile(dep, visiting, out);
+    await compileFile(dep, visiting, out, checks);
     deps.set(spec, dep);
   }
   visiting.delete(file);
@@ -231,12 +236,12 @@ function resolveRelative(from: string, spec: string): string | null {
 }
 
 /** TypeScript (or JavaScript) to CommonJS with the watchdog's checks; ENOEXEC with file:line:col when it does not parse. */
-function transpile(ts: typeof import('typescript'), text: string, file: string): string {
+function transpile(ts: typeof import('typescript'), text: string, file: string, checks: boolean): string {
   const out = ts.transpileModule(text, {
     fileName: file,
     reportDiagnostics: true,
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
-    transformers: { before: [watchdogTransformer(ts)] },
+    transformers: { before: checks ? [watchdogTransformer(ts)] : [] },
   });
   const diag = out.diagnostics?.find((d) => d.category === ts.DiagnosticCategory.Error);
   if (diag) {
