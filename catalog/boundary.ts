@@ -27,7 +27,7 @@ const HOST_GLOBALS: Readonly<Record<string, string>> = {
   ...names('timers', 'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate', 'queueMicrotask'),
   ...names('network', 'fetch', 'WebSocket', 'XMLHttpRequest', 'EventSource', 'Request', 'Response', 'Headers'),
   ...names('promises', 'Promise'),
-  ...names('the host clock (use m.k.now())', 'Date', 'performance'),
+  ...names('the host clock (use m.k.now())', 'Date', 'performance', 'Intl'),
   ...names('host memory and code', 'WebAssembly', 'SharedArrayBuffer', 'Atomics', 'WeakRef', 'FinalizationRegistry'),
 };
 

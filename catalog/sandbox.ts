@@ -39,12 +39,12 @@ const HOST_BUILTINS = [
 /** Built-ins of the context itself. */
 const OWN_BUILTINS = [
   'Object', 'Array', 'Map', 'Set', 'WeakMap', 'WeakSet', 'JSON', 'Math', 'Number', 'String', 'Boolean', 'Symbol',
-  'BigInt', 'RegExp', 'Reflect', 'Proxy', 'Intl', 'parseInt', 'parseFloat', 'isNaN', 'isFinite', 'NaN', 'Infinity',
+  'BigInt', 'RegExp', 'Reflect', 'Proxy', 'parseInt', 'parseFloat', 'isNaN', 'isFinite', 'NaN', 'Infinity',
   'encodeURIComponent', 'decodeURIComponent', 'encodeURI', 'decodeURI',
 ] as const;
 
 /** Taken from the context's global object: they would reach the host or make a run depend on more than its seed. */
-const REMOVED = ['console', 'Date', 'Promise', 'WeakRef', 'FinalizationRegistry', 'SharedArrayBuffer', 'Atomics', 'WebAssembly', 'eval', 'Function', 'globalThis'];
+const REMOVED = ['console', 'Date', 'Intl', 'Promise', 'WeakRef', 'FinalizationRegistry', 'SharedArrayBuffer', 'Atomics', 'WebAssembly', 'eval', 'Function', 'globalThis'];
 
 let context: Context | null = null;
 let builtins: unknown[] = [];

@@ -80,7 +80,7 @@ describe('the sandbox (the runtime half alone)', () => {
   const run = (code: string) => evaluateModuleFile(code, 'test.cjs', () => ({}), { file: 'test.cjs' });
 
   it('has no host globals: process, require, timers, network, Date, promises, Math.random', () => {
-    const names = ['process', 'require', 'setTimeout', 'setImmediate', 'queueMicrotask', 'fetch', 'Buffer', 'Date', 'Promise', 'WebAssembly', 'console', 'globalThis'];
+    const names = ['process', 'require', 'setTimeout', 'setImmediate', 'queueMicrotask', 'fetch', 'Buffer', 'Date', 'Intl', 'Promise', 'WebAssembly', 'console', 'globalThis'];
     const out = run(`exports.types = [${names.map((x) => `typeof ${x === 'require' ? 'require("x").readFileSync' : x}`).join(', ')}]; exports.random = typeof Math.random;`);
     expect(out.types).toEqual(names.map(() => 'undefined'));
     expect(out.random).toBe('undefined');

@@ -124,7 +124,7 @@ export function describeLockup(r: LockupReport): string {
   return `${who} stuck in ${what} for ${r.budget} checks without yielding`;
 }
 
-/** True for a SoftLockup, also one that reached the caller wrapped in another error's message. */
+/** True for the error a check throws when the budget is spent. */
 export function isSoftLockup(e: unknown): e is SoftLockup {
   return e instanceof SoftLockup;
 }
