@@ -10,7 +10,10 @@
 // imports from the module, while it is pinned (mounts, open files), or while
 // a thread is executing inside it, and while an update of it is in progress.
 // Each loaded module carries its update stack (what revert goes back to),
-// which ends with it.
+// which ends with it. `init` and `exit` each get a full budget from the
+// watchdog (exec/watchdog.ts); an `exit` it stops refuses the rmmod and puts
+// back the module's image from before `exit` ran. A module loaded from a
+// path taints the kernel out-of-tree.
 
 import { err, isKernelError, KernelError } from '../exec/errno.js';
 import type { Taint } from '../exec/taint.js';
