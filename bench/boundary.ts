@@ -8,8 +8,9 @@
 // boundary and the checks). Every syscall reaches their code through the
 // kernel's stubs. Alternating windows of simulated time in one process,
 // after a warm-up, each round in a rotated order, so noise from the machine
-// hits all alike. Prints µs
-// (wall) per workload syscall for each and the ratios to `catalog`. Then
+// hits all alike. Prints µs of CPU time (not wall time, which waits for a
+// core on a shared machine) per workload syscall for each and the ratios
+// to `catalog`. Then
 // the same for a syscall that does little but run module code: reads of a
 // small device (boundary-module.ts), imported against the same file by
 // path. `npm run bench:boundary -- [rounds] [window]` sets the rounds and
@@ -63,11 +64,21 @@ export async function machine(mode: BoundaryMode, threads: number): Promise<{ k:
   return { k, w };
 }
 
+/**
+ * CPU time of this process in µs (user and system): on a shared machine it
+ * leaves out the time the process waited for a core, which wall time does
+ * not, so it scatters less. It counts V8's own threads (GC) too.
+ */
+function cpuUs(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
 function window(m: { k: Executive; w: Workload }, cycles: number, syscalls: number[]): number {
   const before = m.k.stats.syscalls;
-  const t0 = process.hrtime.bigint();
+  const t0 = cpuUs();
   m.k.run(cycles);
-  const us = Number(process.hrtime.bigint() - t0) / 1e3;
+  const us = cpuUs() - t0;
   if (m.w.failed > 0) throw new Error(`workload failed: ${m.w.failures[0]}`);
   const n = m.k.stats.syscalls - before;
   syscalls.push(n);
@@ -76,7 +87,7 @@ function window(m: { k: Executive; w: Workload }, cycles: number, syscalls: numb
 
 export interface BoundaryRow {
   readonly threads: number;
-  /** Median µs of wall time per workload syscall, by mode. */
+  /** Median µs of CPU time per workload syscall, by mode. */
   readonly us: Readonly<Record<BoundaryMode, number>>;
   /** Median over rounds of each mode / catalog, windows of one round side by side, with quartiles. */
   readonly sandbox: readonly [number, number, number];
@@ -116,7 +127,7 @@ export async function boundaryBench(rounds = 11, cycles = 1_000_000, warmup = 3_
 }
 
 export interface DeviceRow {
-  /** Median µs of wall time per read syscall of /dev/bm. */
+  /** Median µs of CPU time per read syscall of /dev/bm. */
   readonly imported: number;
   readonly byPath: number;
   readonly ratio: readonly [number, number, number];
@@ -124,13 +135,13 @@ export interface DeviceRow {
 
 /** µs per read of /dev/bm: `reads` reads by one user program. */
 function readRun(k: Kernel, reads: number): number {
-  const t0 = process.hrtime.bigint();
+  const t0 = cpuUs();
   runProgram(k, 'bm', function* (sys: Sys) {
     const fd = yield* sys.open('/dev/bm');
     for (let i = 0; i < reads; i++) yield* sys.read(fd, 16);
     yield* sys.close(fd);
   });
-  return Number(process.hrtime.bigint() - t0) / 1e3 / reads;
+  return (cpuUs() - t0) / reads;
 }
 
 export async function deviceBench(rounds = 21, reads = 5_000): Promise<DeviceRow> {
@@ -148,7 +159,7 @@ export async function deviceBench(rounds = 21, reads = 5_000): Promise<DeviceRow
 const q = (x: readonly [number, number, number]) => `${x[1].toFixed(3)} (${x[0].toFixed(3)}..${x[2].toFixed(3)})`;
 
 export function printBoundaryBench(rows: readonly BoundaryRow[], rounds: number, cycles: number): void {
-  console.log(`boundary: µs (wall) per workload syscall, ${newestCompareVersions().join(' ')}: from the catalog, by path without the watchdog's checks (sandbox), by path (sandbox + checks); 4 CPUs, median of ${rounds} alternated windows of ${fmt(cycles)} cycles after a warm-up`);
+  console.log(`boundary: µs (CPU) per workload syscall, ${newestCompareVersions().join(' ')}: from the catalog, by path without the watchdog's checks (sandbox), by path (sandbox + checks); 4 CPUs, median of ${rounds} alternated windows of ${fmt(cycles)} cycles after a warm-up`);
   console.log('  threads  catalog  sandbox     path  sandbox/catalog (quartiles)  path/catalog (quartiles)  syscalls/window');
   for (const r of rows) {
     console.log(`  ${String(r.threads).padStart(7)}  ${fmt(r.us.catalog, 2).padStart(7)}  ${fmt(r.us.sandbox, 2).padStart(7)}  ${fmt(r.us.path, 2).padStart(7)}  ${q(r.sandbox).padEnd(27)}  ${q(r.path).padEnd(24)}  ${fmt(r.syscalls)}`);
@@ -157,7 +168,7 @@ export function printBoundaryBench(rows: readonly BoundaryRow[], rounds: number,
 }
 
 export function printDeviceBench(row: DeviceRow, rounds: number, reads: number): void {
-  console.log(`boundary, device: µs (wall) per read of /dev/bm (bench/boundary-module.ts), imported vs the same file by path, median of ${rounds} alternated runs of ${fmt(reads)} reads`);
+  console.log(`boundary, device: µs (CPU) per read of /dev/bm (bench/boundary-module.ts), imported vs the same file by path, median of ${rounds} alternated runs of ${fmt(reads)} reads`);
   console.log(`  imported ${fmt(row.imported, 2)}  by path ${fmt(row.byPath, 2)}  ratio ${q(row.ratio)}`);
 }
 
