@@ -21,7 +21,7 @@ import { existsSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadFromCatalog, loadFromPath } from '../catalog/catalog.js';
-import { alternate, fmt, median, quartiles } from '../compare/timing.js';
+import { fmt, median, quartiles } from '../compare/timing.js';
 import type { Sys } from '../exec/abi.js';
 import { type Executive, runProgram } from '../exec/executive.js';
 import { bootKernel, type Kernel } from '../kernel/kernel.js';
@@ -104,17 +104,7 @@ export async function boundaryBench(rounds = 11, cycles = 1_000_000, warmup = 3_
     const p = await machine('path', n);
     for (const m of [c, s, p]) m.k.run(warmup);
     const calls: number[] = [];
-    const cs: number[] = [];
-    const ss: number[] = [];
-    const ps: number[] = [];
-    // Each round runs one window of each, in an order that rotates from round to round.
-    const turns: [{ k: Executive; w: Workload }, number[], number[]][] = [[c, cs, calls], [s, ss, []], [p, ps, []]];
-    for (let i = 0; i < rounds; i++) {
-      for (let j = 0; j < 3; j++) {
-        const [m, out, n] = turns[(i + j) % 3]!;
-        out.push(window(m, cycles, n));
-      }
-    }
+    const [cs, ss, ps] = rotate(rounds, [() => window(c, cycles, calls), () => window(s, cycles, []), () => window(p, cycles, [])]) as [number[], number[], number[]];
     rows.push({
       threads: n,
       us: { catalog: median(cs), sandbox: median(ss), path: median(ps) },
@@ -127,10 +117,10 @@ export async function boundaryBench(rounds = 11, cycles = 1_000_000, warmup = 3_
 }
 
 export interface DeviceRow {
-  /** Median µs of CPU time per read syscall of /dev/bm. */
-  readonly imported: number;
-  readonly byPath: number;
-  readonly ratio: readonly [number, number, number];
+  /** Median µs of CPU time per read syscall of /dev/bm: imported, by path without checks, by path. */
+  readonly us: Readonly<Record<BoundaryMode, number>>;
+  readonly sandbox: readonly [number, number, number];
+  readonly path: readonly [number, number, number];
 }
 
 /** µs per read of /dev/bm: `reads` reads by one user program. */
@@ -144,16 +134,25 @@ function readRun(k: Kernel, reads: number): number {
   return (cpuUs() - t0) / reads;
 }
 
+/** Run `fns` `rounds` times each, a round in an order that rotates from round to round (after one warm-up each); every figure, by fn. */
+function rotate(rounds: number, fns: readonly (() => number)[]): number[][] {
+  for (const f of fns) f();
+  const out = fns.map(() => [] as number[]);
+  for (let i = 0; i < rounds; i++) for (let j = 0; j < fns.length; j++) out[(i + j) % fns.length]!.push(fns[(i + j) % fns.length]!());
+  return out;
+}
+
 export async function deviceBench(rounds = 21, reads = 5_000): Promise<DeviceRow> {
-  const imported = bootKernel({ seed: 1, cpus: 1 });
-  imported.loader.insmod(device, {}, 'catalog:bm@1.0.0');
-  const byPath = bootKernel({ seed: 1, cpus: 1 });
-  const { def, source } = await loadFromPath(join(dirname(HERE), `boundary-module${extname(HERE)}`)); // .js when built
-  byPath.loader.insmod(def, {}, source);
-  readRun(imported, reads);
-  readRun(byPath, reads);
-  const r = alternate(rounds, () => readRun(imported, reads), () => readRun(byPath, reads));
-  return { imported: median(r.a), byPath: median(r.b), ratio: quartiles(r.b.map((b, i) => b / r.a[i]!)) };
+  const file = join(dirname(HERE), `boundary-module${extname(HERE)}`); // .js when built
+  const kernels: Kernel[] = [];
+  for (const mode of BOUNDARY_MODES) {
+    const k = bootKernel({ seed: 1, cpus: 1 });
+    const { def, source } = mode === 'catalog' ? { def: device, source: 'catalog:bm@1.0.0' } : await loadFromPath(file, { watchdog: mode === 'path' });
+    k.loader.insmod(def, {}, source);
+    kernels.push(k);
+  }
+  const [c, s, p] = rotate(rounds, kernels.map((k) => () => readRun(k, reads))) as [number[], number[], number[]];
+  return { us: { catalog: median(c), sandbox: median(s), path: median(p) }, sandbox: quartiles(s.map((x, i) => x / c[i]!)), path: quartiles(p.map((x, i) => x / c[i]!)) };
 }
 
 const q = (x: readonly [number, number, number]) => `${x[1].toFixed(3)} (${x[0].toFixed(3)}..${x[2].toFixed(3)})`;
@@ -168,8 +167,8 @@ export function printBoundaryBench(rows: readonly BoundaryRow[], rounds: number,
 }
 
 export function printDeviceBench(row: DeviceRow, rounds: number, reads: number): void {
-  console.log(`boundary, device: µs (CPU) per read of /dev/bm (bench/boundary-module.ts), imported vs the same file by path, median of ${rounds} alternated runs of ${fmt(reads)} reads`);
-  console.log(`  imported ${fmt(row.imported, 2)}  by path ${fmt(row.byPath, 2)}  ratio ${q(row.ratio)}`);
+  console.log(`boundary, device: µs (CPU) per read of /dev/bm (bench/boundary-module.ts): imported, by path without the watchdog's checks (sandbox), by path; median of ${rounds} rotated runs of ${fmt(reads)} reads`);
+  console.log(`  imported ${fmt(row.us.catalog, 3)}  sandbox ${fmt(row.us.sandbox, 3)}  by path ${fmt(row.us.path, 3)}  sandbox/imported ${q(row.sandbox)}  path/imported ${q(row.path)}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
