@@ -58,7 +58,7 @@ describe('the package', () => {
     expect(paths).toContain('modules/simplefs/1.2.0.ts');
     expect(paths).toContain('oo/classes/inode/1.2.0.ts');
     expect(paths.filter((p) => /\.test\.|^dist\/(props|bench)\//.test(p))).toEqual([]);
-    expect(packed.size).toBeLessThan(400_000);
+    expect(packed.size).toBeLessThan(500_000); // about 406 kB with issue 11 and 12 in; a stray data file or test output would blow it
   });
 
   it("has a lock file in step with package.json (npm install --package-lock-only changes nothing)", () => {

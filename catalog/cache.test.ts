@@ -49,7 +49,7 @@ describe('the compile cache', () => {
     const src = join(root, 'mod.ts');
     writeFileSync(src, MODULE);
     expect((await loadFromPath(src)).def.name).toBe('cachetest');
-    const [compiled] = readdirSync(cache).filter((f) => f.endsWith('.mjs'));
+    const [compiled] = readdirSync(cache).filter((f) => f.endsWith('.cjs'));
     const out = join(cache, compiled!);
     // Links to a file of the user's, planted at the compiled copy's name and at the name it is written aside under.
     const victim = join(root, 'victim.txt');

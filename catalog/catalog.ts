@@ -1,9 +1,13 @@
 // The module catalog: finds module definitions by name in the module
 // histories (`modules/<name>/<version>.ts`, built to `.js`), or loads a
-// user's module file given by path. A `.ts` file is transpiled with the
-// TypeScript compiler API; in both kinds an import of the module API
-// (`livemod/module`, or any path ending in `kernel/module`) is pointed at
-// this installation's, so a module written anywhere links against it.
+// user's module file given by path. The histories are compiled with the
+// project and imported. A file given by path is untrusted: it is checked
+// against the boundary (boundary.ts: EPERM for anything past the module
+// API), transpiled with the TypeScript compiler API with the watchdog's
+// checks compiled in (instrument.ts), and run in the sandbox (sandbox.ts),
+// where an import of the module API (`livemod/module`, or any path ending
+// in `kernel/module`) gets this installation's, so a module written
+// anywhere links against it.
 // Versions are picked as npm picks them (the `semver` package): `NAME@1.1`
 // is the newest 1.1.x, `NAME@^2`, `NAME@latest`, `NAME@1.0.0` exactly.
 // A file loaded by path may be given a check (`FileCheck`: the signature
@@ -17,8 +21,13 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { threadId } from 'node:worker_threads';
-import { err } from '../exec/errno.js';
+import { err, isKernelError } from '../exec/errno.js';
+import { isSoftLockup, type LockupLabel, touchWatchdog } from '../exec/watchdog.js';
 import { validateModuleDef } from '../kernel/moddef.js';
+import * as moduleApi from '../kernel/module.js';
+import { checkBoundary, relativeImports } from './boundary.js';
+import { watchdogTransformer } from './instrument.js';
+import { evaluateModuleFile } from './sandbox.js';
 import type { ModuleVersion } from '../kernel/loader.js';
 import type { ModuleDef } from '../kernel/module.js';
 import { privateDir } from './private-dir.js';
@@ -124,53 +133,103 @@ export async function catalogDefs(): Promise<Map<string, ModuleDef[]>> {
   return out;
 }
 
-export async function loadFromPath(path: string, check?: FileCheck): Promise<ModuleVersion> {
+/** How a file is loaded by path; `watchdog: false` (no checks compiled in) exists only to measure what the checks cost (bench/boundary.ts). */
+export interface PathOptions {
+  readonly watchdog?: boolean;
+}
+
+export async function loadFromPath(path: string, check?: FileCheck, options: PathOptions = {}): Promise<ModuleVersion> {
   const file = resolve(path);
   if (!existsSync(file)) throw err('ENOENT', `no such file: ${path}`, 'check the path');
   if (!statSync(file).isFile()) throw err('EINVAL', `${path} is not a file`);
   if (!/\.(ts|js|mjs)$/.test(file)) throw err('ENOEXEC', `${path} is not a .ts or .js file`);
-  const out = await compileFile(file, new Set(), check);
-  let mod: { default?: unknown };
+  const compiled = new Map<string, CompiledFile>();
+  await compileFile(file, new Set(), compiled, options.watchdog ?? true, check);
+  const label: LockupLabel = { file };
+  let exports: Record<string, unknown>;
+  touchWatchdog(null); // a file's top level gets a budget of its own
   try {
-    mod = (await import(pathToFileURL(out).href)) as { default?: unknown };
+    exports = evaluateFile(file, compiled, new Map(), label);
   } catch (e) {
-    const what = e instanceof SyntaxError ? 'does not parse' : 'failed to load';
-    throw err('ENOEXEC', `${path} ${what}: ${e instanceof Error ? e.message : String(e)}`, 'fix the file and try again');
+    if (isKernelError(e)) throw e;
+    if (isSoftLockup(e)) throw err('EIO', `${path} was stopped while it loaded: ${e.message}`, 'the module was not loaded; a module file must not loop at its top level');
+    if (e instanceof Error && e.name === 'EvalError') throw err('EPERM', `${path} tried to compile code from a string: ${e.message}`, 'module code gets only the module API');
+    throw err('ENOEXEC', `${path} failed to load: ${e instanceof Error ? e.message : String(e)}`, 'fix the file and try again');
   }
-  return { def: validateModuleDef(mod.default, path), source: file };
+  const def = validateModuleDef(exports.default, path);
+  label.module = def.name;
+  label.version = def.version;
+  return { def, source: file };
+}
+
+/** A module file checked and compiled: its code (CommonJS, with the watchdog's checks) and the files its relative imports name. */
+interface CompiledFile {
+  readonly code: string;
+  /** Where its copy is in the compile cache (named in stack traces). */
+  readonly copy: string;
+  /** Import spec -> the file it names. */
+  readonly deps: ReadonlyMap<string, string>;
 }
 
 /**
- * Transpile `file` and, first, every file it imports by a relative path (a
- * module split over several files, or a version built on its predecessor);
- * returns the path of the runnable copy. Copies are named by content, so a
- * changed file is a new module to the runtime.
+ * Check `file` against the boundary (EPERM), compile it with the watchdog's
+ * checks and, first, every file it imports by a relative path (a module
+ * split over several files, or a version built on its predecessor). The
+ * copies are written to the compile cache, named by content.
  */
-async function compileFile(file: string, visiting: Set<string>, check: FileCheck | undefined): Promise<string> {
+async function compileFile(file: string, visiting: Set<string>, out: Map<string, CompiledFile>, checks: boolean, check: FileCheck | undefined): Promise<void> {
   if (visiting.has(file)) throw err('ENOEXEC', `${file} is part of an import cycle`, 'module files loaded by path cannot import each other in a cycle');
+  if (out.has(file)) return;
   visiting.add(file);
+  const ts = (await import('typescript')).default;
   const bytes = readFileSync(file); // read once: what is checked is what is compiled
-  const js = await transpile((check ? check(file, bytes) : bytes).toString('utf8'), file); // .js too: one parser, one kind of diagnostic
+  const text = (check ? check(file, bytes) : bytes).toString('utf8'); // .js too: one parser, one kind of diagnostic
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true, /\.(ts|mts)$/.test(file) ? ts.ScriptKind.TS : ts.ScriptKind.JS);
+  checkBoundary(ts, source, file);
+  const code = transpile(ts, text, file, checks);
   const deps = new Map<string, string>();
-  for (const spec of relativeImports(js)) {
+  // The module API is this installation's (linked in evaluateFile), never compiled from the path named.
+  for (const spec of relativeImports(ts, source).filter((x) => !isModuleApi(x))) {
     const dep = resolveRelative(file, spec);
     if (!dep) throw err('ENOENT', `${file} imports ${spec}, which does not exist`, 'check the path (a .js import may name a .ts file)');
-    deps.set(spec, pathToFileURL(await compileFile(dep, visiting, check)).href);
+    await compileFile(dep, visiting, out, checks, check);
+    deps.set(spec, dep);
   }
   visiting.delete(file);
-  const linked = linkImports(js, deps);
-  const out = join(compileCache(), `${createHash('sha256').update(file).update(linked).digest('hex').slice(0, 16)}.mjs`);
+  out.set(file, { code, copy: writeCopy(file, code), deps });
+}
+
+/** Run a compiled file and those it imports (each once) in the sandbox; its exports. */
+function evaluateFile(file: string, compiled: ReadonlyMap<string, CompiledFile>, done: Map<string, Record<string, unknown>>, label: LockupLabel): Record<string, unknown> {
+  const had = done.get(file);
+  if (had) return had;
+  const c = compiled.get(file)!;
+  const link = (spec: string): unknown => {
+    if (isModuleApi(spec)) return moduleApi;
+    const dep = c.deps.get(spec);
+    if (dep) return evaluateFile(dep, compiled, done, { file: dep });
+    throw err('EPERM', `${file} requires '${spec}', which is not the module API or a file beside it`);
+  };
+  const exports = evaluateModuleFile(c.code, c.copy, link, label);
+  done.set(file, exports);
+  return exports;
+}
+
+/** Write the compiled copy of `file` to the compile cache; its path. */
+function writeCopy(file: string, code: string): string {
+  const out = join(compileCache(), `${createHash('sha256').update(file).update(code).digest('hex').slice(0, 16)}.cjs`);
   // Worker threads (livemod check, livemod sweep) may compile the same file at once:
-  // write aside and rename, so that no thread imports a copy another is still writing.
+  // write aside and rename, so that no thread reads a copy another is still writing.
   // The aside file is created exclusively (it never follows a planted link), and the
   // rename replaces whatever entry has the output's name instead of writing through it.
+  // What runs is the code in memory: a copy changed on disk changes nothing.
   const aside = `${out}.${process.pid}.${threadId}.tmp`;
   try {
-    writeFileSync(aside, linked, { flag: 'wx', mode: 0o600 });
+    writeFileSync(aside, code, { flag: 'wx', mode: 0o600 });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     unlinkSync(aside); // left over (or planted): unlink removes the entry, never what a link points at
-    writeFileSync(aside, linked, { flag: 'wx', mode: 0o600 });
+    writeFileSync(aside, code, { flag: 'wx', mode: 0o600 });
   }
   renameSync(aside, out);
   return out;
@@ -188,15 +247,6 @@ export function compileCache(): string {
   return privateDir(base, { what: 'the module compile cache', hint: 'remove it, or set LIVEMOD_CACHE to a directory of your own', open: 'close' });
 }
 
-const IMPORT_SPEC = /(from\s*|import\s*\(\s*|import\s+)(['"])([^'"]+)\2/g;
-
-/** Does import `spec` name the module API (pointed at this installation's copy, never compiled from the path it names)? */
-const isModuleApi = (spec: string): boolean => spec === 'livemod/module' || spec === 'livemod' || /(^|\/)kernel\/module(\.(js|ts))?$/.test(spec);
-
-function relativeImports(js: string): string[] {
-  return [...js.matchAll(IMPORT_SPEC)].map((m) => m[3]!).filter((s) => (s.startsWith('./') || s.startsWith('../')) && !isModuleApi(s));
-}
-
 /** `./x.js` next to `from`: the file itself, or the `.ts` it was compiled from. */
 function resolveRelative(from: string, spec: string): string | null {
   const base = resolve(dirname(from), spec);
@@ -206,13 +256,13 @@ function resolveRelative(from: string, spec: string): string | null {
   return null;
 }
 
-/** TypeScript (or JavaScript) to ES module JavaScript; ENOEXEC with file:line:col when it does not parse. */
-async function transpile(text: string, file: string): Promise<string> {
-  const ts = (await import('typescript')).default;
+/** TypeScript (or JavaScript) to CommonJS with the watchdog's checks; ENOEXEC with file:line:col when it does not parse. */
+function transpile(ts: typeof import('typescript'), text: string, file: string, checks: boolean): string {
   const out = ts.transpileModule(text, {
     fileName: file,
     reportDiagnostics: true,
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
+    transformers: { before: checks ? [watchdogTransformer(ts)] : [] },
   });
   const diag = out.diagnostics?.find((d) => d.category === ts.DiagnosticCategory.Error);
   if (diag) {
@@ -223,18 +273,7 @@ async function transpile(text: string, file: string): Promise<string> {
   return out.outputText;
 }
 
-/** The module API file of this installation (`.js` when built, `.ts` under the test runner). */
-function moduleApiUrl(): string {
-  const js = join(HERE, '..', 'kernel', 'module.js');
-  return pathToFileURL(existsSync(js) ? js : join(HERE, '..', 'kernel', 'module.ts')).href;
-}
-
-/** Point imports of the module API at this installation's copy, and relative imports at their compiled copies. */
-function linkImports(js: string, deps: ReadonlyMap<string, string>): string {
-  const api = moduleApiUrl();
-  return js.replace(IMPORT_SPEC, (whole, lead: string, q: string, spec: string) => {
-    if (isModuleApi(spec)) return `${lead}${q}${api}${q}`;
-    const dep = deps.get(spec);
-    return dep ? `${lead}${q}${dep}${q}` : whole;
-  });
+/** Does an import name the module API (`livemod/module`, or a path ending in `kernel/module`)? */
+function isModuleApi(spec: string): boolean {
+  return spec === 'livemod/module' || spec === 'livemod' || /(^|\/)kernel\/module(\.(js|ts))?$/.test(spec);
 }

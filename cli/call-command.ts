@@ -6,6 +6,7 @@
 
 import { err, isKernelError } from '../exec/errno.js';
 import type { Kernel } from '../kernel/kernel.js';
+import { isPlainPrototype } from '../kernel/plaindata.js';
 import type { Slot } from '../kernel/symbols.js';
 import type { Word } from './format.js';
 import type { Command, Session } from './session.js';
@@ -63,8 +64,7 @@ export function formatValue(v: unknown): string {
 }
 
 function isPlain(x: object): boolean {
-  const proto = Object.getPrototypeOf(x) as unknown;
-  return proto === Object.prototype || proto === null;
+  return isPlainPrototype(Object.getPrototypeOf(x)); // a module loaded by path makes its objects in a realm of its own
 }
 
 /** One value that JSON cannot show, as a short text. */

@@ -12,6 +12,7 @@ import type { Sys } from '../exec/abi.js';
 import { err } from '../exec/errno.js';
 import type { UpdateService } from '../exec/lifecycle.js';
 import type { KGen } from '../exec/thread.js';
+import { touchWatchdog } from '../exec/watchdog.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { ObjectKernel } from '../oo/kernel.js';
 import type { Thread } from '../exec/thread.js';
@@ -113,10 +114,15 @@ export abstract class Session<K extends ConsoleKernel = ConsoleKernel> {
     }
     const mine = new AbortController();
     this.running = mine;
+    // Module code the command runs outside a thread's step (a file's top level, init, exit, a
+    // transfer) gets a full watchdog budget, and what the watchdog stopped is logged and tainted
+    // before the next prompt.
+    touchWatchdog(null);
     try {
       return await cmd.run(this, args, words.slice(1));
     } finally {
       if (this.running === mine) this.running = null;
+      this.k.reportLockups();
     }
   }
 

@@ -16,6 +16,7 @@ import { Scheduler } from './sched.js';
 import { SyscallRestart } from './signal.js';
 import { Taint } from './taint.js';
 import { type KGen, PREEMPT, type Thread } from './thread.js';
+import { describeLockup, type LockupReport, takeLockups } from './watchdog.js';
 
 /** Longest step of user-space computation, in cycles. */
 const USER_SLICE = 2_000;
@@ -49,6 +50,7 @@ export abstract class Executive implements SyscallEntry {
     this.updates = new UpdateLifecycle(this, updateTraceTag);
     this.taint = new Taint(() => this.machine.now, (text) => this.printk(text));
     this.sched.hooks.onExit = (t) => this.reap(t);
+    this.sched.softLockup.add((r) => this.softLockup(r));
   }
 
   get now(): number {
@@ -158,6 +160,22 @@ export abstract class Executive implements SyscallEntry {
   private reap(t: Thread): void {
     this.releaseThread(t);
     if (t.error !== undefined && !isKernelError(t.error)) this.oops(`thread ${t.tid} (${t.name})`, t.error);
+  }
+
+  /**
+   * The watchdog stopped module code (exec/watchdog.ts): log who was stuck
+   * where, with the shadow stack, and taint the kernel (L). The operation it
+   * was part of has already failed and unwound.
+   */
+  softLockup(r: LockupReport): void {
+    const stack = r.frames.length ? `; stack: ${r.frames.map((f) => `${f.module} ${f.version} ${f.fn}`).join(' > ')}` : '';
+    this.printk(`watchdog: BUG: soft lockup - ${describeLockup(r)}${stack}`);
+    this.taint.add('soft-lockup', `${r.module}${r.version ? ` ${r.version}` : ''} ${r.fn}`);
+  }
+
+  /** Report what the watchdog stopped since the last report (the console does at the end of every command). */
+  reportLockups(): void {
+    for (const r of takeLockups()) this.softLockup(r);
   }
 
   /** A bug in kernel or module code: logged (with the taint letters when tainted, as Linux's `Tainted:` header), counted, the machine goes on. */

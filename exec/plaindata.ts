@@ -13,6 +13,24 @@
 // elements, and objects whose prototype is not Object.prototype (a class
 // instance, or Object.create(null)).
 
+const objectPrototypes = new Set<object>([Object.prototype]);
+const arrayPrototypes = new Set<object>([Array.prototype]);
+
+/**
+ * Accept plain objects and arrays of another realm too: a module loaded by
+ * path runs in a realm of its own (catalog/sandbox.ts), whose literals have
+ * that realm's prototypes. The sandbox registers them here.
+ */
+export function addObjectRealm(objectPrototype: object, arrayPrototype: object): void {
+  objectPrototypes.add(objectPrototype);
+  arrayPrototypes.add(arrayPrototype);
+}
+
+/** Whether `proto` is some registered realm's `Object.prototype` (a plain object's). */
+export function isPlainPrototype(proto: unknown): boolean {
+  return proto !== null && objectPrototypes.has(proto as object);
+}
+
 /** Throws unless `value` is plain data: primitives, arrays and plain objects, no functions, no cycles. */
 export function checkPlainData(value: unknown, where: string, seen = new Set<object>()): void {
   if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) {
@@ -26,7 +44,7 @@ export function checkPlainData(value: unknown, where: string, seen = new Set<obj
   if (symbol !== undefined) throw new Error(`${where} has a property keyed by ${String(symbol)}: symbol keys are not plain data`);
   const proto = Object.getPrototypeOf(value);
   if (Array.isArray(value)) {
-    if (proto !== Array.prototype) throw new Error(`${where} is a ${proto?.constructor?.name ?? 'null-prototype'} array, not a plain array`);
+    if (!arrayPrototypes.has(proto)) throw new Error(`${where} is a ${proto?.constructor?.name ?? 'null-prototype'} array, not a plain array`);
     for (let i = 0; i < value.length; i++) {
       if (!Object.hasOwn(value, i)) throw new Error(`${where} is a sparse array: element ${i} is a hole`);
     }
@@ -37,7 +55,7 @@ export function checkPlainData(value: unknown, where: string, seen = new Set<obj
     value.forEach((x, i) => checkPlainData(x, `${where}[${i}]`, seen));
   } else {
     if (proto === null) throw new Error(`${where} has a null prototype (Object.create(null)), not a plain object`);
-    if (proto !== Object.prototype) throw new Error(`${where} is a ${proto?.constructor?.name ?? 'class'} instance, not a plain object`);
+    if (!objectPrototypes.has(proto)) throw new Error(`${where} is a ${proto?.constructor?.name ?? 'class'} instance, not a plain object`);
     checkOwnProperties(value, where);
     for (const [k, x] of Object.entries(value)) checkPlainData(x, `${where}.${k}`, seen);
   }

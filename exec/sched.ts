@@ -13,6 +13,7 @@
 import { HookList } from './hooks.js';
 import type { Machine } from '../hw/machine.js';
 import { type Directive, type Frame, type KGen, Thread, WaitQueue } from './thread.js';
+import { type LockupReport, lockupPending, takeLockups, touchWatchdog } from './watchdog.js';
 
 /** Cycles every step costs before any explicit work. */
 export const STEP_BASE_CYCLES = 50;
@@ -64,6 +65,8 @@ export class Scheduler {
   readonly framePushed = new HookList<[Thread, Frame]>();
   /** A stub popped the frame it pushed. */
   readonly framePopped = new HookList<[Thread, Frame]>();
+  /** Module code ran out of the watchdog's budget (exec/watchdog.ts): told at the end of the step, after it unwound. */
+  readonly softLockup = new HookList<[LockupReport]>();
   /** A stop-machine was requested, took hold, ended. */
   readonly stops = new HookList<[StopPhase]>();
   /** Steps run, context switches, preemptions: for `stat`. */
@@ -268,6 +271,7 @@ export class Scheduler {
     this.current = t;
     this.stepCpu = c;
     this.stepCost = STEP_BASE_CYCLES;
+    touchWatchdog(this); // a step is a yield to the scheduler: module code gets a full budget
     let res: IteratorResult<Directive, unknown>;
     try {
       if (t.killed) {
@@ -324,6 +328,7 @@ export class Scheduler {
       this.machine.events.after(cost, `cpu${c.id}`, () => this.dispatch(c));
     }
     // Last, once the step's books are kept and the CPU's next dispatch is set: a subscriber may spawn a thread.
+    if (lockupPending()) for (const r of takeLockups()) this.softLockup.run(r); // this step's, or one between steps (an interrupt, a stop-machine)
     this.stepped.run(t, cost);
   }
 }

@@ -18,6 +18,7 @@ import { type Binding, makeTarget, type Slot, SymbolTable } from './symbols.js';
 import { SYSCALLS, type SyscallName } from '../exec/abi.js';
 import type { KGen, Thread, WaitQueue } from '../exec/thread.js';
 import { Vfs } from '../exec/vfs.js';
+import { touchWatchdog } from '../exec/watchdog.js';
 import { moduleFilesystems } from './filesystems.js';
 
 export const KERNEL_VERSION = '1.0.0';
@@ -71,6 +72,8 @@ export class Kernel extends Executive {
       sched: this.sched,
       services: (m) => this.services(m),
       printk: (t) => this.printk(t),
+      taint: this.taint,
+      reportLockups: () => this.reportLockups(),
     });
     this.vfs = new Vfs(moduleFilesystems(this.ops, this.loader), this.sched, this.hooks.syscallReturn);
     this.ops.onRegister.add((t) => this.attachTable(t));
@@ -152,6 +155,7 @@ export class Kernel extends Executive {
       if (line === undefined) throw err('ENODEV', `no device '${t.name}' to take interrupts from`, `devices with interrupts: ${Object.keys(DEVICE_IRQ).join(', ')}`);
       if (this.machine.irq.handlerOf(line)) throw err('EBUSY', `interrupt line of ${t.name} already has a handler`);
       this.machine.irq.attach(line, (l, payload) => {
+        touchWatchdog(this.sched, `irq ${t.name}`); // a handler gets a budget of its own
         try {
           callOpPlain(t, 'handler', l, payload);
         } catch (e) {

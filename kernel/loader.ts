@@ -12,9 +12,15 @@
 // Each loaded module carries its update stack (what revert goes back to),
 // which ends with it. Hooks let the updater apply, when a module comes,
 // the updates the kernel keeps for it, and see it go (kernel/deferred.ts).
+// `init` and `exit` each get a full budget from the watchdog
+// (exec/watchdog.ts); an `exit` it stops refuses the rmmod and puts back the
+// module's image from before `exit` ran. (Taint for a module file, unsigned
+// or out of tree, is the catalog's: catalog/trust.ts.)
 
 import { err, isKernelError, KernelError } from '../exec/errno.js';
 import { HookList } from '../exec/hooks.js';
+import type { Taint } from '../exec/taint.js';
+import { isSoftLockup, touchWatchdog } from '../exec/watchdog.js';
 import { exportCompat, type KernelServices, type ModuleContext, type ModuleDef, type ParamValue } from './module.js';
 import { parseParams, validateModuleDef } from './moddef.js';
 import { type OpsKind, type OpsRegistry, type OpsTable, opsKey, parseOpsKey } from './ops.js';
@@ -32,6 +38,9 @@ export interface LoaderEnv {
   readonly sched: Scheduler;
   services(module: string): KernelServices;
   printk(text: string): void;
+  readonly taint: Taint;
+  /** Log and taint for what the watchdog stopped (exec/watchdog.ts), now rather than at the next step. */
+  reportLockups(): void;
 }
 
 export interface LoadedModule {
@@ -208,6 +217,7 @@ export class Loader {
       }
 
       if (def.init) {
+        touchWatchdog(this.env.sched); // init gets a budget of its own
         try {
           const r: unknown = def.init(mod.ctx);
           // A promise (from a function that hid being async) is refused; its rejection must not fail the host later.
@@ -215,6 +225,7 @@ export class Loader {
           if (r !== undefined) throw err('EINVAL', `init of ${def.name} returned a value; it must be a plain function that returns nothing`);
         } catch (e) {
           if (isKernelError(e)) throw new KernelError(e.errno, `init of ${def.name} failed: ${e.message}`, e.hint);
+          if (isSoftLockup(e)) throw err('EIO', `init of ${def.name} was stopped: ${e.message}`, 'the module was not loaded; init must return without looping forever');
           throw err('EINVAL', `init of ${def.name} failed: ${e instanceof Error ? e.message : String(e)}`, 'the module was not loaded; fix its init');
         }
       }
@@ -223,6 +234,7 @@ export class Loader {
       return mod;
     } catch (e) {
       for (const step of undo.reverse()) step();
+      this.env.reportLockups();
       if (isKernelError(e)) throw e;
       throw err('EINVAL', `module ${def.name} failed to load: ${e instanceof Error ? e.message : String(e)}`, 'the module was not loaded; fix it');
     }
@@ -245,9 +257,17 @@ export class Loader {
       const f = t.frames.find((fr) => fr.module === name);
       if (f) throw err('EBUSY', `thread ${t.tid} (${t.name}) is executing ${name}:${f.fn}`, 'wait for it to leave the module, then retry');
     }
+    const image = this.env.store.image(name);
+    touchWatchdog(this.env.sched); // exit gets a budget of its own
     try {
       mod.def.exit?.(mod.ctx);
     } catch (e) {
+      if (isSoftLockup(e)) {
+        // Stopped half-way: the module stays, with the state and records it had before exit ran.
+        this.env.store.restore(name, image);
+        this.env.reportLockups();
+        throw err('EIO', `exit of ${name} was stopped: ${e.message}`, `${name} stays loaded, with its state as before rmmod`);
+      }
       this.env.printk(`${name}: exit failed: ${e instanceof Error ? e.message : String(e)} (unloading anyway)`);
     }
     this.going.run(mod);

@@ -14,6 +14,7 @@
 import { freeze, Immer, type Draft } from 'immer';
 import { err } from '../exec/errno.js';
 import { LAZY_RECORD_CYCLES, PendingMigrations } from './migrations.js';
+import { isPlainPrototype } from './plaindata.js';
 import { PTable } from './ptable.js';
 import { NO_SHADOWS, type ShadowImage, withoutInstance } from './shadow.js';
 
@@ -58,7 +59,7 @@ export function freezeNew<T>(v: T): T {
     return v;
   }
   const proto = Object.getPrototypeOf(v);
-  if (proto !== Object.prototype && proto !== null) return freeze(v, true); // Map, Set, ...: immer's way
+  if (proto !== Object.prototype && !isPlainPrototype(proto)) return freeze(v, true); // Map, Set, ...: immer's way
   Object.freeze(v);
   for (const key in v) {
     const e = (v as Record<string, unknown>)[key];

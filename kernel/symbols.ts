@@ -96,10 +96,9 @@ function plainStub(slot: Slot, sched: Scheduler): AnyFn {
   };
 }
 
-const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;
-
+/** A `function*`, whichever realm made it (a module loaded by path runs in its own: catalog/sandbox.ts). */
 export function isGeneratorFunction(fn: unknown): boolean {
-  return fn instanceof GeneratorFunction;
+  return typeof fn === 'function' && Object.prototype.toString.call(fn) === '[object GeneratorFunction]';
 }
 
 export function makeTarget(module: string, version: string, fn: string, call: AnyFn): Target {

@@ -32,6 +32,7 @@ import type { PendingTransition } from '../exec/pending.js';
 import type { KGen } from '../exec/thread.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { ModuleVersion } from '../kernel/loader.js';
+import { touchWatchdog } from '../exec/watchdog.js';
 import type { ModuleDef } from '../kernel/module.js';
 import { UpdateCallbacks } from './callbacks.js';
 import { atLoadSummary, checkKept, commitKept, installKeptHooks, keptChanges, keptOnlyPlan, keptPlanLine, keptSummary, keptTop, splitKept } from './deferred.js';
@@ -236,7 +237,14 @@ export class Updater implements UpdateService {
       tuning: this.tuning,
       pending,
       event: (phase, cycles, wallUs, detail) => k.updates.event(r, phase, cycles, wallUs, detail),
-      atomically: () => this.transferAndSwitch(prepared, adaptors, r),
+      atomically: () => {
+        touchWatchdog(k.sched, `update ${r.id}`); // the transfers, checks and callbacks get a budget of their own
+        try {
+          return this.transferAndSwitch(prepared, adaptors, r);
+        } finally {
+          k.reportLockups(); // a transfer the watchdog stopped has aborted the update; say why now
+        }
+      },
     });
   }
 
