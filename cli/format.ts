@@ -4,7 +4,7 @@
 
 import { errorData } from '../api/data.js';
 import { err } from '../exec/errno.js';
-import type { PhaseEvent, UpdateRecord } from '../exec/lifecycle.js';
+import { type PhaseEvent, transitioned, type UpdateRecord } from '../exec/lifecycle.js';
 
 /** Columns aligned to the widest cell; the last column is not padded. */
 export function table(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string[] {
@@ -145,7 +145,7 @@ export function endLine(r: UpdateRecord, summary: (r: UpdateRecord) => string): 
     case 'forced':
       return `${head} forced: ${r.forcedThreads.length} thread${r.forcedThreads.length === 1 ? '' : 's'} never moved${r.forcedThreads.length ? ` (${r.forcedThreads.map((t) => `tid ${t}`).join(', ')})` : ''}; kernel tainted (F); ${r.modules.map((m) => `${m.name} ${m.from}`).join(', ')} stay${r.modules.length === 1 ? 's' : ''} resident`;
     case 'reversed':
-      return `${head} reversed: ${r.modules.map((m) => `${m.name} stays at ${m.from}`).join(', ')}`;
+      return `${head} reversed: ${transitioned(r).map((m) => `${m.name} stays at ${m.from}`).join(', ')}`;
     case 'aborted':
       return `${head} aborted: ${r.error?.describe() ?? 'no reason recorded'}`;
     default:

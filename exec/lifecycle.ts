@@ -189,8 +189,8 @@ export class UpdateLifecycle {
   reversed(r: UpdateRecord): void {
     r.outcome = 'reversed';
     r.waitCycles = this.k.now - r.startedAt;
-    this.event(r, 'reverse', 0, 0, `every thread back on ${r.modules.map((m) => `${m.name} ${m.from}`).join(', ')}; nothing transferred`);
-    this.k.printk(`${r.kind} ${r.id}: reversed: ${r.modules.map((m) => `${m.name} stays at ${m.from}`).join(', ')}`);
+    this.event(r, 'reverse', 0, 0, `every thread back on ${transitioned(r).map((m) => `${m.name} ${m.from}`).join(', ')}; nothing transferred`);
+    this.k.printk(`${r.kind} ${r.id}: reversed: ${transitioned(r).map((m) => `${m.name} stays at ${m.from}`).join(', ')}`);
   }
 
   /**
@@ -287,4 +287,9 @@ export class UpdateLifecycle {
   static headline(r: UpdateRecord): string {
     return `${r.kind} ${r.id}: ${changes(r)}  strategy ${r.strategy}${r.lazy ? ' (lazy)' : ''}  ${r.outcome}${r.error ? ` (${r.error.errno})` : ''}`;
   }
+}
+
+/** The modules an update's transition changes: not those it names while they are not loaded (from or to `-`, kept). */
+export function transitioned(r: UpdateRecord): UpdateRecord['modules'][number][] {
+  return r.modules.filter((m) => m.from !== '-' && m.to !== '-');
 }

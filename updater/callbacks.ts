@@ -12,7 +12,8 @@
 //            -> postUnpatch of each once it has completed;
 //            aborted: the versions stay, and get postPatch again
 //   coming   (a kept update applied while its module loads, deferred.ts)
-//            prePatch, postPatch, before the module's init
+//            prePatch, postPatch, before the module's init; during its
+//            update's transition, postPatch waits for the update's end
 //   going    (rmmod) after the module's exit: preUnpatch, postUnpatch of
 //            each version in its update stack, oldest update first
 //

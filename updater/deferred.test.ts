@@ -4,9 +4,13 @@
 // with life 'coming' and before init); rmmod runs preUnpatch and
 // postUnpatch after exit (life 'going') and keeps the update for the next
 // load; a revert drops it; a load the kept update does not fit, or whose
-// prePatch refuses, is refused with nothing loaded.
+// prePatch refuses, is refused with nothing loaded. A load during the
+// transition of an update naming the module gets that update's version:
+// prePatch at once, postPatch when the update ends (postUnpatch only if it
+// is unloaded first); a revert still running refuses the load (EBUSY).
 
 import { describe, expect, it } from 'vitest';
+import { forceTransition, reverseTransition } from '../api/control.js';
 import { err } from '../exec/errno.js';
 import { bootKernel, type Kernel } from '../kernel/kernel.js';
 import type { ModuleDef } from '../kernel/module.js';
@@ -153,20 +157,71 @@ describe('an update of a module not loaded', () => {
     expect([mod.def.version, mod.updateStack.map((x) => x.def.version)]).toEqual(['2.0.0', ['1.0.0']]);
   });
 
-  it('the module cannot be loaded while an update naming it, not loaded, is in progress (EBUSY), and can once it has ended', () => {
-    const { k, u, log, base } = machine();
+  /** Update 1: dd (loaded, a thread napping in it, so the transition waits) and cb (not loaded, kept); both log their callbacks. */
+  function pendingWithCb() {
+    const { k, u, log, base, next } = machine();
     k.loader.insmod(cbVersion(log, '1.0.0', { name: 'dd' }), {}, 'test');
     k.spawnKernel('napper', (k.symbols.bind(k.symbols.get('dd_nap@1')!) as () => Generator<never, string>)());
     k.run(10_000);
-    const started = u.start([v(cbVersion(log, '1.1.0', { name: 'dd', from: ['1.0.0'] })), v(cbVersion(log, '1.1.0', { from: ['1.0.0'] }))], { timeout: 100_000 });
+    const started = u.start([v(cbVersion(log, '1.1.0', { name: 'dd', from: ['1.0.0'], callbacks: loggingCallbacks(log) })), v(next)], { strategy: 'per-task', timeout: null });
     k.run(20_000);
     expect(started.record.outcome).toBe('running');
-    expect(() => k.loader.insmod(base, {}, 'test')).toThrow(/^update 1 names cb, which is not loaded, and is still in progress/);
-    expect(k.loader.get('cb')).toBeUndefined();
-    k.run(200_000);
-    expect(started.record.outcome).toBe('aborted');
+    log.length = 0;
+    return { k, u, log, base, next, record: started.record };
+  }
+
+  it('a module loaded during the transition of an update naming it comes up as its version: prePatch now, postPatch when the update commits', () => {
+    const { k, u, log, base, next, record } = pendingWithCb();
+    const mod = k.loader.insmod(base, {}, 'test');
+    expect([mod.def, mod.updateStack.map((x) => x.def.version), which(k)]).toEqual([next, ['1.0.0'], 'cb 1.1.0']);
+    expect(log).toEqual(['cb 1.1.0 prePatch 1.0.0->1.1.0 coming', 'cb 1.1.0 init']);
+    expect(u.summary(u.history.at(-1)!)).toBe('update 2 committed: cb 1.0.0 -> 1.1.0 (update 1, kept for cb, applied while it loads)');
+    expect(k.kept.of('cb')).toEqual([]); // not kept before update 1 commits
+    forceTransition(k);
+    expect(record.outcome).toBe('forced');
+    expect(log.slice(2)).toEqual(['dd 1.1.0 postPatch 1.0.0->1.1.0 live', 'cb 1.1.0 postPatch 1.0.0->1.1.0 live']);
+    expect(k.kept.of('cb').map((x) => [x.id, x.version.def.version])).toEqual([[1, '1.1.0']]);
+    k.loader.rmmod('cb');
+    expect(log.slice(4)).toEqual(['cb 1.1.0 exit', 'cb 1.1.0 preUnpatch 1.1.0->1.0.0 going', 'cb 1.1.0 postUnpatch 1.1.0->1.0.0 going']);
+    expect(k.loader.insmod(base, {}, 'test').def).toBe(next); // kept now: applied at each load
+  });
+
+  it('unloaded during the transition it gets postUnpatch only (its postPatch never ran); reversed, the update keeps nothing for it', () => {
+    const { k, log, base, record } = pendingWithCb();
+    k.loader.insmod(base, {}, 'test');
+    k.loader.rmmod('cb');
+    expect(log).toEqual(['cb 1.1.0 prePatch 1.0.0->1.1.0 coming', 'cb 1.1.0 init', 'cb 1.1.0 exit', 'cb 1.1.0 postUnpatch 1.1.0->1.0.0 going']);
+    reverseTransition(k, 'dd');
+    expect(record.outcome).toBe('reversed');
+    expect(log.slice(4)).toEqual(['dd 1.1.0 postUnpatch 1.0.0->1.1.0 live']);
     expect(k.kept.of('cb')).toEqual([]);
     expect(k.loader.insmod(base, {}, 'test').def.version).toBe('1.0.0');
+  });
+
+  it('still loaded when the transition is reversed, it stays at the version it came up as (its at-load update committed) and gets postPatch then', () => {
+    const { k, u, log, base, next, record } = pendingWithCb();
+    k.loader.insmod(base, {}, 'test');
+    reverseTransition(k, 'dd');
+    expect(record.outcome).toBe('reversed');
+    expect(log.slice(2)).toEqual(['dd 1.1.0 postUnpatch 1.0.0->1.1.0 live', 'cb 1.1.0 postPatch 1.0.0->1.1.0 live']);
+    expect([k.loader.require('cb').def, k.loader.require('dd').def.version, k.kept.of('cb')]).toEqual([next, '1.0.0', []]);
+    u.revert('cb'); // its own transition takes it back
+    expect(k.loader.require('cb').def.version).toBe('1.0.0');
+    expect(log.slice(4)).toEqual(['cb 1.1.0 preUnpatch 1.1.0->1.0.0 live', 'cb 1.1.0 postUnpatch 1.1.0->1.0.0 live']);
+  });
+
+  it('a revert dropping a kept update refuses the load while it runs (EBUSY)', () => {
+    const { k, u, log, base, next } = machine();
+    u.run([v(next)]);
+    k.loader.insmod(cbVersion(log, '1.0.0', { name: 'dd' }), {}, 'test');
+    u.run([v(cbVersion(log, '1.1.0', { name: 'dd', from: ['1.0.0'], to: ['1.0.0'] }))]);
+    k.spawnKernel('napper', (k.symbols.bind(k.symbols.get('dd_nap@1')!) as () => Generator<never, string>)());
+    k.run(10_000);
+    const started = u.start([v(cbVersion(log, '1.0.0', { name: 'dd' })), v(next)], { strategy: 'per-task', timeout: 100_000 }, 'revert');
+    k.run(20_000);
+    expect(started.record.outcome).toBe('running');
+    expect(() => k.loader.insmod(base, {}, 'test')).toThrow(/^revert 3 names cb, which is not loaded, and is still in progress/);
+    expect(k.loader.get('cb')).toBeUndefined();
   });
 
   it('--replace of a loaded module takes the place of its kept updates, so it must take over from the version first loaded', () => {

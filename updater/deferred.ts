@@ -12,8 +12,20 @@
 // kept updates it takes over, and is kept in their place.
 //
 // An update applied to a loaded module is not kept: it ends with the module,
-// as its update stack always has. While an update naming a module not
-// loaded is in progress, that module cannot be loaded (EBUSY).
+// as its update stack always has.
+//
+// A module loaded while an update naming it, not loaded, is in progress
+// (its transition pending) comes up as that update's version too, as Linux
+// applies the patch in transition to a coming module (klp_module_coming):
+// prePatch at once, postPatch only when the update ends; unloaded before
+// that, it gets postUnpatch only (klp_module_going skips pre-unpatch for
+// the transition patch). If the update is reversed or aborted while the
+// module is still loaded, the module stays at that version (its at-load
+// record committed; `revert NAME` takes it back through a transition) and
+// gets its postPatch then: livemod changes a loaded module's version only
+// through a transition of its own, which a reversal cannot start. What is
+// kept for later loads is only what a committed update keeps. A revert
+// naming a kept module still refuses its load while it runs (EBUSY).
 
 import { err } from '../exec/errno.js';
 import { type UpdateKind, type UpdateRecord, type VersionChange, wallNow } from '../exec/lifecycle.js';
@@ -113,6 +125,28 @@ export function keptBase(k: Kernel, name: string): string | undefined {
   return first ? [...(first.version.def.upgrade?.from ?? [])].sort(compareSemver).at(-1) : undefined;
 }
 
+/** The running update's kept part, and the modules that came during it (their postPatch waits for its end). */
+interface InProgress {
+  readonly id: number;
+  readonly versions: readonly ModuleVersion[];
+  readonly joined: Map<string, CallbackStep>;
+}
+
+const inProgress = new WeakMap<Kernel, InProgress>();
+
+/** An update with a kept part has begun: a module it names that comes before its end gets its version (see the header). */
+export function beginKept(k: Kernel, id: number, kind: UpdateKind, kept: readonly ModuleVersion[]): void {
+  if (kind === 'update' && kept.length > 0) inProgress.set(k, { id, versions: kept, joined: new Map() });
+}
+
+/** The update has ended (committed, aborted or reversed): the modules that came during it and are still loaded as its version get postPatch. */
+export function endKept(k: Kernel, id: number): void {
+  const p = inProgress.get(k);
+  if (!p || p.id !== id) return;
+  inProgress.delete(k);
+  for (const [name, s] of p.joined) if (k.loader.get(name)?.def === s.def) runCallback(k, 'postPatch', { ...s, life: 'live' });
+}
+
 const hooked = new WeakSet<Kernel>();
 
 /** Apply kept updates when a module comes and run its stack's unpatch callbacks when it goes; once per kernel. */
@@ -125,14 +159,16 @@ export function installKeptHooks(k: Kernel): void {
 
 /** klp_module_coming: the kept updates of `c`, oldest first, checked, then their callbacks, then the version it comes up as. */
 function applyComing(k: Kernel, c: ComingModule): void {
-  // An update whose kept part names this module is between its start and its end: it is not kept yet (or not dropped
-  // yet), so the module would come up without knowing. Livepatch applies a patch in transition to a coming module;
-  // here the load waits for the update to end.
+  // An update whose kept part names this module is between its start and its end: not kept yet, but applied to the
+  // coming module as Linux applies the patch in transition (its postPatch waits for the end, endKept). A revert
+  // dropping a kept part is not dropped yet either; the load waits for it to end.
   const running = k.updates.running;
-  if (running?.modules.some((m) => m.name === c.name && (m.from === '-' || m.to === '-'))) {
-    throw err('EBUSY', `update ${running.id} names ${c.name}, which is not loaded, and is still in progress`, `insmod ${c.name} when it has ended (tick, history)`);
+  const p = inProgress.get(k);
+  const joining = p && running?.id === p.id ? p.versions.find((x) => x.def.name === c.name) : undefined;
+  if (!joining && running?.modules.some((m) => m.name === c.name && (m.from === '-' || m.to === '-'))) {
+    throw err('EBUSY', `${running.kind} ${running.id} names ${c.name}, which is not loaded, and is still in progress`, `insmod ${c.name} when it has ended (tick, history)`);
   }
-  const kept = k.kept.of(c.name);
+  const kept = joining ? [...k.kept.of(c.name), { id: p!.id, version: joining }] : k.kept.of(c.name);
   if (kept.length === 0) return;
   const chain: ModuleDef[] = [c.base.def];
   for (const u of kept) {
@@ -159,11 +195,12 @@ function applyComing(k: Kernel, c: ComingModule): void {
       runCallback(k, 'prePatch', s);
     } catch (e) {
       k.printk(`update ${u.id} failed for ${c.name}: refusing to load ${c.name}`);
-      for (const a of applied) unpatch(k, { ...a, from: a.to, to: a.from, life: 'going' });
+      for (const a of applied) unpatch(k, { ...a, from: a.to, to: a.from, life: 'going' }, true);
       refuse(k, c.name, s.from, s.to, e);
       throw e;
     }
-    runCallback(k, 'postPatch', s);
+    if (joining && i === kept.length - 1) p!.joined.set(c.name, s);
+    else runCallback(k, 'postPatch', s);
     applied.push(s);
   });
   c.stack.push(c.base, ...kept.slice(0, -1).map((u) => u.version));
@@ -183,9 +220,9 @@ function refuse(k: Kernel, name: string, from: string, to: string, e: unknown): 
   k.updates.refuse({ kind: 'update', modules: [{ name, from, to }], strategy: 'at-load', lazy: false, timeout: 0, detail: null }, wallNow(), e);
 }
 
-/** One version's unpatch as its module goes: preUnpatch, then postUnpatch. */
-function unpatch(k: Kernel, s: CallbackStep): void {
-  runCallback(k, 'preUnpatch', s);
+/** One version's unpatch as its module goes: preUnpatch (unless its postPatch never ran), then postUnpatch. */
+function unpatch(k: Kernel, s: CallbackStep, patched: boolean): void {
+  if (patched) runCallback(k, 'preUnpatch', s);
   k.printk(`${s.def.name}: reverting ${s.def.name} ${s.from} on unloading module ${s.def.name}`);
   runCallback(k, 'postUnpatch', s);
 }
@@ -193,7 +230,11 @@ function unpatch(k: Kernel, s: CallbackStep): void {
 /** klp_module_going: each version of the stack, oldest update first, then the module's system states go. */
 function applyGoing(k: Kernel, m: GoingModule): void {
   const versions = [...m.updateStack.map((v) => v.def), m.def];
-  for (let i = 1; i < versions.length; i++) unpatch(k, { def: versions[i]!, from: versions[i]!.version, to: versions[i - 1]!.version, below: versions[i - 1], life: 'going' });
+  // The version of an update still in progress, applied as the module came: its postPatch has not run (it leaves that update).
+  const joined = inProgress.get(k)?.joined;
+  const inTransition = joined?.get(m.name)?.def === m.def;
+  if (inTransition) joined!.delete(m.name);
+  for (let i = 1; i < versions.length; i++) unpatch(k, { def: versions[i]!, from: versions[i]!.version, to: versions[i - 1]!.version, below: versions[i - 1], life: 'going' }, !(inTransition && i === versions.length - 1));
   k.systemStates.forget(m.name);
 }
 

@@ -35,7 +35,7 @@ import type { ModuleVersion } from '../kernel/loader.js';
 import { touchWatchdog } from '../exec/watchdog.js';
 import type { ModuleDef } from '../kernel/module.js';
 import { UpdateCallbacks } from './callbacks.js';
-import { atLoadSummary, checkKept, commitKept, installKeptHooks, keptChanges, keptOnlyPlan, keptPlanLine, keptSummary, keptTop, splitKept } from './deferred.js';
+import { atLoadSummary, beginKept, checkKept, commitKept, endKept, installKeptHooks, keptChanges, keptOnlyPlan, keptPlanLine, keptSummary, keptTop, splitKept } from './deferred.js';
 import { sweepTable } from './lazy.js';
 import { commitStacks } from './replace.js';
 import { describePlan, needsTransfer, type Plan, plan, STRATEGIES, type Strategy, type UpdateOptions } from './plan.js';
@@ -141,8 +141,10 @@ export class Updater implements UpdateService {
     );
     const group = p.modules.map((m) => this.k.loader.require(m.name));
     for (const mod of group) mod.updating = r.id;
+    beginKept(this.k, r.id, kind, kept);
     const unpin = () => {
       for (const mod of group) if (mod.updating === r.id) mod.updating = null;
+      endKept(this.k, r.id);
     };
     const thread = this.k.spawnKernel(`kupdate/${r.id}`, this.k.updates.drive(r, this.phases(p, r, unpin, callbacks, kept), () => r.strategy, unpin));
     return { record: r, thread };
