@@ -17,10 +17,60 @@ interface DirEntry {
   readonly ino: number;
 }
 
+/**
+ * The free-block bitmap: one bit per block, 1 = in use, 32 blocks per word
+ * and 32 words (1,024 blocks) per chunk. An allocation copies only the
+ * chunks it touches and the short list of chunks, sharing the rest with
+ * the snapshot before it, as the radix table does for records: copying the
+ * whole map on every allocate and free was the largest single cost of a
+ * write. Read and change it only through the functions below.
+ */
+type Bitmap = readonly (readonly number[])[];
+
+const CHUNK_SHIFT = 10; // blocks per chunk: 1 << 10
+const CHUNK_WORDS = 32;
+
+/** A bitmap of `blocks` blocks, all free (the caller marks the superblock), to fill before it is committed. */
+function newBitmap(blocks: number): number[][] {
+  return Array.from({ length: Math.ceil(blocks / (1 << CHUNK_SHIFT)) }, () => new Array<number>(CHUNK_WORDS).fill(0));
+}
+
+/** The word holding blocks 32w..32w+31. */
+function bitmapWord(map: Bitmap, w: number): number {
+  return map[w >>> 5]![w & 31]!;
+}
+
+/** Whether block `b` is in use. */
+function inUse(map: Bitmap, b: number): boolean {
+  return (map[b >>> CHUNK_SHIFT]![(b >>> 5) & 31]! & (1 << (b & 31))) !== 0;
+}
+
+/** Mark `b` used in a bitmap being built (newBitmap's, not yet committed). */
+function markUsed(map: number[][], b: number): void {
+  map[b >>> CHUNK_SHIFT]![(b >>> 5) & 31]! |= 1 << (b & 31);
+}
+
+/** `map` with the bits of `blocks` set (`used`) or cleared: a new bitmap sharing every chunk it does not touch. */
+function withBits(map: Bitmap, blocks: readonly number[], used: boolean): Bitmap {
+  const next = map.slice() as (readonly number[])[];
+  const copied = new Set<number>();
+  for (const blk of blocks) {
+    const c = blk >>> CHUNK_SHIFT;
+    if (!copied.has(c)) {
+      next[c] = next[c]!.slice();
+      copied.add(c);
+    }
+    const chunk = next[c] as number[];
+    const w = (blk >>> 5) & 31;
+    chunk[w] = used ? chunk[w]! | (1 << (blk & 31)) : chunk[w]! & ~(1 << (blk & 31));
+  }
+  return next;
+}
+
 interface Volume {
   readonly blocks: number;
-  /** One bit per block, 32 per word; 1 = in use. Block 0 is the superblock. */
-  readonly freeMap: readonly number[];
+  /** Which blocks are in use. Block 0 is the superblock. */
+  readonly freeMap: Bitmap;
   readonly used: number;
   readonly root: number;
   readonly mounted: boolean;
@@ -76,8 +126,8 @@ function allocBlocks(m: M, dev: string, n: number): number[] {
   const vol = volume(m, dev);
   if (vol.blocks - vol.used < n) throw err('ENOSPC', `simplefs: ${dev} has ${vol.blocks - vol.used} free blocks, ${n} needed`);
   const got: number[] = [];
-  for (let w = 0; w < vol.freeMap.length && got.length < n; w++) {
-    const word = vol.freeMap[w]!;
+  for (let w = 0; w * 32 < vol.blocks && got.length < n; w++) {
+    const word = bitmapWord(vol.freeMap, w);
     if (word === -1) continue;
     for (let b = 0; b < 32 && got.length < n; b++) {
       const blk = w * 32 + b;
@@ -101,8 +151,7 @@ function freeBlocks(m: M, dev: string, blocks: readonly number[]): void {
 function putBits(m: M, dev: string, blocks: readonly number[], used: boolean): void {
   const s = m.state();
   const v = s.volumes[dev]!;
-  const freeMap = v.freeMap.slice();
-  for (const blk of blocks) freeMap[blk >>> 5] = used ? freeMap[blk >>> 5]! | (1 << (blk & 31)) : freeMap[blk >>> 5]! & ~(1 << (blk & 31));
+  const freeMap = withBits(v.freeMap, blocks, used);
   m.put({ ...s, volumes: { ...s.volumes, [dev]: { ...v, freeMap, used: used ? v.used + blocks.length : v.used - blocks.length } } });
 }
 
@@ -132,8 +181,8 @@ function mountWith<D>(m: Ctx<{ readonly volumes: Readonly<Record<string, Volume>
   m.k.work(1000);
   m.records<Inode>('inodes').put(root, { ino: root, dev, type: 'dir', size: 0, nlink: 2, blocks: [] });
   m.commit((s) => {
-    const freeMap = new Array<number>(Math.ceil(blocks / 32)).fill(0);
-    freeMap[0] = 1; // the superblock
+    const freeMap = newBitmap(blocks);
+    markUsed(freeMap, 0); // the superblock
     s.volumes[dev] = { blocks, freeMap, used: 1, root, mounted: true };
     s.nextIno = root + 1;
     (s.dirs as Record<number, unknown>)[root] = emptyDir;
@@ -286,7 +335,7 @@ function* truncateWith<C extends M>(m: C, dev: string, ino: number, size: number
 }
 
 /** Shared with later versions (the same module): what they do not change. */
-export { type Inode, type Imports, type SfsState, type Volume, BS, allocBlocks, freeBlocks, getattr, inode, mountWith, startWrite, read, readBlock, truncate, truncateWith, umount, volume, write };
+export { type Bitmap, type Inode, type Imports, type SfsState, type Volume, BS, allocBlocks, bitmapWord, inUse, markUsed, newBitmap, withBits, freeBlocks, getattr, inode, mountWith, startWrite, read, readBlock, truncate, truncateWith, umount, volume, write };
 
 export default defineModule<SfsState>({
   name: 'simplefs',

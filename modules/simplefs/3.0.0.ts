@@ -7,7 +7,8 @@
 // fresh (rmmod, insmod on a disk it formats itself), it works. It is built on
 // 2.1's code (a free-block bitmap), not on 2.2's or 2.3's.
 
-import { type Ctx, defineModule, err } from '../../kernel/module.js';
+import { type Ctx, defineModule, type Draft, err } from '../../kernel/module.js';
+import { withBits } from './1.0.0.js';
 import { type SfsState as SfsState2 } from './1.2.0.js';
 import v21, { type Inode, mount as mount21 } from './2.1.0.js';
 import type { Imports } from './2.0.0.js';
@@ -28,9 +29,10 @@ function mount(m: M, dev: string): number {
   const root = mount21(m as never, dev);
   if (fresh) {
     const journal = m.state().journal;
+    const freeMap = withBits(m.state().volumes[dev]!.freeMap, Array.from({ length: journal }, (_, i) => i + 1), true);
     m.commit((s) => {
       const v = s.volumes[dev]!;
-      for (let b = 1; b <= journal; b++) v.freeMap[b >>> 5] = v.freeMap[b >>> 5]! | (1 << (b & 31));
+      v.freeMap = freeMap as Draft<typeof freeMap>;
       v.used += journal;
     });
     m.k.printk(`${dev}: blocks 1..${journal} kept for the journal`);
