@@ -105,6 +105,24 @@ function inode(m: M, dev: string, ino: number): Inode {
   return rec;
 }
 
+/**
+ * Commit new values of some of inode `ino`'s fields, without an immer
+ * draft: the write path changes an inode two or three times per write, and
+ * a draft's fixed cost was most of that. Commits nothing when every field
+ * already has its value (as a recipe that changes nothing).
+ */
+function setInode(m: Ctx<object, object>, ino: number, fields: Partial<Omit<Inode, 'ino'>> & object): void {
+  const inodes = m.records<Inode>('inodes');
+  const cur = inodes.get(ino);
+  if (cur === undefined) throw new RangeError(`simplefs/inodes: no record ${ino}`);
+  for (const key in fields) {
+    if ((fields as Record<string, unknown>)[key] !== (cur as unknown as Record<string, unknown>)[key]) {
+      inodes.put(ino, { ...cur, ...fields });
+      return;
+    }
+  }
+}
+
 function volume(m: M, dev: string): Volume {
   const v = m.state().volumes[dev];
   if (!v || !v.mounted) throw err('EINVAL', `simplefs: ${dev} is not mounted`);
@@ -294,7 +312,7 @@ function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Arra
   if (need > node.blocks.length) {
     const got = allocBlocks(m, dev, need - node.blocks.length);
     for (const b of got) fresh.add(b);
-    m.records<Inode>('inodes').update(ino, (r) => void r.blocks.push(...got));
+    setInode(m, ino, { blocks: [...node.blocks, ...got] });
   }
   for (let bi = Math.floor(off / BS); bi < need; bi++) {
     const blk = inode(m, dev, ino).blocks[bi];
@@ -309,7 +327,7 @@ function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Arra
     }
     yield* m.imports.blk_submit(dev, 'write', blk, buf);
   }
-  m.records<Inode>('inodes').update(ino, (r) => void (r.size = Math.max(r.size, end)));
+  setInode(m, ino, { size: Math.max(inode(m, dev, ino).size, end) });
   return bytes.length;
 }
 
@@ -328,14 +346,11 @@ function* truncateWith<C extends M>(m: C, dev: string, ino: number, size: number
   }
   const keep = Math.ceil(size / BS);
   free(m, dev, node.blocks.slice(keep));
-  m.records<Inode>('inodes').update(ino, (r) => {
-    r.blocks.length = keep;
-    r.size = size;
-  });
+  setInode(m, ino, node.blocks.length > keep ? { blocks: node.blocks.slice(0, keep), size } : { size });
 }
 
 /** Shared with later versions (the same module): what they do not change. */
-export { type Bitmap, type Inode, type Imports, type SfsState, type Volume, BS, allocBlocks, bitmapWord, inUse, markUsed, newBitmap, withBits, freeBlocks, getattr, inode, mountWith, startWrite, read, readBlock, truncate, truncateWith, umount, volume, write };
+export { type Bitmap, type Inode, type Imports, type SfsState, type Volume, BS, allocBlocks, bitmapWord, inUse, markUsed, newBitmap, setInode, withBits, freeBlocks, getattr, inode, mountWith, startWrite, read, readBlock, truncate, truncateWith, umount, volume, write };
 
 export default defineModule<SfsState>({
   name: 'simplefs',
