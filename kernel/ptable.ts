@@ -36,7 +36,7 @@ export class PTable<V> {
   }
 
   get(key: number): V | undefined {
-    if (this.root === null || key < 0 || key > this.capacity() - 1) return undefined;
+    if (this.root === null || key < 0 || key >= capacityOf(this.shift)) return undefined;
     let node: Node = this.root;
     for (let s = this.shift; s > 0; s -= BITS) {
       const next = node[(key >>> s) & MASK] as Node | undefined;
@@ -72,14 +72,10 @@ export class PTable<V> {
   *entries(): IterableIterator<[number, V]> {
     if (this.root !== null) yield* walk<V>(this.root, this.shift, 0);
   }
-
-  private capacity(): number {
-    return capacityOf(this.shift);
-  }
 }
 
 function capacityOf(shift: number): number {
-  return 2 ** (shift + BITS);
+  return shift + BITS < 31 ? 1 << (shift + BITS) : 2 ** (shift + BITS);
 }
 
 function checkKey(key: number): void {
