@@ -35,6 +35,34 @@ export class PTable<V> {
     return PTable.EMPTY as PTable<V>;
   }
 
+  /**
+   * A table of `entries`, built in place: the nodes are filled while no one
+   * else can see them, so each record costs one slot, not a path copy as
+   * `set` does (an eager transfer of a whole table builds one this way).
+   * A key given twice keeps its last value.
+   */
+  static from<V>(entries: Iterable<readonly [number, V]>): PTable<V> {
+    let root: Node | null = null;
+    let shift = MIN_SHIFT;
+    let size = 0;
+    for (const [key, value] of entries) {
+      checkKey(key);
+      if (value === undefined) throw new TypeError('PTable values cannot be undefined');
+      root ??= new Array(WIDTH);
+      while (key >= capacityOf(shift)) {
+        const grown: Node = new Array(WIDTH);
+        grown[0] = root;
+        root = grown;
+        shift += BITS;
+      }
+      let node: Node = root;
+      for (let s = shift; s > 0; s -= BITS) node = (node[(key >>> s) & MASK] ??= new Array(WIDTH)) as Node;
+      if (node[key & MASK] === undefined) size++;
+      node[key & MASK] = value;
+    }
+    return root === null ? PTable.empty<V>() : new PTable<V>(size, root, shift);
+  }
+
   get(key: number): V | undefined {
     if (this.root === null || key < 0 || key >= capacityOf(this.shift)) return undefined;
     let node: Node = this.root;
