@@ -38,7 +38,11 @@ export interface SpeedRow {
   readonly syscalls: { procedural: number; objects: number };
 }
 
-async function machine(kind: KernelKind, boot: readonly string[], threads: number): Promise<{ k: Executive; w: Workload }> {
+/** Cycles each machine runs before it is measured. */
+export const SPEED_WARMUP = 3_000_000;
+
+/** A machine of this benchmark: `kind` booted with the newest compare versions, simplefs mounted, the workload started with `threads` threads. */
+export async function speedMachine(kind: KernelKind, threads: number, boot: readonly string[] = newestCompareVersions()): Promise<{ k: Executive; w: Workload }> {
   const { k } = await bootMounted(kind, boot, { seed: 1, cpus: 4 });
   const w = new Workload(k, { threads, files: 8, maxSize: 4096, think: 4000, seed: 1 });
   w.start();
@@ -57,12 +61,12 @@ function window(m: { k: Executive; w: Workload }, cycles: number, syscalls: numb
   return us / n;
 }
 
-export async function speedBench(rounds = 11, cycles = 1_000_000, warmup = 3_000_000): Promise<SpeedRow[]> {
+export async function speedBench(rounds = 11, cycles = 1_000_000, warmup = SPEED_WARMUP): Promise<SpeedRow[]> {
   const boot = newestCompareVersions();
   const rows: SpeedRow[] = [];
   for (const threads of SPEED_THREADS) {
-    const p = await machine('modules', boot, threads);
-    const o = await machine('objects', boot, threads);
+    const p = await speedMachine('modules', threads, boot);
+    const o = await speedMachine('objects', threads, boot);
     p.k.run(warmup);
     o.k.run(warmup);
     const n = { procedural: [] as number[], objects: [] as number[] };

@@ -6,6 +6,21 @@ import { describe, expect, it } from 'vitest';
 import { MAX_KEY, PTable } from './ptable.js';
 
 describe('PTable', () => {
+  test.prop([fc.array(fc.tuple(fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: MAX_KEY })), fc.integer()), { maxLength: 200 })], { seed: 20261126 })(
+    'builds from entries (PTable.from) the table that setting them one by one gives, and stays persistent after',
+    (entries) => {
+      const built = PTable.from(entries);
+      let byOne = PTable.empty<number>();
+      for (const [k, v] of entries) byOne = byOne.set(k, v);
+      expect(built.size).toBe(byOne.size);
+      expect([...built.entries()]).toEqual([...byOne.entries()]);
+      const before = [...built.entries()];
+      const after = built.set(7, -1).delete(entries[0]?.[0] ?? 0);
+      expect([...built.entries()]).toEqual(before);
+      expect(after.get(7)).toBe(-1);
+    },
+  );
+
   test.prop(
     [fc.array(fc.tuple(fc.boolean(), fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: MAX_KEY })), fc.integer()), { maxLength: 200 })],
     { seed: 20261125 },

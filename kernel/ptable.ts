@@ -35,8 +35,36 @@ export class PTable<V> {
     return PTable.EMPTY as PTable<V>;
   }
 
+  /**
+   * A table of `entries`, built in place: the nodes are filled while no one
+   * else can see them, so each record costs one slot, not a path copy as
+   * `set` does (an eager transfer of a whole table builds one this way).
+   * A key given twice keeps its last value.
+   */
+  static from<V>(entries: Iterable<readonly [number, V]>): PTable<V> {
+    let root: Node | null = null;
+    let shift = MIN_SHIFT;
+    let size = 0;
+    for (const [key, value] of entries) {
+      checkKey(key);
+      if (value === undefined) throw new TypeError('PTable values cannot be undefined');
+      root ??= new Array(WIDTH);
+      while (key >= capacityOf(shift)) {
+        const grown: Node = new Array(WIDTH);
+        grown[0] = root;
+        root = grown;
+        shift += BITS;
+      }
+      let node: Node = root;
+      for (let s = shift; s > 0; s -= BITS) node = (node[(key >>> s) & MASK] ??= new Array(WIDTH)) as Node;
+      if (node[key & MASK] === undefined) size++;
+      node[key & MASK] = value;
+    }
+    return root === null ? PTable.empty<V>() : new PTable<V>(size, root, shift);
+  }
+
   get(key: number): V | undefined {
-    if (this.root === null || key < 0 || key > this.capacity() - 1) return undefined;
+    if (this.root === null || key < 0 || key >= capacityOf(this.shift)) return undefined;
     let node: Node = this.root;
     for (let s = this.shift; s > 0; s -= BITS) {
       const next = node[(key >>> s) & MASK] as Node | undefined;
@@ -72,14 +100,10 @@ export class PTable<V> {
   *entries(): IterableIterator<[number, V]> {
     if (this.root !== null) yield* walk<V>(this.root, this.shift, 0);
   }
-
-  private capacity(): number {
-    return capacityOf(this.shift);
-  }
 }
 
 function capacityOf(shift: number): number {
-  return 2 ** (shift + BITS);
+  return shift + BITS < 31 ? 1 << (shift + BITS) : 2 ** (shift + BITS);
 }
 
 function checkKey(key: number): void {

@@ -2,7 +2,7 @@
 // versioned records, and the migration hook that lazy updates will use.
 
 import { describe, expect, it } from 'vitest';
-import { RecordTable, StateStore } from './store.js';
+import { defaultFreezePolicy, RecordTable, StateStore } from './store.js';
 
 interface S {
   readonly n: number;
@@ -12,7 +12,7 @@ interface S {
 
 describe('StateStore', () => {
   it('commits with immer: a new deep-frozen snapshot, the old one untouched, unchanged parts shared', () => {
-    const st = new StateStore();
+    const st = new StateStore(undefined, 'commits');
     st.create('m', { n: 0, list: [], other: { x: 1 } }, {});
     const before = st.state<S>('m');
     const after = st.commit<S>('m', (d) => {
@@ -25,6 +25,36 @@ describe('StateStore', () => {
     expect(Object.isFrozen(after)).toBe(true);
     expect(Object.isFrozen(after.list)).toBe(true);
     expect(() => (after.list as number[]).push(5)).toThrow();
+  });
+
+  it('under the snapshots policy, leaves a commit unfrozen until an image of it is taken, which freezes it whole', () => {
+    const st = new StateStore(undefined, 'snapshots');
+    st.create('m', { n: 0, list: [], other: { x: 1 } }, {});
+    const first = st.put<S>('m', { ...st.state<S>('m'), list: [1] });
+    const after = st.commit<S>('m', (d) => {
+      d.n++;
+      d.list.push(2);
+    });
+    expect(after).toEqual({ n: 1, list: [1, 2], other: { x: 1 } });
+    expect(first.list).toEqual([1]);
+    expect(Object.isFrozen(after)).toBe(false);
+    expect(Object.isFrozen(after.list)).toBe(false);
+    const image = st.image('m');
+    expect(image.state).toBe(after);
+    expect(Object.isFrozen(after)).toBe(true);
+    expect(Object.isFrozen(after.list)).toBe(true);
+    expect(() => (after.list as number[]).push(5)).toThrow();
+    st.commit<S>('m', (d) => void (d.n = 9));
+    st.restore('m', image);
+    expect(st.state('m')).toBe(after);
+  });
+
+  it('takes its freezing policy from LIVEMOD_FREEZE, else every commit under vitest only', () => {
+    expect(defaultFreezePolicy({ VITEST: 'true' })).toBe('commits');
+    expect(defaultFreezePolicy({})).toBe('snapshots');
+    expect(defaultFreezePolicy({ LIVEMOD_FREEZE: 'commits' })).toBe('commits');
+    expect(defaultFreezePolicy({ VITEST: 'true', LIVEMOD_FREEZE: 'snapshots' })).toBe('snapshots');
+    expect(new StateStore().freezing).toBe(defaultFreezePolicy());
   });
 
   it('restores an image taken earlier as the very same references', () => {

@@ -1,11 +1,21 @@
 // The state store: where every module's state lives, so that code outside the
 // module (the updater) can find, snapshot and migrate it.
 //
-// A module's image is an immutable value: its module-wide snapshot (deep
-// frozen plain data, changed only by committing an immer recipe) and its
-// per-instance tables (persistent radix tables of small frozen records, each
-// stamped with its schema version in `v`). Taking a snapshot of an image is
-// keeping the reference, so a rollback restores exactly what was there.
+// A module's image is an immutable value: its module-wide snapshot (plain
+// data, changed only by committing an immer recipe or a value built by
+// hand) and its per-instance tables (persistent radix tables of small frozen
+// records, each stamped with its schema version in `v`). Taking a snapshot
+// of an image is keeping the reference, so a rollback restores exactly what
+// was there.
+//
+// Freezing is where it protects something. A snapshot that anyone keeps
+// (the updater's rollback reference and transfer input, a test's `before`)
+// is taken through `image()`, which deep-freezes what is not frozen yet, so
+// nothing can change it afterwards. Under tests (or LIVEMOD_FREEZE=commits)
+// every commit is frozen as it is made as well, so that module code which
+// writes into its snapshot fails at the write; elsewhere commits skip that
+// walk (LIVEMOD_FREEZE=snapshots), which was the largest cost left in a
+// commit. Records are always frozen as they are written: they are small.
 //
 // A record read at an older schema than its table's is migrated then and
 // there through the pending lazy steps (migrations.ts) and committed: the
@@ -70,6 +80,16 @@ export function freezeNew<T>(v: T): T {
 
 const NO_ENV: StoreEnv = { charge: () => {}, oops: () => {} };
 
+/** When module state is deep-frozen: on every commit, or only when a snapshot is taken through `image()` (see the header). */
+export type FreezePolicy = 'commits' | 'snapshots';
+
+/** The policy from LIVEMOD_FREEZE, else `commits` under vitest and `snapshots` elsewhere. */
+export function defaultFreezePolicy(env: Readonly<Record<string, string | undefined>> = process.env): FreezePolicy {
+  const v = env.LIVEMOD_FREEZE;
+  if (v === 'commits' || v === 'snapshots') return v;
+  return env.VITEST !== undefined ? 'commits' : 'snapshots';
+}
+
 export class StateStore {
   private readonly images = new Map<string, ModuleImage>();
   /** Commits of module state and record writes, for `stat`. */
@@ -84,7 +104,14 @@ export class StateStore {
   /** Current schema version of each module's tables: module → table → version (read on every record read). */
   private readonly schemas = new Map<string, Map<string, number>>();
 
-  constructor(private readonly env: StoreEnv = NO_ENV) {}
+  private readonly freezeCommits: boolean;
+
+  constructor(
+    private readonly env: StoreEnv = NO_ENV,
+    readonly freezing: FreezePolicy = defaultFreezePolicy(),
+  ) {
+    this.freezeCommits = freezing === 'commits';
+  }
 
   create(module: string, state: unknown, tables: Record<string, number>): void {
     if (this.images.has(module)) throw new Error(`state of ${module} already exists`);
@@ -98,8 +125,19 @@ export class StateStore {
     return this.images.has(module);
   }
 
-  /** The module's whole image; O(1). */
+  /**
+   * The module's whole image, to keep: its state deep-frozen first (only
+   * what no snapshot before has frozen, so O(1) under the `commits` policy
+   * and O(what changed since) otherwise).
+   */
   image(module: string): ModuleImage {
+    const img = this.current(module);
+    freezeNew(img.state);
+    return img;
+  }
+
+  /** The module's image as it is, for the store's own reads and writes. */
+  private current(module: string): ModuleImage {
     const img = this.images.get(module);
     if (!img) throw new Error(`no state for module ${module}`);
     return img;
@@ -107,6 +145,7 @@ export class StateStore {
 
   /** Put back an image taken earlier (rollback), or install a new one (transfer). */
   restore(module: string, image: ModuleImage, schemas?: Record<string, number>): void {
+    freezeNew(image.state);
     this.images.set(module, image);
     if (schemas) {
       const m = this.schemas.get(module) ?? new Map<string, number>();
@@ -128,15 +167,15 @@ export class StateStore {
   }
 
   state<S>(module: string): S {
-    return this.image(module).state as S;
+    return this.current(module).state as S;
   }
 
   /** Apply an immer recipe to the module's snapshot; returns the new snapshot. */
   commit<S>(module: string, recipe: (draft: Draft<S>) => void): S {
-    const img = this.image(module);
+    const img = this.current(module);
     const next = committer.produce(img.state as S, recipe);
     if (next !== img.state) {
-      freezeNew(next);
+      if (this.freezeCommits) freezeNew(next);
       this.images.set(module, { ...img, state: next });
       this.counted();
     }
@@ -147,13 +186,13 @@ export class StateStore {
    * Commit a new snapshot built by the caller, with no draft: for a tiny
    * change made many times (immer's fixed cost per `produce` dominates
    * there). `next` must be a new value that shares the unchanged parts of
-   * the current snapshot; what is new in it is frozen here, as `commit`
-   * does. Giving back the current snapshot commits nothing.
+   * the current snapshot; what is new in it is frozen as `commit` does.
+   * Giving back the current snapshot commits nothing.
    */
   put<S>(module: string, next: S): S {
-    const img = this.image(module);
+    const img = this.current(module);
     if (next !== img.state) {
-      freezeNew(next);
+      if (this.freezeCommits) freezeNew(next);
       this.images.set(module, { ...img, state: next });
       this.counted();
     }
@@ -161,7 +200,7 @@ export class StateStore {
   }
 
   table(module: string, name: string): PTable<Rec> {
-    const t = this.image(module).tables[name];
+    const t = this.current(module).tables[name];
     if (!t) throw new Error(`module ${module} declares no record table '${name}'`);
     return t;
   }
@@ -197,7 +236,7 @@ export class StateStore {
 
   /** Store a record as given (it must already carry `v`). */
   putRecord(module: string, name: string, key: number, rec: Rec): void {
-    const img = this.image(module);
+    const img = this.current(module);
     const t = this.table(module, name).set(key, freezeNew(rec));
     this.images.set(module, { ...img, tables: { ...img.tables, [name]: t } });
     this.counted();
@@ -205,7 +244,7 @@ export class StateStore {
 
   /** Delete a record, and with it the shadows attached to it. */
   deleteRecord(module: string, name: string, key: number): void {
-    const img = this.image(module);
+    const img = this.current(module);
     const t = this.table(module, name).delete(key);
     this.images.set(module, { state: img.state, tables: { ...img.tables, [name]: t }, shadows: withoutInstance(img.shadows, name, key) });
     this.counted();

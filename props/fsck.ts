@@ -6,13 +6,14 @@
 // that the syscall results alone would show only later.
 
 import type { Kernel } from '../kernel/kernel.js';
+import { type Bitmap, inUse } from '../modules/simplefs/1.0.0.js';
 
 const BS = 512;
 
 interface AnyVolume {
   readonly blocks: number;
   readonly used: number;
-  readonly freeMap?: readonly number[];
+  readonly freeMap?: Bitmap;
   readonly free?: readonly { readonly start: number; readonly length: number }[];
 }
 
@@ -28,7 +29,7 @@ interface FileRecord {
 export function freeBlocksOf(v: AnyVolume): Set<number> {
   const free = new Set<number>();
   if (v.free) for (const e of v.free) for (let b = e.start; b < e.start + e.length; b++) free.add(b);
-  else for (let b = 0; b < v.blocks; b++) if (!(v.freeMap![b >>> 5]! & (1 << (b & 31)))) free.add(b);
+  else for (let b = 0; b < v.blocks; b++) if (!inUse(v.freeMap!, b)) free.add(b);
   return free;
 }
 

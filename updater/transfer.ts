@@ -9,7 +9,7 @@
 import { freeze } from 'immer';
 import { err } from '../exec/errno.js';
 import { PTable } from '../kernel/ptable.js';
-import type { ModuleImage, Rec } from '../kernel/store.js';
+import { freezeNew, type ModuleImage, type Rec } from '../kernel/store.js';
 import { keepTables } from '../kernel/shadow.js';
 import type { LazyStep, PendingMigrations } from '../kernel/migrations.js';
 import { checkPlainData } from '../kernel/plaindata.js';
@@ -39,6 +39,18 @@ export interface TransferOptions {
 /** Simulated cycles a transfer costs: a base, plus per migrated record. */
 export function transferCycles(records: number, stateTransferred: boolean): number {
   return 500 + (stateTransferred ? 500 : 0) + 30 * records;
+}
+
+/**
+ * A record's data without its schema stamp `v`, as a transfer function
+ * takes it. Copied key by key into a fresh literal: a rest destructuring
+ * made an object in V8's dictionary mode, which the version's transfer then
+ * spread and the plain-data check walked at several times the cost.
+ */
+function withoutVersion(rec: Rec): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  for (const key in rec) if (key !== 'v') data[key] = (rec as Record<string, unknown>)[key];
+  return data;
 }
 
 /**
@@ -75,14 +87,13 @@ export function transferImage(old: ModuleImage, oldSchemas: Readonly<Record<stri
     let out: unknown;
     try {
       const upToDate = rec.v === current ? rec : opts.pending.upgrade(p.name, table, rec, current);
-      const { v: _v, ...data } = upToDate;
-      out = fn(data);
+      out = fn(withoutVersion(upToDate));
       checkPlainData(out, `${table}[${key}]`);
     } catch (e) {
       fail(`transfer of ${table} record ${key}`, e);
     }
     if (typeof out !== 'object' || out === null || Array.isArray(out)) fail(`transfer of ${table} record ${key}`, new Error('did not return an object'));
-    return freeze({ ...(out as object), v: schema }, true) as Rec;
+    return freezeNew({ ...(out as object), v: schema }) as Rec;
   };
   for (const [table, schema] of Object.entries(p.newDef.records ?? {})) {
     schemas[table] = schema;
@@ -104,17 +115,18 @@ export function transferImage(old: ModuleImage, oldSchemas: Readonly<Record<stri
       tables[table] = before;
       lazy.push({ table, step: { from: current, to: schema, fn, update: opts.update } });
     } else {
-      let next = PTable.empty<Rec>();
+      // Built in place (PTable.from), not by a path copy per record.
+      const migrated: [number, Rec][] = [];
       for (const [key, rec] of before.entries()) {
         // A record already at the target schema (a revert of a record never migrated) stays as it is.
         if (rec.v === schema) {
-          next = next.set(key, rec);
+          migrated.push([key, rec]);
         } else {
-          next = next.set(key, migrate(table, key, rec, current, schema, fn));
+          migrated.push([key, migrate(table, key, rec, current, schema, fn)]);
           records++;
         }
       }
-      tables[table] = next;
+      tables[table] = PTable.from(migrated);
       eager.push(table);
     }
   }

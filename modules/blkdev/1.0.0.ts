@@ -15,8 +15,13 @@ import { type Ctx, defineModule, type DiskCompletion, type DiskOp, err, type KGe
 export interface BlkState {
   /** Requests submitted to the hardware and not yet completed. */
   readonly inflight: number;
-  /** Completions not yet collected by their submitter, by request id. */
-  readonly done: Readonly<Record<number, 'ok' | 'EIO'>>;
+  /**
+   * Completions not yet collected by their submitter: request id and status,
+   * in the order they completed. A short list (at most one per waiting
+   * thread): a commit copies it, where an object keyed by ever-growing ids
+   * went to V8's dictionary mode and cost far more to copy and freeze.
+   */
+  readonly done: readonly (readonly [number, 'ok' | 'EIO'])[];
   readonly stats: { readonly reads: number; readonly writes: number; readonly errors: number };
 }
 
@@ -46,18 +51,23 @@ function* awaitRequest(m: M, dev: string, op: DiskOp, id: number, where: string)
   const s0 = m.state();
   const { reads, writes, errors } = s0.stats;
   m.put({ ...s0, inflight: s0.inflight + 1, stats: op === 'read' ? { reads: reads + 1, writes, errors } : { reads, writes: writes + 1, errors } });
-  while (m.state().done[id] === undefined) yield* m.k.wait(`${dev}:req${id}`, `disk I/O (${op} ${where})`);
+  while (statusOf(m.state().done, id) === undefined) yield* m.k.wait(`${dev}:req${id}`, `disk I/O (${op} ${where})`);
   const s1 = m.state();
-  const status = s1.done[id];
-  const { [id]: _collected, ...done } = s1.done;
-  m.put({ ...s1, done, stats: status === 'EIO' ? { ...s1.stats, errors: s1.stats.errors + 1 } : s1.stats });
+  const status = statusOf(s1.done, id);
+  m.put({ ...s1, done: s1.done.filter((d) => d[0] !== id), stats: status === 'EIO' ? { ...s1.stats, errors: s1.stats.errors + 1 } : s1.stats });
   if (status === 'EIO') throw err('EIO', `blkdev: I/O error on ${dev} ${where}`);
+}
+
+/** The status of request `id` if it has completed. */
+function statusOf(done: BlkState['done'], id: number): 'ok' | 'EIO' | undefined {
+  for (const d of done) if (d[0] === id) return d[1];
+  return undefined;
 }
 
 /** Record a completion's status for its submitter and count it out of flight (every version's interrupt). */
 function complete(m: M, c: DiskCompletion): void {
   const s = m.state();
-  m.put({ ...s, done: { ...s.done, [c.id]: c.status }, inflight: s.inflight - 1 });
+  m.put({ ...s, done: [...s.done, [c.id, c.status]], inflight: s.inflight - 1 });
 }
 
 function blkCapacity(m: M, dev: string): number {
@@ -91,7 +101,7 @@ export default defineModule<BlkState>({
   params: {
     queue_depth: { type: 'int', default: 16, min: 1, max: 256, description: 'requests in flight at most' },
   },
-  state: { schema: 1, initial: () => ({ inflight: 0, done: {}, stats: { reads: 0, writes: 0, errors: 0 } }) },
+  state: { schema: 1, initial: () => ({ inflight: 0, done: [], stats: { reads: 0, writes: 0, errors: 0 } }) },
   exports: {
     blk_submit: { version: 1, fn: blkSubmit },
     blk_capacity: { version: 1, fn: blkCapacity },

@@ -20,10 +20,70 @@ interface DirEntry {
   readonly ino: number;
 }
 
+/**
+ * The free-block bitmap: one bit per block, 1 = in use, 32 blocks per word
+ * and 32 words (1,024 blocks) per chunk. An allocation copies only the
+ * chunks it touches and the short list of chunks, sharing the rest with
+ * the snapshot before it, as the radix table does for records: copying the
+ * whole map on every allocate and free was the largest single cost of a
+ * write. Read and change it only through the functions below.
+ */
+type Bitmap = readonly (readonly number[])[];
+
+const CHUNK_SHIFT = 10; // blocks per chunk: 1 << 10
+const CHUNK_WORDS = 32;
+
+/** A bitmap of `blocks` blocks, all free (the caller marks the superblock), to fill before it is committed. */
+function newBitmap(blocks: number): number[][] {
+  return Array.from({ length: Math.ceil(blocks / (1 << CHUNK_SHIFT)) }, () => new Array<number>(CHUNK_WORDS).fill(0));
+}
+
+/** The word holding blocks 32w..32w+31. */
+function bitmapWord(map: Bitmap, w: number): number {
+  return map[w >>> 5]![w & 31]!;
+}
+
+/** Whether block `b` is in use. */
+function inUse(map: Bitmap, b: number): boolean {
+  return (map[b >>> CHUNK_SHIFT]![(b >>> 5) & 31]! & (1 << (b & 31))) !== 0;
+}
+
+/** Mark `b` used in a bitmap being built (newBitmap's, not yet committed). */
+function markUsed(map: number[][], b: number): void {
+  map[b >>> CHUNK_SHIFT]![(b >>> 5) & 31]! |= 1 << (b & 31);
+}
+
+/** The bitmap of flat words (one bit a block, 32 a word: the on-disk form, format.ts) as chunks. */
+function bitmapFromWords(words: readonly number[]): Bitmap {
+  return Array.from({ length: Math.ceil(words.length / CHUNK_WORDS) }, (_, c) => Array.from({ length: CHUNK_WORDS }, (_, w) => words[c * CHUNK_WORDS + w] ?? 0));
+}
+
+/** The chunks as flat words, as many as `blocks` needs (the on-disk form). */
+function bitmapWords(map: Bitmap, blocks: number): number[] {
+  return Array.from({ length: Math.ceil(blocks / 32) }, (_, w) => bitmapWord(map, w));
+}
+
+/** `map` with the bits of `blocks` set (`used`) or cleared: a new bitmap sharing every chunk it does not touch. */
+function withBits(map: Bitmap, blocks: readonly number[], used: boolean): Bitmap {
+  const next = map.slice() as (readonly number[])[];
+  const copied = new Set<number>();
+  for (const blk of blocks) {
+    const c = blk >>> CHUNK_SHIFT;
+    if (!copied.has(c)) {
+      next[c] = next[c]!.slice();
+      copied.add(c);
+    }
+    const chunk = next[c] as number[];
+    const w = (blk >>> 5) & 31;
+    chunk[w] = used ? chunk[w]! | (1 << (blk & 31)) : chunk[w]! & ~(1 << (blk & 31));
+  }
+  return next;
+}
+
 interface Volume {
   readonly blocks: number;
-  /** One bit per block, 32 per word; 1 = in use. Block 0 is the superblock. */
-  readonly freeMap: readonly number[];
+  /** Which blocks are in use. Block 0 is the superblock. */
+  readonly freeMap: Bitmap;
   readonly used: number;
   readonly root: number;
   readonly mounted: boolean;
@@ -58,6 +118,24 @@ function inode(m: M, dev: string, ino: number): Inode {
   return rec;
 }
 
+/**
+ * Commit new values of some of inode `ino`'s fields, without an immer
+ * draft: the write path changes an inode two or three times per write, and
+ * a draft's fixed cost was most of that. Commits nothing when every field
+ * already has its value (as a recipe that changes nothing).
+ */
+function setInode(m: Ctx<object, object>, ino: number, fields: Partial<Omit<Inode, 'ino'>> & object): void {
+  const inodes = m.records<Inode>('inodes');
+  const cur = inodes.get(ino);
+  if (cur === undefined) throw new RangeError(`simplefs/inodes: no record ${ino}`);
+  for (const key in fields) {
+    if ((fields as Record<string, unknown>)[key] !== (cur as unknown as Record<string, unknown>)[key]) {
+      inodes.put(ino, { ...cur, ...fields });
+      return;
+    }
+  }
+}
+
 function volume(m: M, dev: string): Volume {
   const v = m.state().volumes[dev];
   if (!v || !v.mounted) throw err('EINVAL', `simplefs: ${dev} is not mounted`);
@@ -79,8 +157,8 @@ function allocBlocks(m: M, dev: string, n: number): number[] {
   const vol = volume(m, dev);
   if (vol.blocks - vol.used < n) throw err('ENOSPC', `simplefs: ${dev} has ${vol.blocks - vol.used} free blocks, ${n} needed`);
   const got: number[] = [];
-  for (let w = 0; w < vol.freeMap.length && got.length < n; w++) {
-    const word = vol.freeMap[w]!;
+  for (let w = 0; w * 32 < vol.blocks && got.length < n; w++) {
+    const word = bitmapWord(vol.freeMap, w);
     if (word === -1) continue;
     for (let b = 0; b < 32 && got.length < n; b++) {
       const blk = w * 32 + b;
@@ -104,8 +182,7 @@ function freeBlocks(m: M, dev: string, blocks: readonly number[]): void {
 function putBits(m: M, dev: string, blocks: readonly number[], used: boolean): void {
   const s = m.state();
   const v = s.volumes[dev]!;
-  const freeMap = v.freeMap.slice();
-  for (const blk of blocks) freeMap[blk >>> 5] = used ? freeMap[blk >>> 5]! | (1 << (blk & 31)) : freeMap[blk >>> 5]! & ~(1 << (blk & 31));
+  const freeMap = withBits(v.freeMap, blocks, used);
   m.put({ ...s, volumes: { ...s.volumes, [dev]: { ...v, freeMap, used: used ? v.used + blocks.length : v.used - blocks.length } } });
 }
 
@@ -129,8 +206,9 @@ const LAYOUT: Layout = {
   },
   dir: (entries) => entries,
   entries: (dir: readonly DirEntry[]) => dir,
-  volume: (v) => v,
-  bitmapVolume: (v: Volume) => v,
+  // The disk keeps the bitmap as flat words; the state, in chunks.
+  volume: (v) => ({ ...v, freeMap: bitmapFromWords(v.freeMap) }),
+  bitmapVolume: (v: Volume) => ({ ...v, freeMap: bitmapWords(v.freeMap, v.blocks) }),
   record: plainRecord,
 };
 
@@ -238,7 +316,7 @@ function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Arra
   if (need > node.blocks.length) {
     const got = allocBlocks(m, dev, need - node.blocks.length);
     for (const b of got) fresh.add(b);
-    m.records<Inode>('inodes').update(ino, (r) => void r.blocks.push(...got));
+    setInode(m, ino, { blocks: [...node.blocks, ...got] });
   }
   for (let bi = Math.floor(off / BS); bi < need; bi++) {
     const blk = inode(m, dev, ino).blocks[bi];
@@ -253,7 +331,7 @@ function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Arra
     }
     yield* m.imports.blk_submit(dev, 'write', blk, buf);
   }
-  m.records<Inode>('inodes').update(ino, (r) => void (r.size = Math.max(r.size, end)));
+  setInode(m, ino, { size: Math.max(inode(m, dev, ino).size, end) });
   return bytes.length;
 }
 
@@ -272,14 +350,11 @@ function* truncateWith<C extends M>(m: C, dev: string, ino: number, size: number
   }
   const keep = Math.ceil(size / BS);
   free(m, dev, node.blocks.slice(keep));
-  m.records<Inode>('inodes').update(ino, (r) => {
-    r.blocks.length = keep;
-    r.size = size;
-  });
+  setInode(m, ino, node.blocks.length > keep ? { blocks: node.blocks.slice(0, keep), size } : { size });
 }
 
 /** Shared with later versions (the same module): what they do not change. */
-export { type Inode, type Imports, type SfsState, type Volume, BS, LAYOUT, allocBlocks, freeBlocks, getattr, inode, startWrite, read, readBlock, truncate, truncateWith, volume, write };
+export { type Bitmap, type Inode, type Imports, type SfsState, type Volume, BS, LAYOUT, allocBlocks, bitmapFromWords, bitmapWord, bitmapWords, inUse, markUsed, newBitmap, setInode, withBits, freeBlocks, getattr, inode, startWrite, read, readBlock, truncate, truncateWith, volume, write };
 
 export default defineModule<SfsState>({
   name: 'simplefs',

@@ -71,11 +71,11 @@ function create(m: M, dev: string, dir: number, name: string, type: 'file' | 'di
   const ino = m.state().nextIno;
   m.records<Inode>('inodes').put(ino, { ino, dev, type, size: 0, nlink: type === 'dir' ? 2 : 1, blocks: [] });
   if (type === 'dir') m.records<Inode>('inodes').update(dir, (d) => void (d.nlink += 1));
-  m.commit((s) => {
-    s.nextIno = ino + 1;
-    s.dirs[dir] = { ...(s.dirs[dir] ?? {}), [name]: ino };
-    if (type === 'dir') s.dirs[ino] = {};
-  });
+  // Built by hand and `put`, without an immer draft of `dirs` (one entry per directory).
+  const s = m.state();
+  const dirs: Record<number, Readonly<Record<string, number>>> = { ...s.dirs, [dir]: { ...(s.dirs[dir] ?? {}), [name]: ino } };
+  if (type === 'dir') dirs[ino] = {};
+  m.put({ ...s, nextIno: ino + 1, dirs });
   return ino;
 }
 
@@ -90,11 +90,12 @@ function removeEntry(m: M, dev: string, dir: number, name: string, want: 'file' 
   free(m, dev, node.blocks);
   m.records<Inode>('inodes').delete(ino);
   if (want === 'dir') m.records<Inode>('inodes').update(dir, (d) => void (d.nlink -= 1));
-  m.commit((s) => {
-    const { [name]: _gone, ...rest } = s.dirs[dir] ?? {};
-    s.dirs[dir] = rest;
-    if (want === 'dir') delete s.dirs[ino];
-  });
+  const s = m.state();
+  const rest: Record<string, number> = {};
+  for (const [n, i] of Object.entries(s.dirs[dir] ?? {})) if (n !== name) rest[n] = i;
+  const dirs: Record<number, Readonly<Record<string, number>>> = { ...s.dirs, [dir]: rest };
+  if (want === 'dir') delete dirs[ino];
+  m.put({ ...s, dirs });
 }
 
 function unlink(m: M, dev: string, dir: number, name: string): void {

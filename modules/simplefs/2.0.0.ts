@@ -7,7 +7,7 @@
 // code. Only the I/O paths are new.
 
 import { type Ctx, defineModule, err, type KGen, SECTOR_SIZE, sectorRuns } from '../../kernel/module.js';
-import { allocBlocks as allocBlocks10, getattr, inode as inode10, type Inode, truncateWith, startWrite } from './1.0.0.js';
+import { allocBlocks as allocBlocks10, getattr, inode as inode10, setInode, truncateWith, startWrite } from './1.0.0.js';
 import { releaseUnwritten } from './1.1.0.js';
 import v12, { LAYOUT as LAYOUT12, type SfsState } from './1.2.0.js';
 import { type Layout, mountVolume, umountVolume } from './persist.js';
@@ -57,7 +57,7 @@ function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Arra
   const need = Math.ceil(end / BS);
   if (need > had) {
     const got = allocBlocks(m, dev, need - had);
-    m.records<Inode>('inodes').update(ino, (r) => void r.blocks.push(...got));
+    setInode(m, ino, { blocks: [...node.blocks, ...got] });
   }
   try {
     const first = Math.floor(off / BS);
@@ -74,7 +74,7 @@ function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Arra
     releaseUnwritten(m as never, dev, ino, had); // 1.1's fix
     throw e;
   }
-  m.records<Inode>('inodes').update(ino, (r) => void (r.size = Math.max(r.size, end)));
+  setInode(m, ino, { size: Math.max(inode(m, dev, ino).size, end) });
   return bytes.length;
 }
 

@@ -8,7 +8,7 @@
 // (fs interface version 2), which the kernel's statfs syscall needs.
 
 import { type Ctx, defineModule, type KGen, type StatFs } from '../../kernel/module.js';
-import { getattr as getattr10, inode as inode10, type Inode as Inode1 } from './1.0.0.js';
+import { getattr as getattr10, inode as inode10, type Inode as Inode1, setInode } from './1.0.0.js';
 import { create as create12, type SfsState } from './1.2.0.js';
 import v20, { type Imports, LAYOUT as LAYOUT20, truncate as truncate20, write as write20 } from './2.0.0.js';
 import { type Layout, mountVolume, timedRecord, umountVolume } from './persist.js';
@@ -20,8 +20,7 @@ interface Inode extends Inode1 {
 
 type M = Ctx<SfsState, Imports>;
 
-const stamp = (m: M, ino: number, fields: Partial<Pick<Inode, 'ctime' | 'mtime'>>) =>
-  m.records<Inode>('inodes').update(ino, (r) => void Object.assign(r, fields));
+const stamp = (m: M, ino: number, fields: Partial<Pick<Inode, 'ctime' | 'mtime'>>) => setInode(m, ino, fields);
 
 /** 2.0's, with inode times. */
 const LAYOUT: Layout = { ...LAYOUT20, record: timedRecord };

@@ -21,7 +21,7 @@
 // (2.3) is safe only once no thread is inside a 2.2 write.
 
 import { type Ctx, defineModule, err, type KGen, MAX_REQUEST_SECTORS } from '../../kernel/module.js';
-import { allocBlocks as allocBlocks10, BS, freeBlocks as freeBlocks10, inode as inode10, type Inode, startWrite, truncateWith, type Volume, volume as volume10 } from './1.0.0.js';
+import { allocBlocks as allocBlocks10, bitmapWord, BS, inUse, setInode, freeBlocks as freeBlocks10, inode as inode10, type Inode, startWrite, truncateWith, type Volume, volume as volume10 } from './1.0.0.js';
 import { releaseUnwritten } from './1.1.0.js';
 import type { SfsState } from './1.2.0.js';
 import { type Imports, readBlocks, writeBlocks } from './2.0.0.js';
@@ -75,7 +75,7 @@ function* allocatingWrite<S extends Counted>(m: Ctx<S, Imports>, dev: string, in
     yield* writeBlocks(m as never, dev, inode(m, dev, ino).blocks.slice(first, need), buf);
     for (let bi = Math.max(first, had); bi < need; ) {
       const run = space.allocRun(m, dev, Math.min(need - bi, MAX_REQUEST_SECTORS));
-      m.records<Inode>('inodes').update(ino, (r) => void r.blocks.push(...run));
+      setInode(m, ino, { blocks: [...inode(m, dev, ino).blocks, ...run] });
       yield* writeBlocks(m as never, dev, run, buf.subarray((bi - first) * BS, (bi - first + run.length) * BS));
       bi += run.length;
     }
@@ -83,7 +83,7 @@ function* allocatingWrite<S extends Counted>(m: Ctx<S, Imports>, dev: string, in
     releaseUnwritten(m, dev, ino, had, space.free as never); // 1.1's fix, in this layout
     throw e;
   }
-  m.records<Inode>('inodes').update(ino, (r) => void (r.size = Math.max(r.size, end)));
+  setInode(m, ino, { size: Math.max(inode(m, dev, ino).size, end) });
   return bytes.length;
 }
 
@@ -103,13 +103,13 @@ function* truncateIn<S extends Counted>(m: Ctx<S, Imports>, dev: string, ino: nu
 
 // ---- 1.0's bitmap, run by run ----------------------------------------------
 
-const isFree = (vol: Volume, b: number) => b < vol.blocks && !(vol.freeMap[b >>> 5]! & (1 << (b & 31)));
+const isFree = (vol: Volume, b: number) => b < vol.blocks && !inUse(vol.freeMap, b);
 
 /** The first free block and the free blocks right after it, at most `max`. */
 function allocRun(m: M, dev: string, max: number): number[] {
   const vol = mountedVolume(m, dev) as Volume;
   let start = 0;
-  while (start < vol.blocks && vol.freeMap[start >>> 5] === -1) start += 32;
+  while (start < vol.blocks && bitmapWord(vol.freeMap, start >>> 5) === -1) start += 32;
   while (start < vol.blocks && !isFree(vol, start)) start++;
   let n = 0;
   while (n < max && isFree(vol, start + n)) n++;

@@ -24,11 +24,11 @@
 // any state change.
 
 import { type Ctx, defineModule, err, type KGen } from '../../kernel/module.js';
-import { type Volume as BitmapVolume } from './1.0.0.js';
+import { bitmapFromWords, bitmapWords, type Volume as BitmapVolume, inUse, markUsed, newBitmap } from './1.0.0.js';
 import { checkState, removeEntry, type SfsState as SfsState2 } from './1.2.0.js';
 import type { Imports } from './2.0.0.js';
 import { LAYOUT as LAYOUT21, mountIn } from './2.1.0.js';
-import { type Layout, umountVolume } from './persist.js';
+import { type BitmapVolume as DiskVolume, type Layout, umountVolume } from './persist.js';
 import v22, { mountedVolume, type FreeSpace, truncateIn, writeIn } from './2.2.0.js';
 
 interface Extent {
@@ -93,7 +93,7 @@ const EXTENTS: FreeSpace<SfsState> = { allocRun, free: freeBlocks };
 function toExtents({ freeMap, ...vol }: BitmapVolume): Volume {
   const free: Extent[] = [];
   for (let b = 0; b < vol.blocks; b++) {
-    if (freeMap[b >>> 5]! & (1 << (b & 31))) continue;
+    if (inUse(freeMap, b)) continue;
     const last = free[free.length - 1];
     if (last && last.start + last.length === b) free[free.length - 1] = { start: last.start, length: last.length + 1 };
     else free.push({ start: b, length: 1 });
@@ -102,11 +102,11 @@ function toExtents({ freeMap, ...vol }: BitmapVolume): Volume {
 }
 
 function toBitmap({ free, ...vol }: Volume): BitmapVolume {
-  const freeMap = new Array<number>(Math.ceil(vol.blocks / 32)).fill(0);
+  const freeMap = newBitmap(vol.blocks);
   let e = 0;
   for (let b = 0; b < vol.blocks; b++) {
     while (e < free.length && free[e]!.start + free[e]!.length <= b) e++;
-    if (!(e < free.length && free[e]!.start <= b)) freeMap[b >>> 5] = freeMap[b >>> 5]! | (1 << (b & 31));
+    if (!(e < free.length && free[e]!.start <= b)) markUsed(freeMap, b);
   }
   return { ...vol, freeMap };
 }
@@ -135,7 +135,7 @@ function checkExtents(s: SfsState): string | undefined {
 function checkBitmap(s: SfsState2): string | undefined {
   for (const [dev, v] of Object.entries(s.volumes)) {
     let free = 0;
-    for (let b = 0; b < v.blocks; b++) if (!(v.freeMap[b >>> 5]! & (1 << (b & 31)))) free++;
+    for (let b = 0; b < v.blocks; b++) if (!inUse(v.freeMap, b)) free++;
     if (free !== v.blocks - v.used) return `${dev}: ${free} blocks free in the bitmap, but ${v.blocks - v.used} by the count`;
   }
   return checkState(s);
@@ -144,7 +144,15 @@ function checkBitmap(s: SfsState2): string | undefined {
 // ---- fs:simplefs operations that touch free space ---------------------------
 
 /** 2.1's, with free space as extents. */
-const LAYOUT: Layout = { ...LAYOUT21, volume: toExtents, bitmapVolume: toBitmap };
+const LAYOUT: Layout = {
+  ...LAYOUT21,
+  // The disk keeps the bitmap as flat words (format.ts); 2.2's chunks sit between them and the extents.
+  volume: (v: DiskVolume) => toExtents({ ...v, freeMap: bitmapFromWords(v.freeMap) }),
+  bitmapVolume: (v: Volume) => {
+    const b = toBitmap(v);
+    return { ...b, freeMap: bitmapWords(b.freeMap, b.blocks) };
+  },
+};
 
 function* mount(m: M, dev: string): KGen<number> {
   return yield* mountIn(m, dev, LAYOUT);

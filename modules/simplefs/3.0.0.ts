@@ -9,7 +9,8 @@
 // free and refused, saying how to go on, when files hold them. It is built on
 // 2.1's code (a free-block bitmap), not on 2.2's or 2.3's.
 
-import { type Ctx, defineModule, err, type KGen } from '../../kernel/module.js';
+import { type Ctx, defineModule, type Draft, err, type KGen } from '../../kernel/module.js';
+import { inUse, withBits } from './1.0.0.js';
 import { type SfsState as SfsState2 } from './1.2.0.js';
 import v21, { type Inode, LAYOUT as LAYOUT21, mountIn } from './2.1.0.js';
 import { forgetVolume } from './persist.js';
@@ -35,7 +36,7 @@ function* mount(m: M, dev: string): KGen<number> {
   if (capacity <= journal + 1) throw err('ENOSPC', `${dev} has ${capacity} blocks, too few for a journal of ${journal}`, 'insmod simplefs with a smaller journal=N');
   const root = yield* mountIn(m, dev, LAYOUT21);
   const vol = m.state().volumes[dev]!;
-  const kept = (b: number) => (vol.freeMap[b >>> 5]! & (1 << (b & 31))) !== 0;
+  const kept = (b: number) => inUse(vol.freeMap, b);
   const toKeep = Array.from({ length: journal }, (_, i) => i + 1).filter((b) => !kept(b));
   if (toKeep.length < journal) {
     const held = new Set<number>();
@@ -46,9 +47,10 @@ function* mount(m: M, dev: string): KGen<number> {
     }
   }
   if (toKeep.length === 0) return root;
+  const freeMap = withBits(vol.freeMap, toKeep, true);
   m.commit((s) => {
     const v = s.volumes[dev]!;
-    for (const b of toKeep) v.freeMap[b >>> 5] = v.freeMap[b >>> 5]! | (1 << (b & 31));
+    v.freeMap = freeMap as Draft<typeof freeMap>;
     v.used += toKeep.length;
   });
   m.k.printk(`${dev}: blocks 1..${journal} kept for the journal`);
