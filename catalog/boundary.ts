@@ -18,7 +18,7 @@
 
 import type ts from 'typescript';
 import { err } from '../exec/errno.js';
-import { COUNT_NAME, SLOW_NAME } from './instrument.js';
+import { BUDGET_NAME, TRIP_NAME } from './instrument.js';
 
 /** Host globals a module may not name, and what they are. */
 const HOST_GLOBALS: Readonly<Record<string, string>> = {
@@ -81,7 +81,7 @@ export function checkBoundary(t: typeof ts, source: ts.SourceFile, file: string)
       if (node.text === 'constructor' || node.text === '__proto__') refuse(node, `'${node.text}' (the way from a function to its Function constructor)`);
     } else if (t.isIdentifier(node) && isReference(t, node)) {
       const name = node.text;
-      if (name.startsWith('__livemod') || name === COUNT_NAME || name === SLOW_NAME) refuse(node, `${name} (a name reserved for the watchdog)`);
+      if (name.startsWith('__livemod') || name === BUDGET_NAME || name === TRIP_NAME) refuse(node, `${name} (a name reserved for the watchdog)`);
       const what = HOST_GLOBALS[name];
       if (what && !declared.has(name)) refuse(node, `${name} (${what})`);
     }

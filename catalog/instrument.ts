@@ -5,20 +5,18 @@
 // (so module code that catches the watchdog's error meets another check at
 // once and cannot carry on). A check is
 //
-//   --__livemod_count < 0 && __livemod_slow("fn");
+//   --__livemod_budget.left < 0 && __livemod_trip("fn");
 //
-// a decrement and a compare of a variable of the file's own on the fast
-// path; `fn` names the function the check is in, for the report. The count
-// is a parameter of the sandbox's wrapper and the slow path (which draws the
-// next grant of the budget, or trips) a function of the wrapper
-// (catalog/sandbox.ts); the boundary refuses module code that names them
-// (catalog/boundary.ts), so it can neither refill nor replace them.
+// a decrement and a compare on the fast path; `fn` names the function the
+// check is in, for the report. The two names are parameters of the sandbox's
+// wrapper (catalog/sandbox.ts); the boundary refuses module code that names
+// them (catalog/boundary.ts), so it can neither refill nor replace them.
 // What a check costs and when the budget is refilled: exec/watchdog.ts.
 
 import type ts from 'typescript';
 
-export const COUNT_NAME = '__livemod_count';
-export const SLOW_NAME = '__livemod_slow';
+export const BUDGET_NAME = '__livemod_budget';
+export const TRIP_NAME = '__livemod_trip';
 
 /** The transformer, for `transpileModule`'s `before` list. */
 export function watchdogTransformer(t: typeof ts): ts.TransformerFactory<ts.SourceFile> {
@@ -27,8 +25,8 @@ export function watchdogTransformer(t: typeof ts): ts.TransformerFactory<ts.Sour
     const check = (fn: string): ts.Statement =>
       f.createExpressionStatement(
         f.createLogicalAnd(
-          f.createLessThan(f.createPrefixDecrement(f.createIdentifier(COUNT_NAME)), f.createNumericLiteral(0)),
-          f.createCallExpression(f.createIdentifier(SLOW_NAME), undefined, [f.createStringLiteral(fn)]),
+          f.createLessThan(f.createPrefixDecrement(f.createPropertyAccessExpression(f.createIdentifier(BUDGET_NAME), 'left')), f.createNumericLiteral(0)),
+          f.createCallExpression(f.createIdentifier(TRIP_NAME), undefined, [f.createStringLiteral(fn)]),
         ),
       );
     /** `{ check; ...statements }` */

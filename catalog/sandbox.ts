@@ -9,8 +9,7 @@
 //
 // The wrapper's parameters give the file everything it may use: `exports`,
 // a `require` that returns only the module API or a sibling file's exports,
-// the watchdog's count of checks for this file (catalog/instrument.ts), the
-// slow path that draws its next grant, and the built-ins.
+// the watchdog's budget and trip (catalog/instrument.ts), and the built-ins.
 // Built-ins that the kernel tests by identity (Uint8Array, which the VFS
 // checks with instanceof; Error, whose message the kernel reads) are the
 // host's; the rest are the context's own, so a function literal's
@@ -26,11 +25,8 @@
 
 import { runInContext, createContext, type Context } from 'node:vm';
 import { addObjectRealm } from '../kernel/plaindata.js';
-import { grantChecks, type LockupLabel } from '../exec/watchdog.js';
-import { COUNT_NAME, SLOW_NAME } from './instrument.js';
-
-/** The wrapper's parameter that takes the budget's grants (a name the boundary refuses in module code). */
-const GRANT_NAME = '__livemod_grant';
+import { budget, type LockupLabel, trip } from '../exec/watchdog.js';
+import { BUDGET_NAME, TRIP_NAME } from './instrument.js';
 
 /** Built-ins passed from the host: the kernel checks these by identity. */
 const HOST_BUILTINS = [
@@ -76,12 +72,10 @@ export type Linker = (spec: string) => unknown;
  */
 export function evaluateModuleFile(code: string, filename: string, link: Linker, label: LockupLabel): Record<string, unknown> {
   const c = sandbox();
-  const params = ['exports', 'require', COUNT_NAME, GRANT_NAME, ...HOST_BUILTINS, ...OWN_BUILTINS];
-  // The slow path is declared after the code (hoisted), so the code's "use strict" stays its first statement.
-  const slow = `function ${SLOW_NAME}(fn) { ${COUNT_NAME} = ${GRANT_NAME}(fn); }`;
-  const wrapper = runInContext(`(function (${params.join(', ')}) {${code}\n${slow}\n})`, c, { filename }) as (...args: unknown[]) => void;
+  const params = ['exports', 'require', BUDGET_NAME, TRIP_NAME, ...HOST_BUILTINS, ...OWN_BUILTINS];
+  const wrapper = runInContext(`(function (${params.join(', ')}) {${code}\n})`, c, { filename }) as (...args: unknown[]) => void;
   const exports: Record<string, unknown> = Object.create(null);
-  const grantHere = (fn: string): number => grantChecks(fn, label);
-  wrapper(exports, link, 0, grantHere, ...builtins);
+  const tripHere = (fn: string): never => trip(fn, label);
+  wrapper(exports, link, budget, tripHere, ...builtins);
   return exports;
 }

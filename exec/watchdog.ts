@@ -9,15 +9,6 @@
 // module code from the console (insmod's init, rmmod's exit, an update's
 // transfer). In-tree modules, compiled with the project, carry no checks.
 //
-// A check does not touch the budget itself: each module file counts its
-// checks in a variable of its own (a decrement and a compare, no object),
-// which draws the budget in grants of up to WATCHDOG_GRANT checks
-// (grantChecks, the slow path). So the budget is spent a grant ahead of the
-// checks, and a file may carry up to one grant left over from before a touch
-// into the next step: the checks run between two touches are at most the
-// budget plus one grant per file. Grants are counted, not timed: it stays
-// deterministic.
-//
 // When the budget runs out, the check throws a SoftLockup, which unwinds
 // to the kernel like any bug in module code. Until the next touch every
 // further check throws again, so module code cannot catch the error and
@@ -72,10 +63,7 @@ export class SoftLockup extends Error {
   }
 }
 
-/** Checks a file's own count draws from the budget at once (its slow path runs once per grant). */
-export const WATCHDOG_GRANT = 1000;
-
-/** The budget left, less what files' counts have drawn. */
+/** The budget left; instrumented code decrements `left` itself (`--budget.left < 0 && trip(...)`). */
 export const budget = { left: WATCHDOG_BUDGET };
 let limit = WATCHDOG_BUDGET;
 let witness: LockupWitness | null = null;
@@ -111,23 +99,7 @@ export function setWatchdogBudget(checks: number): number {
   return before;
 }
 
-/**
- * The slow path of a file's own count, run by the check that found it spent:
- * draw the next grant from the budget and return what is left of it after
- * this check; when the budget is spent too, trip (throw).
- */
-export function grantChecks(fn: string, label: LockupLabel): number {
-  const left = budget.left;
-  if (left <= 0) {
-    budget.left = left - 1;
-    return trip(fn, label);
-  }
-  const n = left < WATCHDOG_GRANT ? left : WATCHDOG_GRANT;
-  budget.left = left - n;
-  return n - 1;
-}
-
-/** The check's last path: the budget is spent. Records the first trip since the touch, and throws. */
+/** The check's slow path: the budget is spent. Records the first trip since the touch, and throws. */
 export function trip(fn: string, label: LockupLabel): never {
   const t = witness?.current ?? null;
   const report: LockupReport = {
