@@ -3,12 +3,12 @@
 // write is closed), a file planted where a compiled copy goes is replaced,
 // never written through, and a cache directory someone else owns is refused.
 
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { compileCache, loadFromPath } from './catalog.js';
+import { CACHE_FILES, compileCache, loadFromPath, pruneCache } from './catalog.js';
 
 const MODULE = `import { defineModule } from 'livemod/module';
 export default defineModule({ name: 'cachetest', version: '1.0.0', description: 'a module for the cache test' });
@@ -60,5 +60,26 @@ describe('the compile cache', () => {
     expect((await loadFromPath(src)).def.name).toBe('cachetest');
     expect(readFileSync(victim, 'utf8')).toBe('precious');
     expect(lstatSync(out).isSymbolicLink()).toBe(false);
+  });
+
+  it('is bounded: it keeps the newest copies and unlinks the oldest, a planted link as itself', () => {
+    const root = mkdtempSync(join(tmpdir(), 'livemod-cache-'));
+    const cache = join(root, 'cache');
+    mkdirSync(cache);
+    for (let i = 0; i < 6; i++) {
+      writeFileSync(join(cache, `c${i}.cjs`), `copy ${i}`);
+      utimesSync(join(cache, `c${i}.cjs`), 1000 + i, 1000 + i);
+    }
+    const victim = join(root, 'victim.txt');
+    writeFileSync(victim, 'precious');
+    symlinkSync(victim, join(cache, 'planted.cjs'));
+    // The link is the newest entry: keeping 4 keeps it and c5, c4, c3.
+    expect(pruneCache(cache, 4)).toBe(3);
+    expect(readdirSync(cache).sort()).toEqual(['c3.cjs', 'c4.cjs', 'c5.cjs', 'planted.cjs']);
+    expect(pruneCache(cache, 1)).toBe(3);
+    expect(readdirSync(cache)).toEqual(['planted.cjs']);
+    expect(pruneCache(cache, 0)).toBe(1);
+    expect(readFileSync(victim, 'utf8')).toBe('precious'); // the link went, not its target
+    expect(pruneCache(cache, CACHE_FILES)).toBe(0);
   });
 });

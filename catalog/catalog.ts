@@ -15,7 +15,7 @@
 // compiled; what it returns is what is compiled.
 
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -232,7 +232,41 @@ function writeCopy(file: string, code: string): string {
     writeFileSync(aside, code, { flag: 'wx', mode: 0o600 });
   }
   renameSync(aside, out);
+  pruneCache(dirname(out));
   return out;
+}
+
+/** How many compiled copies the cache keeps: they only name a module's code in stack traces (what runs is in memory). */
+export const CACHE_FILES = 256;
+
+/**
+ * Keep the newest `keep` entries of the compile cache and unlink the rest,
+ * oldest first (by their own mtime: lstat, so a link is judged, and removed,
+ * as itself, never through). Another process may prune at the same time: an
+ * entry already gone is no error.
+ */
+export function pruneCache(dir: string, keep: number = CACHE_FILES): number {
+  const entries: { path: string; mtime: number }[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    try {
+      entries.push({ path, mtime: lstatSync(path).mtimeMs });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  if (entries.length <= keep) return 0;
+  entries.sort((a, b) => b.mtime - a.mtime || (a.path < b.path ? -1 : 1));
+  let removed = 0;
+  for (const { path } of entries.slice(keep)) {
+    try {
+      unlinkSync(path);
+      removed++;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return removed;
 }
 
 /**
