@@ -24,6 +24,17 @@ function session() {
 const tmp = mkdtempSync(join(tmpdir(), 'livemod-errors-'));
 
 describe('internal errors are not the user\'s EINVAL', () => {
+  it('a workload stop held up by a hung disk request is ETIMEDOUT naming the thread and what to do, and a later stop succeeds', async () => {
+    const { s, lines, errors, run } = session();
+    expect(await run('insmod blkdev@1.0.0\ninsmod simplefs@1.0.0\nmount simplefs disk0 /mnt\nworkload start\ntick 20k\nfault disk0 hang 1\ntick 50k')).toBe(true);
+    expect(await run('workload stop')).toBe(false);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^test:1: ETIMEDOUT: workload threads did not stop within 100000000 cycles: \d+ \(disk I\/O .*\) \(ps shows what they wait on .*fault disk0 clear releases it.*\)$/);
+    expect(await run('fault disk0 clear\nworkload stop')).toBe(true);
+    expect(lines.at(-1)).toMatch(/: all correct$/);
+    expect(s.k.stats.oopses).toBe(0);
+  });
+
   it('reports a TypeError or RangeError from inside livemod as an internal error, a KernelError as its errno', () => {
     expect(describeError(new TypeError("Cannot read properties of undefined (reading 'x')"))).toMatch(/^internal error: Cannot read properties.*please report it/);
     expect(errorData(new RangeError('Invalid array length')).errno).toBe('internal');

@@ -47,7 +47,7 @@ const workload = define({
       // Interruptible (Ctrl-C): the workers finish their operations, then the verifier reads every file.
       w.requestStop();
       await s.waitUntil(() => !w.running, 100_000_000, 'workload stop');
-      w.finish(0); // names the threads that did not stop
+      w.finish(0, 100_000_000); // names the threads that did not stop
       const v = w.startVerify();
       await s.waitThread(v.thread, 500_000_000, 'workload stop (verifying)');
       const report = v.report();

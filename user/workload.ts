@@ -139,11 +139,11 @@ export class Workload {
     this.stopping = true;
   }
 
-  /** Run until every worker has exited by itself (a bounded workload: opsPerThread). */
-  finish(maxCycles = 100_000_000): void {
+  /** Run until every worker has exited by itself (a bounded workload: opsPerThread); `waited`: cycles the caller already ran them for. */
+  finish(maxCycles = 100_000_000, waited = 0): void {
     if (!this.k.runUntil(() => !this.running, maxCycles)) {
       const stuck = this.threads.filter((t) => t.state !== 'exited').map((t) => `${t.tid} (${t.waitChannel ?? t.state})`);
-      throw new Error(`workload threads did not stop within ${maxCycles} cycles: ${stuck.join(', ')}`);
+      throw err('ETIMEDOUT', `workload threads did not stop within ${maxCycles + waited} cycles: ${stuck.join(', ')}`, 'ps shows what they wait on (a hung disk request: fault disk0 clear releases it); then workload stop again');
     }
     this.stoppedAt = this.k.now;
   }
