@@ -2,6 +2,7 @@
 // the two sides every filesystem property compares.
 
 import { bootWithModules } from '../catalog/boot.js';
+import { isKernelError } from '../exec/errno.js';
 import { runProgram } from '../exec/executive.js';
 import type { Executive } from '../exec/executive.js';
 import type { Kernel } from '../kernel/kernel.js';
@@ -47,4 +48,14 @@ export function modelResults(threads: readonly (readonly FsOp[])[]): string[][] 
     const model = new FsModel();
     return ops.map((o) => model.apply(o));
   });
+}
+
+/** Run `program` as a user thread: its result, or the errno it failed with (anything else is rethrown). */
+export function attempt<T>(k: Executive, program: (sys: Sys) => KGen<T>): T | string {
+  try {
+    return runProgram<T>(k, 'user', program);
+  } catch (e) {
+    if (isKernelError(e)) return e.errno;
+    throw e;
+  }
 }

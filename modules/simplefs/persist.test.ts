@@ -13,6 +13,7 @@ import { loadModuleDef } from '../../catalog/catalog.js';
 import { O_CREAT, O_WRONLY, type Sys } from '../../exec/abi.js';
 import { isKernelError } from '../../exec/errno.js';
 import { runProgram } from '../../exec/executive.js';
+import { attempt } from '../../props/harness.js';
 import type { KGen } from '../../exec/thread.js';
 import { derivedBytes } from '../../hw/rng.js';
 import type { Kernel } from '../../kernel/kernel.js';
@@ -27,15 +28,6 @@ async function machine(version: string, config: { diskSectors?: number } = {}): 
   return k;
 }
 
-/** Run `program` as a user thread: its result, or the errno it failed with. */
-function attempt<T>(k: Kernel, program: (sys: Sys) => KGen<T>): T | string {
-  try {
-    return runProgram<T>(k, 'user', program);
-  } catch (e) {
-    if (isKernelError(e)) return e.errno;
-    throw e;
-  }
-}
 
 /** umount, rmmod, insmod `version`, mount: what `livemod shell` would type. */
 async function reload(k: Kernel, version: string): Promise<void> {

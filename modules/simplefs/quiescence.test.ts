@@ -13,6 +13,7 @@ import { loadModuleDef } from '../../catalog/catalog.js';
 import type { Sys } from '../../exec/abi.js';
 import { isKernelError } from '../../exec/errno.js';
 import { runProgram } from '../../exec/executive.js';
+import { attempt } from '../../props/harness.js';
 import type { KGen } from '../../exec/thread.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import { fsck } from '../../props/fsck.js';
@@ -28,15 +29,6 @@ async function machine(spec: string, config: { seed?: number; diskSectors?: numb
   return k;
 }
 
-/** Run `program` as a user thread; its result, or the errno it failed with. */
-function attempt<T>(k: Kernel, program: (sys: Sys) => KGen<T>): T | string {
-  try {
-    return runProgram<T>(k, 'user', program);
-  } catch (e) {
-    if (isKernelError(e)) return e.errno;
-    throw e;
-  }
-}
 
 const free = (k: Kernel) => runProgram<{ free: number }>(k, 'statfs', (sys: Sys) => sys.statfs('/mnt')).free;
 const readAll = (k: Kernel, path: string) => attempt(k, (sys) => sys.readFile(path));
