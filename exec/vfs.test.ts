@@ -17,7 +17,8 @@ import { type Errno, err, isKernelError } from './errno.js';
 import { Executive, runProgram, type SyscallImpl } from './executive.js';
 import type { Scheduler } from './sched.js';
 import type { KGen, Thread } from './thread.js';
-import { type DeviceNode, type FsDriver, Vfs, type VfsBackend } from './vfs.js';
+import type { DeviceNode, FsDriver, VfsBackend } from './vfs-backend.js';
+import { Vfs } from './vfs.js';
 import type { FsOpName } from './fsops.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);

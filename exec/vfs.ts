@@ -7,52 +7,16 @@
 // kernel calls ops tables through their stubs (kernel/filesystems.ts), the
 // object twin calls objects through its translation table (oo/).
 //
-// A filesystem's operations are the typed contract `FsOps` (exec/fsops.ts),
-// which `FsDriver` carries.
-// A character device has read(pos, len) -> { data, pos } and write(bytes) ->
-// count; a block device has submit(op, sector, buf) and capacity() ->
-// sectors, and /dev/<disk> reads and writes whole sectors through it.
+// What a kernel hands the VFS, its filesystems (`FsDriver`: the typed
+// contract `FsOps` of exec/fsops.ts) and devices, is exec/vfs-backend.ts.
 
 import { type Attr, FIRST_FD, joinPath as join, O_APPEND, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET, splitPath, type StatFs } from './abi.js';
 import { err, isKernelError } from './errno.js';
-import type { FsOps } from './fsops.js';
 import type { HookList } from './hooks.js';
 import { SECTOR_SIZE as SECTOR } from '../hw/disk.js';
 import type { Scheduler } from './sched.js';
 import type { KGen, Thread } from './thread.js';
-
-/** A filesystem type as the VFS reaches it: the fs contract's operations, device name first. */
-export interface FsDriver extends FsOps {
-  /** What is pinned while a mount or an open file uses it (a module, an object class). */
-  readonly owner: string;
-}
-
-/** A character or block device under /dev. */
-export type DeviceNode =
-  | {
-      readonly kind: 'chr';
-      readonly owner: string;
-      read(pos: number, len: number): KGen<{ data: Uint8Array; pos: number }>;
-      write(data: Uint8Array): KGen<number>;
-    }
-  | {
-      readonly kind: 'blk';
-      readonly owner: string;
-      capacity(): number;
-      submit(op: 'read' | 'write', sector: number, buf: Uint8Array): KGen<void>;
-    };
-
-/** How a kernel gives the VFS its filesystems and devices. */
-export interface VfsBackend {
-  filesystem(fstype: string): FsDriver | undefined;
-  device(name: string): DeviceNode | undefined;
-  /** Names under /dev. */
-  deviceNames(): string[];
-  /** What to tell a user who mounts an unknown filesystem type or device. */
-  readonly missing: { readonly fs: (fstype: string) => string; readonly dev: string };
-  pin(owner: string): void;
-  unpin(owner: string): void;
-}
+import type { DeviceNode, FsDriver, VfsBackend } from './vfs-backend.js';
 
 interface Mount {
   readonly path: string;

@@ -15,7 +15,7 @@
 // and EIO (exec/executive.ts), never a raw JavaScript error further on.
 
 import { FS_OP_SINCE, type FsOpName, type FsOps } from '../exec/fsops.js';
-import type { DeviceNode, FsDriver, VfsBackend } from '../exec/vfs.js';
+import type { DeviceNode, FsDriver, VfsBackend } from '../exec/vfs-backend.js';
 import type { Loader } from './loader.js';
 import { callOp, callOpPlain, type OpsHandle, type OpsRegistry, type OpsTable, requireVersion } from './ops.js';
 
