@@ -214,7 +214,7 @@ describe.each([
     const u = await boot(seed, cpus, threads.length, start);
     const { got, ran10 } = await runWithFaults(kind, u, threads, firstBad, injections);
     const ops = threads.map((t) => [...t, ...AUDIT]);
-      const expected = ops.map((o, t) => expectedResults(o, got[t]!, seen[kind].tally));
+    const expected = ops.map((o, t) => expectedResults(o, got[t]!, seen[kind].tally));
     expect(got.map((r) => r.map((x) => x.res))).toEqual(expected);
     expect(u.k.stats.oopses).toBe(0);
     expect(u.fsck(!ran10)).toEqual([]);
