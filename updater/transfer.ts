@@ -8,7 +8,7 @@
 
 import { freeze } from 'immer';
 import { err } from '../exec/errno.js';
-import { PTable } from '../kernel/ptable.js';
+import { PTable, PTableBuilder } from '../kernel/ptable.js';
 import { freezeNew, type ModuleImage, type Rec } from '../kernel/store.js';
 import { keepTables } from '../kernel/shadow.js';
 import { type LazyStep, type PendingMigrations, recordData, stamped } from '../kernel/migrations.js';
@@ -104,18 +104,18 @@ export function transferImage(old: ModuleImage, oldSchemas: Readonly<Record<stri
       tables[table] = before;
       lazy.push({ table, step: { from: current, to: schema, fn, update: opts.update } });
     } else {
-      // Built in place (PTable.from), not by a path copy per record.
-      const migrated: [number, Rec][] = [];
-      for (const [key, rec] of before.entries()) {
+      // Built in place by a builder, not by a path copy per record.
+      const migrated = new PTableBuilder<Rec>();
+      before.forEach((rec, key) => {
         // A record already at the target schema (a revert of a record never migrated) stays as it is.
         if (rec.v === schema) {
-          migrated.push([key, rec]);
+          migrated.set(key, rec);
         } else {
-          migrated.push([key, migrate(table, key, rec, current, schema, fn)]);
+          migrated.set(key, migrate(table, key, rec, current, schema, fn));
           records++;
         }
-      }
-      tables[table] = PTable.from(migrated);
+      });
+      tables[table] = migrated.build();
       eager.push(table);
     }
   }
