@@ -134,7 +134,10 @@ function checkObject(value: object, proto: unknown, ancestors: object[], passedT
 
 /** An own property is an enumerable data property: no getter, nothing hidden (`allEnumerable`: known already). */
 function ownProperty(value: object, k: string, allEnumerable: boolean): Fault | null {
-  if (lookupGetter.call(value, k) !== undefined || lookupSetter.call(value, k) !== undefined) return fault(' is a getter or setter, not plain data', `.${k}`);
+  // A property with no getter reads without running code: only one that reads undefined can be a setter alone.
+  if (lookupGetter.call(value, k) !== undefined || ((value as Record<string, unknown>)[k] === undefined && lookupSetter.call(value, k) !== undefined)) {
+    return fault(' is a getter or setter, not plain data', `.${k}`);
+  }
   if (!allEnumerable && !isEnumerable.call(value, k)) return fault(' is not enumerable (it would be lost in a copy)', `.${k}`);
   return null;
 }

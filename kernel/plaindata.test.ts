@@ -41,7 +41,11 @@ describe('checkPlainData', () => {
   const hiddenElement = [1, 2];
   Object.defineProperty(hiddenElement, 0, { value: 1, enumerable: false });
 
+  const setterOnly = {};
+  Object.defineProperty(setterOnly, 's', { set: () => {}, enumerable: true });
+
   it.each([
+    ['a setter alone', { o: setterOnly }, /state\.o\.s is a getter or setter/],
     ['a getter on an array element', { list: elementGetter }, /state\.list\.1 is a getter or setter/],
     ['a non-enumerable array element', { list: hiddenElement }, /state\.list\.0 is not enumerable/],
     ['a bad value deep in an array', { a: [{ b: [1, { c: Infinity }] }] }, /state\.a\[0\]\.b\[1\]\.c is Infinity/],
