@@ -1,6 +1,7 @@
 // Every benchmark, one after the other, with their figures and targets.
 // Run with `npm run bench` (it builds first; figures are wall-clock).
 
+import { eagerTransferBench, printEagerBench } from './eager.js';
 import { accessBench, adaptorBench, lazyPauseBench, printLazyBench } from './lazy.js';
 import { printPtableBench, ptableBench } from './ptable.js';
 import { perRecordBench, printShadowBench, shadowMemoryBench, shadowPauseBench } from './shadow.js';
@@ -19,6 +20,8 @@ console.log('');
 printAfterUpdateBench(await afterUpdateBench());
 console.log('');
 printLazyBench(await lazyPauseBench(), await accessBench(), adaptorBench());
+console.log('');
+printEagerBench(await eagerTransferBench());
 console.log('');
 printShadowBench(await shadowPauseBench(), await perRecordBench(), await shadowMemoryBench());
 console.log('');

@@ -35,4 +35,50 @@ describe('checkPlainData', () => {
   ])('refuses %s, naming where', (_what, value, message) => {
     expect(() => checkPlainData(value, 'state')).toThrow(message);
   });
+
+  const elementGetter = [1, 2];
+  Object.defineProperty(elementGetter, 1, { get: () => 2, enumerable: true });
+  const hiddenElement = [1, 2];
+  Object.defineProperty(hiddenElement, 0, { value: 1, enumerable: false });
+
+  const setterOnly = {};
+  Object.defineProperty(setterOnly, 's', { set: () => {}, enumerable: true });
+
+  it.each([
+    ['a setter alone', { o: setterOnly }, /state\.o\.s is a getter or setter/],
+    ['a getter on an array element', { list: elementGetter }, /state\.list\.1 is a getter or setter/],
+    ['a non-enumerable array element', { list: hiddenElement }, /state\.list\.0 is not enumerable/],
+    ['a bad value deep in an array', { a: [{ b: [1, { c: Infinity }] }] }, /state\.a\[0\]\.b\[1\]\.c is Infinity/],
+  ])('refuses %s, naming where', (_what, value, message) => {
+    expect(() => checkPlainData(value, 'state')).toThrow(message);
+  });
+
+  it('names the value only when something is wrong', () => {
+    let named = 0;
+    const where = () => `record ${++named}`;
+    checkPlainData({ a: [1, { b: 'x' }] }, where);
+    expect(named).toBe(0);
+    expect(() => checkPlainData({ a: () => 1 }, where)).toThrow(/^record 1\.a is a function/);
+  });
+
+  describe('what a pure transfer passed through', () => {
+    const frozenOdd = Object.freeze({ m: new Map() });
+    const input = { kept: frozenOdd, loose: { m: new Map() } };
+
+    it('is not walked again when it is the frozen value of the same key', () => {
+      expect(() => checkPlainData({ ...input, loose: 1 }, 'r', input)).not.toThrow();
+      expect(() => checkPlainData({ ...input, loose: 1 }, 'r')).toThrow(/r\.kept\.m is a Map instance/);
+    });
+
+    it('is walked when it is not frozen, sits under another key, or was made by the transfer', () => {
+      expect(() => checkPlainData({ kept: 1, loose: input.loose }, 'r', input)).toThrow(/r\.loose\.m is a Map instance/);
+      expect(() => checkPlainData({ renamed: frozenOdd }, 'r', input)).toThrow(/r\.renamed\.m is a Map instance/);
+      expect(() => checkPlainData({ kept: Object.freeze({ m: new Set() }) }, 'r', input)).toThrow(/r\.kept\.m is a Set instance/);
+    });
+
+    it('is only the top level: the record object itself is always checked', () => {
+      expect(() => checkPlainData(Object.assign(Object.create(null) as object, input), 'r', input)).toThrow(/r has a null prototype/);
+    });
+  });
 });
+

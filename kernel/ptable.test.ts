@@ -1,9 +1,10 @@
 // The persistent radix table against a Map, under random operations; old
-// versions stay intact after writes.
+// versions stay intact after writes. Its builder (the batch path) gives the
+// table that the same writes one by one give, and never changes its base.
 
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { MAX_KEY, PTable } from './ptable.js';
+import { MAX_KEY, PTable, PTableBuilder } from './ptable.js';
 
 describe('PTable', () => {
   test.prop([fc.array(fc.tuple(fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: MAX_KEY })), fc.integer()), { maxLength: 200 })], { seed: 20261126 })(
@@ -58,4 +59,56 @@ describe('PTable', () => {
     const t = PTable.empty<string>().set(1, 'a');
     expect(t.delete(2)).toBe(t);
   });
+
+  const key = fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: MAX_KEY }));
+  const ops = fc.array(fc.tuple(fc.boolean(), key, fc.integer()), { maxLength: 200 });
+  const entriesOf = (t: PTable<number>) => [...t.entries()];
+
+  test.prop([ops, ops], { seed: 20261127 })(
+    'a builder from a base table gives what set and delete one by one give, and leaves the base as it was',
+    (first, second) => {
+      let base = PTable.empty<number>();
+      for (const [isSet, k, v] of first) base = isSet ? base.set(k, v) : base.delete(k);
+      const baseEntries = entriesOf(base);
+      let byOne = base;
+      const b = base.edit();
+      for (const [isSet, k, v] of second) {
+        byOne = isSet ? byOne.set(k, v) : byOne.delete(k);
+        if (isSet) b.set(k, v);
+        else b.delete(k);
+        expect(b.size).toBe(byOne.size);
+      }
+      const built = b.build();
+      expect(built.size).toBe(byOne.size);
+      expect(entriesOf(built)).toEqual(entriesOf(byOne));
+      expect(entriesOf(base)).toEqual(baseEntries); // not one node of the base was written
+      expect(base.size).toBe(baseEntries.length);
+      // The built table is persistent like any other.
+      const after = built.set(5, -5);
+      expect(entriesOf(built)).toEqual(entriesOf(byOne));
+      expect(after.get(5)).toBe(-5);
+    },
+  );
+
+  test.prop([ops], { seed: 20261128 })('forEach visits what entries() yields, in key order', (list) => {
+    let t = PTable.empty<number>();
+    for (const [isSet, k, v] of list) t = isSet ? t.set(k, v) : t.delete(k);
+    const seen: [number, number][] = [];
+    t.forEach((v, k) => seen.push([k, v]));
+    expect(seen).toEqual(entriesOf(t));
+    expect(seen.length).toBe(t.size);
+  });
+
+  it('a builder refuses bad entries and use after build', () => {
+    const b = new PTableBuilder<number>();
+    expect(() => b.set(-1, 1)).toThrow(RangeError);
+    expect(() => b.set(1, undefined as unknown as number)).toThrow(TypeError);
+    b.set(3, 3);
+    const t = b.build();
+    expect(t.get(3)).toBe(3);
+    expect(() => b.set(4, 4)).toThrow(/used after build/);
+    expect(() => b.build()).toThrow(/used after build/);
+    expect(new PTableBuilder<number>().build()).toBe(PTable.empty());
+  });
 });
+

@@ -8,10 +8,10 @@
 
 import { freeze } from 'immer';
 import { err } from '../exec/errno.js';
-import { PTable } from '../kernel/ptable.js';
+import { PTable, PTableBuilder } from '../kernel/ptable.js';
 import { freezeNew, type ModuleImage, type Rec } from '../kernel/store.js';
 import { keepTables } from '../kernel/shadow.js';
-import type { LazyStep, PendingMigrations } from '../kernel/migrations.js';
+import { type LazyStep, type PendingMigrations, recordData, stamped } from '../kernel/migrations.js';
 import { checkPlainData } from '../kernel/plaindata.js';
 import type { ModulePlan } from './plan.js';
 
@@ -39,18 +39,6 @@ export interface TransferOptions {
 /** Simulated cycles a transfer costs: a base, plus per migrated record. */
 export function transferCycles(records: number, stateTransferred: boolean): number {
   return 500 + (stateTransferred ? 500 : 0) + 30 * records;
-}
-
-/**
- * A record's data without its schema stamp `v`, as a transfer function
- * takes it. Copied key by key into a fresh literal: a rest destructuring
- * made an object in V8's dictionary mode, which the version's transfer then
- * spread and the plain-data check walked at several times the cost.
- */
-function withoutVersion(rec: Rec): Record<string, unknown> {
-  const data: Record<string, unknown> = {};
-  for (const key in rec) if (key !== 'v') data[key] = (rec as Record<string, unknown>)[key];
-  return data;
 }
 
 /**
@@ -87,13 +75,14 @@ export function transferImage(old: ModuleImage, oldSchemas: Readonly<Record<stri
     let out: unknown;
     try {
       const upToDate = rec.v === current ? rec : opts.pending.upgrade(p.name, table, rec, current);
-      out = fn(withoutVersion(upToDate));
-      checkPlainData(out, `${table}[${key}]`);
+      out = fn(recordData(upToDate));
+      // What the transfer handed on from the (frozen) record is not walked again; what it made is.
+      checkPlainData(out, () => `${table}[${key}]`, upToDate);
     } catch (e) {
       fail(`transfer of ${table} record ${key}`, e);
     }
     if (typeof out !== 'object' || out === null || Array.isArray(out)) fail(`transfer of ${table} record ${key}`, new Error('did not return an object'));
-    return freezeNew({ ...(out as object), v: schema }) as Rec;
+    return freezeNew(stamped(out as object, schema)) as Rec;
   };
   for (const [table, schema] of Object.entries(p.newDef.records ?? {})) {
     schemas[table] = schema;
@@ -115,18 +104,18 @@ export function transferImage(old: ModuleImage, oldSchemas: Readonly<Record<stri
       tables[table] = before;
       lazy.push({ table, step: { from: current, to: schema, fn, update: opts.update } });
     } else {
-      // Built in place (PTable.from), not by a path copy per record.
-      const migrated: [number, Rec][] = [];
-      for (const [key, rec] of before.entries()) {
+      // Built in place by a builder, not by a path copy per record.
+      const migrated = new PTableBuilder<Rec>();
+      before.forEach((rec, key) => {
         // A record already at the target schema (a revert of a record never migrated) stays as it is.
         if (rec.v === schema) {
-          migrated.push([key, rec]);
+          migrated.set(key, rec);
         } else {
-          migrated.push([key, migrate(table, key, rec, current, schema, fn)]);
+          migrated.set(key, migrate(table, key, rec, current, schema, fn));
           records++;
         }
-      }
-      tables[table] = PTable.from(migrated);
+      });
+      tables[table] = migrated.build();
       eager.push(table);
     }
   }
