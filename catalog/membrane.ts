@@ -41,6 +41,7 @@ let closed = false;
 export function closeHostRealm(moduleError: ErrorConstructor): void {
   if (closed) return;
   closed = true;
+  if (Object.isFrozen(Function.prototype)) return; // Hardened JavaScript's lockdown() has tamed and frozen the intrinsics already
   tameFunctionConstructors();
   guardErrorHooks();
   Object.defineProperty(moduleError, 'prepareStackTrace', {

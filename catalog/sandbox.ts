@@ -17,6 +17,11 @@
 // them as parameters also spares every lookup of a global the slow path of
 // a contextified global object.
 //
+// Those host built-ins, and every host object module code is handed (m,
+// stubs, snapshots, kernel errors), lead back to the host's realm; the
+// host's function constructors and error hooks are closed to it when the
+// context is made (catalog/membrane.ts).
+//
 // Object literals of module code have the context's Object.prototype; the
 // kernel's plain-data check is told it is a plain object's prototype too.
 // Errors the engine itself throws there are the context's; their prototype
