@@ -2,7 +2,8 @@
 // seconds (wall-clock runs on a shared machine scatter by more than the
 // cost): callgrind counts the instructions of the workload machine in each
 // mode of bench/boundary.ts (blkdev and simplefs from the catalog; the same
-// files by path without the watchdog's checks; by path with them), each
+// files by path without the watchdog's checks; by path with them; by path
+// behind the membrane of bench/membrane-experiment.ts), each
 // run twice, with the measured cycles and without them; the difference is
 // the instructions of the measured part alone. Needs valgrind; takes
 // several minutes. Run with `npm run bench:boundary-insn -- [cycles]`.
