@@ -2,7 +2,8 @@
 // seconds (wall-clock runs on a shared machine scatter by more than the
 // cost): callgrind counts the instructions of the workload machine in each
 // mode of bench/boundary.ts (blkdev and simplefs from the catalog; the same
-// files by path without the watchdog's checks; by path with them), each
+// files by path without the watchdog's checks; by path with them; by path
+// behind the membrane of bench/membrane-experiment.ts), each
 // run twice, with the measured cycles and without them; the difference is
 // the instructions of the measured part alone. Needs valgrind; takes
 // several minutes. Run with `npm run bench:boundary-insn -- [cycles]`.
@@ -33,9 +34,11 @@ const per = (x: { ir: number; syscalls: number }) => x.ir / x.syscalls;
 const catalog = measured('catalog');
 const sandbox = measured('sandbox');
 const path = measured('path');
+const membrane = measured('membrane');
 const cost = (x: { ir: number; syscalls: number }) => `${((per(x) / per(catalog) - 1) * 100).toFixed(2)}%`;
 console.log(`boundary cost in instructions (callgrind, ${fmt(CYCLES)} simulated cycles, 16 workload threads, same seed)`);
 console.log(`  catalog: ${fmt(per(catalog))} instructions per workload syscall (${fmt(catalog.syscalls)} syscalls)`);
 console.log(`  sandbox: ${fmt(per(sandbox))} (${fmt(sandbox.syscalls)} syscalls): the boundary costs ${cost(sandbox)}`);
 console.log(`  by path: ${fmt(per(path))} (${fmt(path.syscalls)} syscalls): the boundary and the watchdog cost ${cost(path)}`);
+console.log(`  membrane (experiment, bench/membrane-experiment.ts): ${fmt(per(membrane))} (${fmt(membrane.syscalls)} syscalls): ${cost(membrane)}`);
 console.log('  target <= 3%; between runs the measured part itself varies by a few percent (GC and JIT timing)');

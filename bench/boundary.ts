@@ -27,10 +27,14 @@ import { type Executive, runProgram } from '../exec/executive.js';
 import { bootKernel, type Kernel } from '../kernel/kernel.js';
 import { Workload } from '../user/workload.js';
 import device from './boundary-module.js';
+import { behindMembrane } from './membrane-experiment.js';
 import { newestCompareVersions } from './speed.js';
 
 export const BOUNDARY_MODES = ['catalog', 'sandbox', 'path'] as const;
 export type BoundaryMode = (typeof BOUNDARY_MODES)[number];
+/** The modes and the membrane experiment (bench/membrane-experiment.ts: by path, behind a membrane), which only the instruction count runs. */
+export const EXPERIMENT_MODES = [...BOUNDARY_MODES, 'membrane'] as const;
+export type ExperimentMode = (typeof EXPERIMENT_MODES)[number];
 
 const HERE = fileURLToPath(import.meta.url);
 const MODULES = join(dirname(HERE), '..', 'modules');
@@ -43,11 +47,11 @@ function fileOf(spec: string): string {
 }
 
 /** A kernel with `specs` loaded as `mode` says, simplefs mounted on /mnt. */
-async function bootAs(mode: BoundaryMode, specs: readonly string[]): Promise<Kernel> {
+async function bootAs(mode: ExperimentMode, specs: readonly string[]): Promise<Kernel> {
   const k = bootKernel({ seed: 1, cpus: 4 });
   for (const spec of specs) {
-    const { def, source } = mode === 'catalog' ? await loadFromCatalog(spec) : await loadFromPath(fileOf(spec), undefined, { watchdog: mode === 'path' });
-    k.loader.insmod(def, {}, source);
+    const { def, source } = mode === 'catalog' ? await loadFromCatalog(spec) : await loadFromPath(fileOf(spec), undefined, { watchdog: mode !== 'sandbox' });
+    k.loader.insmod(mode === 'membrane' ? behindMembrane(def) : def, {}, source);
   }
   runProgram(k, 'mount', function* (sys: Sys) {
     yield* sys.mount('simplefs', 'disk0', '/mnt');
@@ -56,7 +60,7 @@ async function bootAs(mode: BoundaryMode, specs: readonly string[]): Promise<Ker
 }
 
 /** The workload machine of `mode` with `threads` workload threads, started. */
-export async function machine(mode: BoundaryMode, threads: number): Promise<{ k: Executive; w: Workload }> {
+export async function machine(mode: ExperimentMode, threads: number): Promise<{ k: Executive; w: Workload }> {
   const k = await bootAs(mode, newestCompareVersions());
   if (!(k as Kernel).loader.list().every((m) => m.source.startsWith('catalog:') === (mode === 'catalog'))) throw new Error(`the ${mode} machine did not load its modules as it should`);
   const w = new Workload(k, { threads, files: 8, maxSize: 4096, think: 4000, seed: 1 });

@@ -17,6 +17,11 @@
 // them as parameters also spares every lookup of a global the slow path of
 // a contextified global object.
 //
+// Those host built-ins, and every host object module code is handed (m,
+// stubs, snapshots, kernel errors), lead back to the host's realm; the
+// host's function constructors and error hooks are closed to it when the
+// context is made (catalog/membrane.ts).
+//
 // Object literals of module code have the context's Object.prototype; the
 // kernel's plain-data check is told it is a plain object's prototype too.
 // Errors the engine itself throws there are the context's; their prototype
@@ -27,6 +32,7 @@ import { runInContext, createContext, type Context } from 'node:vm';
 import { addObjectRealm } from '../kernel/plaindata.js';
 import { budget, type LockupLabel, trip } from '../exec/watchdog.js';
 import { BUDGET_NAME, TRIP_NAME } from './instrument.js';
+import { addModuleFile, closeHostRealm } from './membrane.js';
 
 /** Built-ins passed from the host: the kernel checks these by identity. */
 const HOST_BUILTINS = [
@@ -57,6 +63,7 @@ function sandbox(): Context {
   // Errors the engine throws in module code (a TypeError reading undefined) are the context's: chain its
   // Error.prototype to the host's, so the kernel's `e instanceof Error` reads their message as any other.
   Object.setPrototypeOf(runInContext('Error.prototype', c) as object, Error.prototype);
+  closeHostRealm(runInContext('Error', c) as ErrorConstructor); // host objects reached from module code compile nothing
   runInContext(`delete Math.random; ${REMOVED.map((n) => `delete globalThis.${n};`).join(' ')}`, c);
   const host = globalThis as unknown as Record<string, unknown>;
   builtins = [...HOST_BUILTINS.map((n) => host[n]), ...OWN_BUILTINS.map((n) => own[n])];
@@ -72,6 +79,7 @@ export type Linker = (spec: string) => unknown;
  */
 export function evaluateModuleFile(code: string, filename: string, link: Linker, label: LockupLabel): Record<string, unknown> {
   const c = sandbox();
+  addModuleFile(filename);
   const params = ['exports', 'require', BUDGET_NAME, TRIP_NAME, ...HOST_BUILTINS, ...OWN_BUILTINS];
   const wrapper = runInContext(`(function (${params.join(', ')}) {${code}\n})`, c, { filename }) as (...args: unknown[]) => void;
   const exports: Record<string, unknown> = Object.create(null);

@@ -226,6 +226,7 @@ export class Loader {
         } catch (e) {
           if (isKernelError(e)) throw new KernelError(e.errno, `init of ${def.name} failed: ${e.message}`, e.hint);
           if (isSoftLockup(e)) throw err('EIO', `init of ${def.name} was stopped: ${e.message}`, 'the module was not loaded; init must return without looping forever');
+          if (e instanceof Error && e.name === 'EvalError') throw err('EPERM', `init of ${def.name} tried to compile code from a string: ${e.message}`, 'module code gets only the module API');
           throw err('EINVAL', `init of ${def.name} failed: ${e instanceof Error ? e.message : String(e)}`, 'the module was not loaded; fix its init');
         }
       }
