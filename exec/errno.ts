@@ -40,3 +40,22 @@ export function err(errno: Errno, message: string, hint?: string): KernelError {
 export function isKernelError(e: unknown): e is KernelError {
   return e instanceof KernelError || (e instanceof Error && e.name === 'KernelError' && typeof (e as KernelError).errno === 'string');
 }
+
+/**
+ * The message of anything thrown, for a one-line report: an Error's
+ * message, else the value as text. Never throws itself: module code may
+ * throw a value that cannot be printed (`Object.create(null)`, an object
+ * whose `toString` or `message` getter throws), and reporting it must not
+ * fail in its turn.
+ */
+export function thrownMessage(e: unknown): string {
+  try {
+    return e instanceof Error ? String(e.message) : String(e);
+  } catch {
+    try {
+      return `a thrown ${Object.prototype.toString.call(e).slice(8, -1)} that cannot be printed`;
+    } catch {
+      return 'a thrown value that cannot be printed';
+    }
+  }
+}

@@ -17,7 +17,7 @@
 // module's image from before `exit` ran. (Taint for a module file, unsigned
 // or out of tree, is the catalog's: catalog/trust.ts.)
 
-import { err, isKernelError, KernelError } from '../exec/errno.js';
+import { err, isKernelError, KernelError, thrownMessage } from '../exec/errno.js';
 import { HookList } from '../exec/hooks.js';
 import type { Taint } from '../exec/taint.js';
 import { isSoftLockup, touchWatchdog } from '../exec/watchdog.js';
@@ -226,7 +226,7 @@ export class Loader {
         } catch (e) {
           if (isKernelError(e)) throw new KernelError(e.errno, `init of ${def.name} failed: ${e.message}`, e.hint);
           if (isSoftLockup(e)) throw err('EIO', `init of ${def.name} was stopped: ${e.message}`, 'the module was not loaded; init must return without looping forever');
-          throw err('EINVAL', `init of ${def.name} failed: ${e instanceof Error ? e.message : String(e)}`, 'the module was not loaded; fix its init');
+          throw err('EINVAL', `init of ${def.name} failed: ${thrownMessage(e)}`, 'the module was not loaded; fix its init');
         }
       }
       this.modules.set(def.name, mod);
@@ -236,7 +236,7 @@ export class Loader {
       for (const step of undo.reverse()) step();
       this.env.reportLockups();
       if (isKernelError(e)) throw e;
-      throw err('EINVAL', `module ${def.name} failed to load: ${e instanceof Error ? e.message : String(e)}`, 'the module was not loaded; fix it');
+      throw err('EINVAL', `module ${def.name} failed to load: ${thrownMessage(e)}`, 'the module was not loaded; fix it');
     }
   }
 
@@ -268,7 +268,7 @@ export class Loader {
         this.env.reportLockups();
         throw err('EIO', `exit of ${name} was stopped: ${e.message}`, `${name} stays loaded, with its state as before rmmod`);
       }
-      this.env.printk(`${name}: exit failed: ${e instanceof Error ? e.message : String(e)} (unloading anyway)`);
+      this.env.printk(`${name}: exit failed: ${thrownMessage(e)} (unloading anyway)`);
     }
     this.going.run(mod);
     for (const key of mod.opsTables) this.unregisterOps(key);
