@@ -23,6 +23,7 @@ import type { Taint } from '../exec/taint.js';
 import { isSoftLockup, touchWatchdog } from '../exec/watchdog.js';
 import { exportCompat, type KernelServices, type ModuleContext, type ModuleDef, type ParamValue } from './module.js';
 import { parseParams, validateModuleDef } from './moddef.js';
+import { checkPlainData } from './plaindata.js';
 import { type OpsKind, type OpsRegistry, type OpsTable, opsKey, parseOpsKey } from './ops.js';
 import type { Scheduler } from '../exec/sched.js';
 import type { TaintFlag } from '../exec/taint.js';
@@ -176,7 +177,9 @@ export class Loader {
     }
     const undo: (() => void)[] = [dropAdaptors];
     try {
-      this.env.store.create(def.name, def.state ? def.state.initial(params) : {}, { ...(def.records ?? {}) });
+      const initial: unknown = def.state ? def.state.initial(params) : {};
+      checkPlainData(initial, 'its initial state'); // as a transfer's result is checked: the store freezes and snapshots it
+      this.env.store.create(def.name, initial, { ...(def.records ?? {}) });
       undo.push(() => this.env.store.remove(def.name));
 
       const mod: LoadedModule = {
