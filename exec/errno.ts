@@ -22,9 +22,9 @@ export class KernelError extends Error {
     this.name = 'KernelError';
   }
 
-  /** One line: `EBUSY: message (hint)`. */
+  /** One line: `EBUSY: message (hint)`, whatever the message quotes (see oneLine). */
   describe(): string {
-    return `${this.errno}: ${this.message}${this.hint ? ` (${this.hint})` : ''}`;
+    return oneLine(`${this.errno}: ${this.message}${this.hint ? ` (${this.hint})` : ''}`);
   }
 }
 
@@ -58,4 +58,19 @@ export function thrownMessage(e: unknown): string {
       return 'a thrown value that cannot be printed';
     }
   }
+}
+
+/** Control characters, line and paragraph separators, and the bidirectional overrides and isolates. */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `text` as one line that shows what it holds: control characters (a
+ * newline, a tab, NUL, a terminal escape) and bidirectional overrides become
+ * escapes (`\n`, `\u0000`, `\u202e`). An error quotes what the user typed
+ * (a path, a module name), and a name with a newline in it must not split
+ * the error into two lines, nor an escape recolour the terminal or an
+ * override reorder the line.
+ */
+export function oneLine(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
