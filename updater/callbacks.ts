@@ -22,6 +22,7 @@
 
 import { err, isKernelError, KernelError, thrownMessage } from '../exec/errno.js';
 import type { UpdateKind } from '../exec/lifecycle.js';
+import { isSoftLockup } from '../exec/watchdog.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { CallbackContext, CallbackName, ModuleDef, ModuleLife } from '../kernel/module.js';
 import type { Plan } from './plan.js';
@@ -68,6 +69,8 @@ export function runCallback(k: Kernel, which: CallbackName, s: CallbackStep): vo
       return;
     }
     if (isKernelError(e)) throw new KernelError(e.errno, `${who}: ${e.message}`, e.hint ?? 'the update was refused; nothing changed');
+    // Stopped by the watchdog: not a refusal the callback chose, but the update is cancelled all the same (README: Containment).
+    if (isSoftLockup(e)) throw err('ECANCELED', `${who} was stopped: ${e.message}`, 'the update was refused; nothing changed. A callback must return without looping forever');
     throw err('EINVAL', `${who} failed: ${thrownMessage(e)}`, 'the update was refused; nothing changed. A callback refuses with err(ERRNO, message)');
   }
 }
