@@ -1,7 +1,7 @@
 // Case: an upgrade.check that returns an object instead of a message or nothing.
 // Setup: insmod BASE
 // Run: update FILE
-// Expect: ECANCELED: check
+// Expect: ECANCELED: hostile 1.0.0 -> 1.1.0: check failed: it returned a
 
 import { defineModule } from 'livemod/module';
 

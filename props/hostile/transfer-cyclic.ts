@@ -1,7 +1,7 @@
 // Case: a state transfer that returns a cyclic object (a deep copy or freeze of it would never end).
 // Setup: insmod BASE
 // Run: update FILE
-// Expect: ECANCELED: cycl
+// Expect: ECANCELED: hostile 1.0.0 -> 1.1.0: transferred state is not plain data: state.self is reached twice
 
 import { defineModule } from 'livemod/module';
 

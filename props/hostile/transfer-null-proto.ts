@@ -1,7 +1,7 @@
 // Case: a state transfer whose result is a null-prototype object.
 // Setup: insmod BASE
 // Run: update FILE
-// Expect: ECANCELED: prototype
+// Expect: ECANCELED: hostile 1.0.0 -> 1.1.0: transferred state is not plain data: state has a null prototype
 
 import { defineModule } from 'livemod/module';
 

@@ -1,7 +1,7 @@
 // Case: a state transfer whose result holds a sparse array (holes are not plain data).
 // Setup: insmod BASE
 // Run: update FILE
-// Expect: ECANCELED: sparse
+// Expect: ECANCELED: hostile 1.0.0 -> 1.1.0: transferred state is not plain data: state.xs is a sparse array
 
 import { defineModule } from 'livemod/module';
 

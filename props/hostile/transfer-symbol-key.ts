@@ -1,7 +1,7 @@
 // Case: a state transfer whose result has a symbol key (not plain data: a copy would lose it).
 // Setup: insmod BASE
 // Run: update FILE
-// Expect: ECANCELED: symbol
+// Expect: ECANCELED: hostile 1.0.0 -> 1.1.0: transferred state is not plain data: state has a property keyed by Symbol(hidden)
 
 import { defineModule } from 'livemod/module';
 
