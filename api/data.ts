@@ -5,7 +5,7 @@
 // `--json` prints, and every error line is `errorData(e).text`. Each top-level report
 // names its schema (`livemod.stat/1`, ...); api/schemas.ts describes them.
 
-import { isKernelError } from '../exec/errno.js';
+import { isKernelError, oneLine, thrownMessage } from '../exec/errno.js';
 import type { Executive } from '../exec/executive.js';
 import { type Taint, TAINT_FLAGS, type TaintFlag } from '../exec/taint.js';
 import type { UpdateRecord } from '../exec/lifecycle.js';
@@ -100,9 +100,9 @@ export interface WorkloadReport {
 /** A failure as data. Bad arguments caught by the runtime (RangeError, TypeError) are EINVAL; other non-kernel errors are bugs, errno `internal`. */
 export function errorData(e: unknown): ErrorData {
   if (isKernelError(e)) return { errno: e.errno, message: e.message, hint: e.hint ?? null, text: e.describe() };
-  const message = e instanceof Error ? e.message : String(e);
+  const message = thrownMessage(e);
   const hint = 'please report it; LIVEMOD_DEBUG=1 shows the stack';
-  return { errno: 'internal', message, hint, text: `internal error: ${message} (${hint})` };
+  return { errno: 'internal', message, hint, text: oneLine(`internal error: ${message} (${hint})`) };
 }
 
 export function updateData(r: UpdateRecord): UpdateData {

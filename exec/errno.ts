@@ -22,9 +22,9 @@ export class KernelError extends Error {
     this.name = 'KernelError';
   }
 
-  /** One line: `EBUSY: message (hint)`. */
+  /** One line: `EBUSY: message (hint)`, whatever the message quotes (see oneLine). */
   describe(): string {
-    return `${this.errno}: ${this.message}${this.hint ? ` (${this.hint})` : ''}`;
+    return oneLine(`${this.errno}: ${this.message}${this.hint ? ` (${this.hint})` : ''}`);
   }
 }
 
@@ -39,4 +39,38 @@ export function err(errno: Errno, message: string, hint?: string): KernelError {
  */
 export function isKernelError(e: unknown): e is KernelError {
   return e instanceof KernelError || (e instanceof Error && e.name === 'KernelError' && typeof (e as KernelError).errno === 'string');
+}
+
+/**
+ * The message of anything thrown, for a one-line report: an Error's
+ * message, else the value as text. Never throws itself: module code may
+ * throw a value that cannot be printed (`Object.create(null)`, an object
+ * whose `toString` or `message` getter throws), and reporting it must not
+ * fail in its turn.
+ */
+export function thrownMessage(e: unknown): string {
+  try {
+    return e instanceof Error ? String(e.message) : String(e);
+  } catch {
+    try {
+      return `a thrown ${Object.prototype.toString.call(e).slice(8, -1)} that cannot be printed`;
+    } catch {
+      return 'a thrown value that cannot be printed';
+    }
+  }
+}
+
+/** Control characters, line and paragraph separators, and the bidirectional overrides and isolates. */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `text` as one line that shows what it holds: control characters (a
+ * newline, a tab, NUL, a terminal escape) and bidirectional overrides become
+ * escapes (`\n`, `\u0000`, `\u202e`). An error quotes what the user typed
+ * (a path, a module name), and a name with a newline in it must not split
+ * the error into two lines, nor an escape recolour the terminal or an
+ * override reorder the line.
+ */
+export function oneLine(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -9,7 +9,7 @@
 
 import type { Machine } from '../hw/machine.js';
 import { SYSCALL_ENTRY_CYCLES, type SyscallEntry, type SyscallName, Sys } from './abi.js';
-import { err, isKernelError } from './errno.js';
+import { err, isKernelError, thrownMessage } from './errno.js';
 import { HookList } from './hooks.js';
 import { UpdateLifecycle } from './lifecycle.js';
 import { Scheduler } from './sched.js';
@@ -100,7 +100,7 @@ export abstract class Executive implements SyscallEntry {
         if (isKernelError(e)) throw e;
         // A bug in kernel or module code, not the caller's mistake: an oops, and the syscall fails with EIO.
         this.oops(`syscall ${name} of thread ${t.tid} (${t.name})`, e);
-        throw err('EIO', `${name} failed inside the kernel: ${e instanceof Error ? e.message : String(e)}`, 'a loaded module has a bug; dmesg shows the oops');
+        throw err('EIO', `${name} failed inside the kernel: ${thrownMessage(e)}`, 'a loaded module has a bug; dmesg shows the oops');
       } finally {
         // A killed thread is returned from, through here: it leaves the kernel too (the twin's generations count it out).
         if (!left && t.killed) this.leaveSyscall(t);
@@ -182,7 +182,7 @@ export abstract class Executive implements SyscallEntry {
   oops(where: string, e: unknown): void {
     this.stats.oopses++;
     const tainted = this.taint.letters();
-    this.printk(`oops in ${where}: ${e instanceof Error ? e.message : String(e)}${tainted ? ` [Tainted: ${tainted}]` : ''}`);
+    this.printk(`oops in ${where}: ${thrownMessage(e)}${tainted ? ` [Tainted: ${tainted}]` : ''}`);
   }
 }
 

@@ -18,7 +18,7 @@
 // an updater object's, so two updater objects on one kernel see one history
 // and one running update.
 
-import { err, isKernelError, KernelError } from './errno.js';
+import { err, isKernelError, KernelError, thrownMessage } from './errno.js';
 import { HookList } from './hooks.js';
 import { type PatchState, PendingTransition, TransitionReversed } from './pending.js';
 import type { Scheduler } from './sched.js';
@@ -226,7 +226,7 @@ export class UpdateLifecycle {
   /** The update was rolled back (the caller has undone its changes); a non-errno failure becomes ECANCELED. */
   abort(r: UpdateRecord, e: unknown): void {
     r.outcome = 'aborted';
-    r.error = isKernelError(e) ? e : new KernelError('ECANCELED', `update failed: ${e instanceof Error ? e.message : String(e)}`, 'the update was rolled back');
+    r.error = isKernelError(e) ? e : new KernelError('ECANCELED', `update failed: ${thrownMessage(e)}`, 'the update was rolled back');
     r.waitCycles = this.k.now - r.startedAt;
     this.event(r, 'abort', 0, 0, r.error.describe());
     this.k.printk(`${r.kind} ${r.id}: aborted: ${r.error.message}`);

@@ -17,12 +17,13 @@
 // module's image from before `exit` ran. (Taint for a module file, unsigned
 // or out of tree, is the catalog's: catalog/trust.ts.)
 
-import { err, isKernelError, KernelError } from '../exec/errno.js';
+import { err, isKernelError, KernelError, thrownMessage } from '../exec/errno.js';
 import { HookList } from '../exec/hooks.js';
 import type { Taint } from '../exec/taint.js';
 import { isSoftLockup, touchWatchdog } from '../exec/watchdog.js';
 import { exportCompat, type KernelServices, type ModuleContext, type ModuleDef, type ParamValue } from './module.js';
 import { parseParams, validateModuleDef } from './moddef.js';
+import { checkPlainData } from './plaindata.js';
 import { type OpsKind, type OpsRegistry, type OpsTable, opsKey, parseOpsKey } from './ops.js';
 import type { Scheduler } from '../exec/sched.js';
 import type { TaintFlag } from '../exec/taint.js';
@@ -176,7 +177,9 @@ export class Loader {
     }
     const undo: (() => void)[] = [dropAdaptors];
     try {
-      this.env.store.create(def.name, def.state ? def.state.initial(params) : {}, { ...(def.records ?? {}) });
+      const initial: unknown = def.state ? def.state.initial(params) : {};
+      checkPlainData(initial, 'its initial state'); // as a transfer's result is checked: the store freezes and snapshots it
+      this.env.store.create(def.name, initial, { ...(def.records ?? {}) });
       undo.push(() => this.env.store.remove(def.name));
 
       const mod: LoadedModule = {
@@ -227,7 +230,7 @@ export class Loader {
           if (isKernelError(e)) throw new KernelError(e.errno, `init of ${def.name} failed: ${e.message}`, e.hint);
           if (isSoftLockup(e)) throw err('EIO', `init of ${def.name} was stopped: ${e.message}`, 'the module was not loaded; init must return without looping forever');
           if (e instanceof Error && e.name === 'EvalError') throw err('EPERM', `init of ${def.name} tried to compile code from a string: ${e.message}`, 'module code gets only the module API');
-          throw err('EINVAL', `init of ${def.name} failed: ${e instanceof Error ? e.message : String(e)}`, 'the module was not loaded; fix its init');
+          throw err('EINVAL', `init of ${def.name} failed: ${thrownMessage(e)}`, 'the module was not loaded; fix its init');
         }
       }
       this.modules.set(def.name, mod);
@@ -237,7 +240,7 @@ export class Loader {
       for (const step of undo.reverse()) step();
       this.env.reportLockups();
       if (isKernelError(e)) throw e;
-      throw err('EINVAL', `module ${def.name} failed to load: ${e instanceof Error ? e.message : String(e)}`, 'the module was not loaded; fix it');
+      throw err('EINVAL', `module ${def.name} failed to load: ${thrownMessage(e)}`, 'the module was not loaded; fix it');
     }
   }
 
@@ -269,7 +272,7 @@ export class Loader {
         this.env.reportLockups();
         throw err('EIO', `exit of ${name} was stopped: ${e.message}`, `${name} stays loaded, with its state as before rmmod`);
       }
-      this.env.printk(`${name}: exit failed: ${e instanceof Error ? e.message : String(e)} (unloading anyway)`);
+      this.env.printk(`${name}: exit failed: ${thrownMessage(e)} (unloading anyway)`);
     }
     this.going.run(mod);
     for (const key of mod.opsTables) this.unregisterOps(key);

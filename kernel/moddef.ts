@@ -2,7 +2,7 @@
 // it, so a malformed module is refused with EINVAL/ENOEXEC and a message
 // naming what is wrong, instead of failing half-way through loading.
 
-import { err } from '../exec/errno.js';
+import { err, thrownMessage } from '../exec/errno.js';
 import { CALLBACKS, type ModuleDef, type ParamValue } from './module.js';
 import { OPS_OPERATIONS, type OpsKind, parseOpsKey } from './ops.js';
 import { isGeneratorFunction } from './symbols.js';
@@ -43,7 +43,7 @@ function readDefinition(value: unknown, where: string): unknown {
   try {
     return copy(value, 0);
   } catch (e) {
-    throw err('ENOEXEC', `${where}: reading its definition failed: ${e instanceof Error ? e.message : String(e)}`, 'a module default-exports defineModule({ ... }) with plain values, not getters that throw');
+    throw err('ENOEXEC', `${where}: reading its definition failed: ${thrownMessage(e)}`, 'a module default-exports defineModule({ ... }) with plain values, not getters that throw');
   }
 }
 

@@ -31,7 +31,7 @@
 // record key to data, so writing a shadow copies one path, taking a
 // snapshot is keeping the reference, and `freeAll(key)` drops one entry.
 
-import { err } from '../exec/errno.js';
+import { err, thrownMessage } from '../exec/errno.js';
 import { checkPlainData } from './plaindata.js';
 import { PTable } from './ptable.js';
 
@@ -167,7 +167,7 @@ export class ModuleShadows {
     try {
       checkPlainData(data, `shadow '${key}' of ${instance.table}[${instance.id}]`);
     } catch (e) {
-      throw err('EINVAL', `${this.#module}: ${e instanceof Error ? e.message : String(e)}`, 'shadow data is plain data, as module state is');
+      throw err('EINVAL', `${this.#module}: ${thrownMessage(e)}`, 'shadow data is plain data, as module state is');
     }
     const frozen = this.#freeze(data);
     this.#host.putShadows(this.#module, withShadow(this.#host.shadows(this.#module), instance.table, instance.id, key, frozen));

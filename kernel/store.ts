@@ -22,7 +22,7 @@
 // store owns those steps, so no updater object has to be alive for a read.
 
 import { freeze, Immer, type Draft } from 'immer';
-import { err } from '../exec/errno.js';
+import { err, thrownMessage } from '../exec/errno.js';
 import { LAZY_RECORD_CYCLES, PendingMigrations } from './migrations.js';
 import { isPlainPrototype } from './plaindata.js';
 import { PTable } from './ptable.js';
@@ -219,7 +219,7 @@ export class StateStore {
       next = this.lazy.upgrade(module, name, rec, this.schemaOf(module, name));
     } catch (e) {
       this.env.oops(`lazy migration of ${module}/${name}[${key}]`, e);
-      throw err('EIO', `${module}: record ${key} of ${name} could not be migrated: ${e instanceof Error ? e.message : String(e)}`);
+      throw err('EIO', `${module}: record ${key} of ${name} could not be migrated: ${thrownMessage(e)}`);
     }
     this.putRecord(module, name, key, next);
     this.env.charge(LAZY_RECORD_CYCLES);

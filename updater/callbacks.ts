@@ -20,8 +20,9 @@
 // Only prePatch may refuse. A throw from the others is an oops (logged and
 // counted) and the step goes on, as those callbacks return void in Linux.
 
-import { err, isKernelError, KernelError } from '../exec/errno.js';
+import { err, isKernelError, KernelError, thrownMessage } from '../exec/errno.js';
 import type { UpdateKind } from '../exec/lifecycle.js';
+import { isSoftLockup } from '../exec/watchdog.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { CallbackContext, CallbackName, ModuleDef, ModuleLife } from '../kernel/module.js';
 import type { Plan } from './plan.js';
@@ -68,7 +69,9 @@ export function runCallback(k: Kernel, which: CallbackName, s: CallbackStep): vo
       return;
     }
     if (isKernelError(e)) throw new KernelError(e.errno, `${who}: ${e.message}`, e.hint ?? 'the update was refused; nothing changed');
-    throw err('EINVAL', `${who} failed: ${e instanceof Error ? e.message : String(e)}`, 'the update was refused; nothing changed. A callback refuses with err(ERRNO, message)');
+    // Stopped by the watchdog: not a refusal the callback chose, but the update is cancelled all the same (README: Containment).
+    if (isSoftLockup(e)) throw err('ECANCELED', `${who} was stopped: ${e.message}`, 'the update was refused; nothing changed. A callback must return without looping forever');
+    throw err('EINVAL', `${who} failed: ${thrownMessage(e)}`, 'the update was refused; nothing changed. A callback refuses with err(ERRNO, message)');
   }
 }
 

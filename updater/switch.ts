@@ -3,7 +3,7 @@
 // half-switched group. Every change is logged with its inverse; if any step
 // fails, the log is replayed backwards and the machine is exactly as before.
 
-import { err } from '../exec/errno.js';
+import { err, thrownMessage } from '../exec/errno.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { type BuiltTarget, type LinkedVersion, type NewAdaptor, viewSlotKey } from '../kernel/link.js';
 import { type OpsTable, parseOpsKey } from '../kernel/ops.js';
@@ -172,7 +172,7 @@ function switchModule(k: Kernel, p: Prepared, result: TransferResult | null, und
     try {
       p.plan.transfer.init(p.ctx);
     } catch (e) {
-      throw err('ECANCELED', `${name} ${p.plan.to}: upgrade.init failed: ${e instanceof Error ? e.message : String(e)}`, 'the update was rolled back');
+      throw err('ECANCELED', `${name} ${p.plan.to}: upgrade.init failed: ${thrownMessage(e)}`, 'the update was rolled back');
     }
   }
 }

@@ -7,7 +7,7 @@
 // Shadow variables (kernel/shadow.ts) are carried over as they are.
 
 import { freeze } from 'immer';
-import { err } from '../exec/errno.js';
+import { err, thrownMessage } from '../exec/errno.js';
 import { PTable, PTableBuilder } from '../kernel/ptable.js';
 import { freezeNew, type ModuleImage, type Rec } from '../kernel/store.js';
 import { keepTables } from '../kernel/shadow.js';
@@ -47,7 +47,7 @@ export function transferCycles(records: number, stateTransferred: boolean): numb
  */
 export function transferImage(old: ModuleImage, oldSchemas: Readonly<Record<string, number>>, p: ModulePlan, opts: TransferOptions): TransferResult {
   const fail = (what: string, e: unknown): never => {
-    throw err('ECANCELED', `${p.name} ${p.from} -> ${p.to}: ${what}: ${e instanceof Error ? e.message : String(e)}`, 'the update was rolled back; fix the transfer and try again');
+    throw err('ECANCELED', `${p.name} ${p.from} -> ${p.to}: ${what}: ${thrownMessage(e)}`, 'the update was rolled back; fix the transfer and try again');
   };
   const t = p.transfer;
   let state: unknown = old.state;
