@@ -87,7 +87,7 @@ export function killThread(sched: Scheduler, tid: number): Thread {
   const t = sched.thread(tid);
   if (!t) throw err('ESRCH', `no thread ${tid}`, 'ps lists the live threads');
   if (t.kind === 'kernel') {
-    throw err('EPERM', `thread ${tid} (${t.name}) is a kernel thread and is not killed: it carries the kernel's own work (an update or a lazy sweep) half done`, 'end an update with revert or purge, or let it finish (tick); kill ends user threads');
+    throw err('EPERM', `thread ${tid} (${t.name}) is a kernel thread and is not killed: it carries the kernel's own work (an update or a lazy sweep) half done`, 'end an update with revert or purge, or let it finish with tick; kill ends user threads');
   }
   kill(sched, t);
   return t;
