@@ -11,6 +11,7 @@ import { bootMounted } from '../../compare/compare.js';
 import { Workload } from '../../user/workload.js';
 import { kill } from '../../exec/signal.js';
 import type { KernelError } from '../../exec/errno.js';
+import { Updater } from '../../updater/updater.js';
 
 type Submit = (dev: string, op: 'read' | 'write', sector: number, buf: Uint8Array) => KGen<void>;
 
@@ -62,8 +63,8 @@ describe('blkdev', () => {
   }, 60_000);
 
   describe('the request timeout (timeout=CYCLES)', () => {
-    async function hungRead(timeout: number) {
-      const k = bootKernel({ seed: 1 });
+    async function hungRead(timeout: number, latency = 500) {
+      const k = bootKernel({ seed: 1, diskLatency: { base: latency, jitter: 0, perSector: 0 } });
       const { def } = await loadModuleDef('blkdev@1.0.0');
       k.loader.insmod(def, { timeout: String(timeout) });
       const submit = k.symbols.bind(k.symbols.get('blk_submit@1')!) as Submit;
@@ -105,6 +106,24 @@ describe('blkdev', () => {
       const submit = k.symbols.bind(k.symbols.get('blk_submit@1')!) as Submit;
       expect(() => k.runThread(k.spawnKernel('io2', submit('disk0', 'read', 5, new Uint8Array(512))))).not.toThrow();
       expect(state().inflight).toBe(0);
+    });
+
+    it('an abandoned request survives updates 1.0.0 -> 1.1.0 -> 2.0.0 in the state, and the running version drops its late completion', async () => {
+      const { k, t, disk, submittedAt, state } = await hungRead(40_000, 1_000_000); // a slow disk: the completion comes long after the deadline
+      k.run(submittedAt + 40_000 - 200 - k.now);
+      disk.release();
+      k.run(300); // timed out; the completion is under way
+      expect(t.state).toBe('exited');
+      expect(state().abandoned).toHaveLength(1);
+      const u = new Updater(k);
+      for (const v of ['1.1.0', '2.0.0']) {
+        expect(u.run([await loadModuleDef(`blkdev@${v}`)], { strategy: 'unsafe' }).outcome).toBe('committed');
+        expect(k.loader.get('blkdev')!.params.timeout).toBe(40_000);
+      }
+      expect(state().abandoned).toHaveLength(1);
+      k.run(1_000_000);
+      expect(state()).toMatchObject({ inflight: 0, done: [], abandoned: [] });
+      expect(k.log.pending().some((l) => /late completion of abandoned request/.test(l))).toBe(true);
     });
 
     it('a killed submitter abandons its request: aborted on the disk, out of flight, blkdev unloadable', async () => {
