@@ -122,3 +122,35 @@ describe.each<Kind>(['modules', 'objects'])('faults you can recover from (%s ker
     expect(await run('workload stop')).toBe(true);
   }, 60_000);
 });
+
+describe("the twin's BlockDevice", () => {
+  it('drops a completion that comes after its request timed out, also across hot-swaps 1.0.0 -> 1.1.0 -> 2.0.0 (the transfer format carries it)', async () => {
+    const lines: string[] = [];
+    // A slow disk (every request 1M cycles), so a request released shortly before its deadline completes well after it.
+    const s = ObjectConsoleSession.boot({ seed: 1, cpus: 2, diskLatency: { base: 1_000_000, jitter: 0, perSector: 0 } }, (l) => lines.push(l));
+    const run = (text: string) => runScript(s, text, { source: 'test', echo: false, printErr: (l) => lines.push(l) });
+    expect(await run('mount simplefs disk0 /mnt\nfault disk0 hang 1')).toBe(true);
+    const writer = s.k.spawnUser('writer', (sys) => sys.writeFile('/mnt/a', new TextEncoder().encode('late')));
+    s.k.runUntil(() => writer.state === 'blocked', 100_000);
+    const disk = s.k.machine.disks[0]!;
+    expect(disk.stalled).toBe(1);
+    s.k.run(30_000_000 - 500_000);
+    expect(writer.state).toBe('blocked');
+    expect(disk.release()).toBe(1); // its completion comes 1M cycles later: after the deadline
+    s.k.run(600_000);
+    expect(writer.state).toBe('exited');
+    expect((writer.error as { errno?: string }).errno).toBe('EIO');
+    const device = () => [...s.k.factories.get('BlockDevice')!.instances.values()][0]!;
+    const abandoned = () => [...(device().obj as { abandoned: Set<number> }).abandoned];
+    expect(abandoned()).toHaveLength(1);
+    expect(await run('update blkdev@1.1.0\nupdate blkdev@2.0.0')).toBe(true);
+    expect(device().cls.version).toBe('2.0.0');
+    expect(abandoned()).toHaveLength(1); // carried by blk-v1 through both swaps, the completion still to come
+    expect(await run('tick 2M\ndmesg')).toBe(true);
+    expect(abandoned()).toEqual([]);
+    expect(lines.some((l) => /late completion of abandoned request \d+ \(ok\) ignored/.test(l))).toBe(true);
+    expect(disk.queued).toBe(0);
+    expect(await run('write /mnt/b after\ncat /mnt/b')).toBe(true); // the device still counts its requests right
+    expect(lines.at(-1)).toBe('after');
+  }, 60_000);
+});
