@@ -8,7 +8,9 @@
 //
 // Faults it can account for. An operation that fails with EIO (a bad sector,
 // a request the block driver timed out) is counted apart: the disk failed
-// it, the workload knows. POSIX leaves the effect of a failed write
+// it, the workload knows. (Not when the kernel oopsed meanwhile: a bug in
+// module code also reaches the caller as EIO, and that is lost data; the
+// workload reads the oops count, as its checker's memory, to tell them apart.) POSIX leaves the effect of a failed write
 // unspecified (Linux's page cache, a timed-out request the disk may yet have
 // carried out), so a file a failed write, overwrite or unlink touched is
 // *indeterminate* until a whole-file write or an unlink of it succeeds: its
@@ -250,6 +252,7 @@ export class Workload {
    */
   private *attempt(what: string, changes: string | null, op: () => KGen<void>): KGen<void> {
     let ended = false;
+    const oopses = this.k.stats.oopses;
     try {
       yield* op();
       ended = true;
@@ -258,7 +261,8 @@ export class Workload {
       ended = true;
       this.ops++;
       this.failed++;
-      if (isKernelError(e) && e.errno === 'EIO') {
+      // An EIO with an oops meanwhile is a bug in kernel code (the syscall entry turns one into EIO), not the disk: lost.
+      if (isKernelError(e) && e.errno === 'EIO' && this.k.stats.oopses === oopses) {
         this.eio++;
         if (changes) this.indeterminate.add(changes);
       }
