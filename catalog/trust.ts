@@ -28,7 +28,8 @@
 import { createPublicKey } from 'node:crypto';
 import type { TaintFlag } from '../exec/taint.js';
 import { err } from '../exec/errno.js';
-import type { Kernel } from '../kernel/kernel.js';
+import { bootKernel, type Kernel } from '../kernel/kernel.js';
+import type { ModuleSigOptions } from '../kernel/modsig.js';
 import type { LoadedModule, ModuleVersion } from '../kernel/loader.js';
 import type { ModuleDef } from '../kernel/module.js';
 import type { Plan } from '../updater/plan.js';
@@ -140,4 +141,15 @@ export function moduleTrust(k: Kernel): ModuleTrust {
   let t = trusts.get(k);
   if (!t) trusts.set(k, (t = new ModuleTrust(k)));
   return t;
+}
+
+/**
+ * Load each spec through the check of a machine with signature policy
+ * `moduleSig`, and throw the first refusal (EKEYREJECTED, EBADMSG, ENOENT):
+ * what a command that boots many machines (check, sweep) does before its
+ * first run, so that a refused file is one error and not one per run.
+ */
+export async function checkModuleFiles(specs: readonly string[], moduleSig: ModuleSigOptions): Promise<void> {
+  const trust = moduleTrust(bootKernel({}, { moduleSig }));
+  for (const spec of specs) await trust.load(spec);
 }

@@ -17,7 +17,9 @@
 import { catalog, catalogDefs, loadModuleDef } from '../catalog/catalog.js';
 import { DEFAULT_MODULES } from '../catalog/boot.js';
 import { bootWithModules } from '../catalog/boot.js';
+import { checkModuleFiles } from '../catalog/trust.js';
 import { compareSemver } from '../kernel/moddef.js';
+import type { ModuleSigOptions } from '../kernel/modsig.js';
 import { STRATEGIES, type Strategy } from '../updater/plan.js';
 import { classesOf, type PointClass, recordPoints, type UpdatePoint } from './points.js';
 import { defaultWorkers, type PoolTask, runJobs } from '../pool/pool.js';
@@ -49,6 +51,8 @@ export interface CheckOptions {
   /** Run only this point (a replay). */
   readonly point?: number;
   readonly workers?: number;
+  /** The signature policy of every machine the check boots (`--require-signed`, `--trusted-key`). */
+  readonly moduleSig?: ModuleSigOptions;
   readonly progress?: (done: number, total: number) => void;
 }
 
@@ -206,13 +210,17 @@ export function phenomenaOf(run: Facts, cold: Facts): { name: string; example: s
 function replayCommand(o: CheckOptions, boot: readonly string[], strategy: Strategy, step: number): string {
   const w = o.workload;
   const workload = o.script ? `--workload ${o.script.file}` : `--threads ${w.threads} --files ${w.files} --ops ${w.ops} --size ${w.maxSize} --think ${w.think}`;
-  return `livemod --seed ${o.seed} --cpus ${o.cpus} check ${o.update.join(' ')} --boot ${boot.join(',')} ${workload} --strategy ${strategy} --point ${step}`;
+  const sig = o.moduleSig;
+  const trust = `${sig?.required ? ' --require-signed' : ''}${(sig?.trustedKeys ?? []).map((t) => ` --trusted-key ${t.file}`).join('')}`;
+  return `livemod --seed ${o.seed} --cpus ${o.cpus} check ${o.update.join(' ')} --boot ${boot.join(',')} ${workload} --strategy ${strategy} --point ${step}${trust}`;
 }
+
 
 export async function check(o: CheckOptions): Promise<CheckReport> {
   const t0 = performance.now();
+  if (o.moduleSig) await checkModuleFiles(o.update, o.moduleSig); // one refusal, not one failing run per point
   const boot = o.boot ? [...o.boot] : await bootFor(o.update);
-  const scenario: Scenario = { seed: o.seed, cpus: o.cpus, boot, update: o.update, workload: o.workload, ...(o.script ? { script: o.script.text } : {}) };
+  const scenario: Scenario = { seed: o.seed, cpus: o.cpus, boot, update: o.update, workload: o.workload, ...(o.script ? { script: o.script.text } : {}), ...(o.moduleSig ? { moduleSig: o.moduleSig } : {}) };
   const { points, baseline } = await recordPoints(scenario);
   const classes: PointClass[] = classesOf(points);
   let chosen: UpdatePoint[];

@@ -9,11 +9,13 @@
 
 import { bootWithModules } from '../catalog/boot.js';
 import { catalogResolver } from '../catalog/catalog.js';
+import { moduleTrust } from '../catalog/trust.js';
 import type { Sys } from '../exec/abi.js';
 import { isKernelError } from '../exec/errno.js';
 import { runProgram } from '../exec/executive.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { ModuleVersion } from '../kernel/loader.js';
+import type { ModuleSigOptions } from '../kernel/modsig.js';
 import type { Strategy } from '../updater/plan.js';
 import { Updater } from '../updater/updater.js';
 import { Workload } from '../user/workload.js';
@@ -46,6 +48,8 @@ export interface Scenario {
    * update, but for commands whose output shows time or versions.
    */
   readonly script?: string;
+  /** The machine's module signature policy (`--require-signed`, `--trusted-key`): boot modules, the update and a script's insmods are checked against it. */
+  readonly moduleSig?: ModuleSigOptions;
 }
 
 /** Where the update is requested, and how. */
@@ -93,9 +97,14 @@ export interface RunOutcome {
 /** Cycles a run may take before it is declared stuck. */
 const RUN_LIMIT = 200_000_000;
 
+/** The scenario's machine, booted with its modules under its signature policy. */
+function bootScenario(s: Scenario): Promise<Kernel> {
+  return bootWithModules(s.boot, { seed: s.seed, cpus: s.cpus }, s.moduleSig ? { moduleSig: s.moduleSig } : {});
+}
+
 /** A booted machine with the workload started (not yet run). */
 export async function startScenario(s: Scenario): Promise<{ k: Kernel; workload: Workload }> {
-  const k = await bootWithModules(s.boot, { seed: s.seed, cpus: s.cpus });
+  const k = await bootScenario(s);
   runProgram(k, 'mount', (sys: Sys) => sys.mount('simplefs', 'disk0', '/mnt'));
   const w = new Workload(k, { threads: s.workload.threads, files: s.workload.files, opsPerThread: s.workload.ops, maxSize: s.workload.maxSize, think: s.workload.think, seed: s.seed });
   w.start();
@@ -121,7 +130,8 @@ class UpdateRequest {
   ) {}
 
   static async make(k: Kernel, s: Scenario, request: Request | null): Promise<UpdateRequest> {
-    const versions = request ? await Promise.all(s.update.map((spec) => catalogResolver.load(spec))) : [];
+    // Through the machine's check, as an update from the console is: a file is refused or tainted as the policy says.
+    const versions = request ? await Promise.all(s.update.map((spec) => moduleTrust(k).resolver.load(spec))) : [];
     return new UpdateRequest(k, request, versions, request ? await catalogResolver.candidates() : undefined);
   }
 
@@ -206,7 +216,7 @@ const UNCOMPARED = new Set(['stat', 'ps', 'history', 'dmesg', 'lsmod', 'modinfo'
  * machine inside themselves, so there is no other place between two steps).
  */
 async function runScriptScenario(s: Scenario, script: string, request: Request | null, onStep?: (k: Kernel, running: boolean) => void): Promise<RunOutcome> {
-  const k = await bootWithModules(s.boot, { seed: s.seed, cpus: s.cpus });
+  const k = await bootScenario(s);
   runProgram(k, 'mount', (sys: Sys) => sys.mount('simplefs', 'disk0', '/mnt'));
   const u = await UpdateRequest.make(k, s, request);
   let running = true;

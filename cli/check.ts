@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { err } from '../exec/errno.js';
 import { CHECK_STRATEGIES, check, type CheckReport, DEFAULT_CHECK_WORKLOAD, historyUpdates } from '../check/check.js';
 import type { WorkloadShape } from '../check/scenario.js';
+import type { ModuleSigOptions } from '../kernel/modsig.js';
 import type { Strategy } from '../updater/plan.js';
 import { usage } from './exit.js';
 import { table } from './format.js';
@@ -29,6 +30,8 @@ export interface CheckCliOptions {
   readonly exhaustive: boolean;
   readonly point?: number;
   readonly workers?: number;
+  /** The signature policy of the machines it boots (`--require-signed`, `--trusted-key`). */
+  readonly moduleSig?: ModuleSigOptions;
   readonly json: boolean;
 }
 
@@ -102,6 +105,7 @@ export async function checkCommand(o: CheckCliOptions, print: (line: string) => 
       exhaustive: o.exhaustive,
       ...(o.point !== undefined ? { point: o.point } : {}),
       ...(o.workers !== undefined ? { workers: o.workers } : {}),
+      ...(o.moduleSig ? { moduleSig: o.moduleSig } : {}),
       ...(progress ? { progress: (done: number, total: number) => progress(`check ${update.join(' ')}: ${done}/${total} runs`) } : {}),
     });
     reports.push(r);

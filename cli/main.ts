@@ -159,8 +159,11 @@ program
   .option('--point <step>', 'run only the update point at this step (a replay)', integer('--point', 0, Number.MAX_SAFE_INTEGER))
   .option('--workers <n>', 'worker threads (default: one per core)', integer('--workers', 1, 64))
   .option('--json', 'print the report as JSON (schema livemod.check/1)')
-  .action(async (update: string[], c: { histories?: boolean; strategy: string; boot?: string[]; workload?: string; threads?: number; files?: number; ops?: number; size?: number; think?: number; exhaustive?: boolean; point?: number; workers?: number; json?: boolean }) => {
+  .addOption(requireSignedOption())
+  .addOption(trustedKeyOption())
+  .action(async (update: string[], c: { histories?: boolean; strategy: string; boot?: string[]; workload?: string; threads?: number; files?: number; ops?: number; size?: number; think?: number; exhaustive?: boolean; point?: number; workers?: number; json?: boolean } & TrustFlags) => {
     const o = program.opts<MachineOpts>();
+    const moduleSig = c.requireSigned || c.trustedKey ? moduleSigOptions(c) : undefined;
     const workload = {
       ...(c.threads !== undefined ? { threads: c.threads } : {}),
       ...(c.files !== undefined ? { files: c.files } : {}),
@@ -169,7 +172,7 @@ program
       ...(c.think !== undefined ? { think: c.think } : {}),
     };
     const ok = await checkCommand(
-      { seed: o.seed, cpus: o.cpus, update, histories: c.histories === true, ...(c.boot ? { boot: c.boot } : {}), ...(c.workload !== undefined ? { script: c.workload } : {}), strategy: c.strategy, workload, exhaustive: c.exhaustive === true, ...(c.point !== undefined ? { point: c.point } : {}), ...(c.workers !== undefined ? { workers: c.workers } : {}), json: c.json === true },
+      { seed: o.seed, cpus: o.cpus, update, histories: c.histories === true, ...(c.boot ? { boot: c.boot } : {}), ...(c.workload !== undefined ? { script: c.workload } : {}), strategy: c.strategy, workload, exhaustive: c.exhaustive === true, ...(c.point !== undefined ? { point: c.point } : {}), ...(c.workers !== undefined ? { workers: c.workers } : {}), ...(moduleSig ? { moduleSig } : {}), json: c.json === true },
       out,
       process.stderr.isTTY ? (line) => process.stderr.write(`\r${line}\x1b[K`) : undefined,
     );

@@ -80,6 +80,48 @@ describe('livemod keygen and sign', () => {
     for (const r of [noKey, again, missing, badKey, privateAsTrusted, notDir]) noStack(r.stderr);
   });
 
+  it('check takes the machine options: an unsigned update file is refused before any run, and a signed one is checked', () => {
+    const dir = workdir();
+    livemod(dir, ['keygen', '--out', 'keys']);
+    const version = (v: string, upgrade: string) => `import { defineModule } from 'livemod/module';\nexport default defineModule({ name: 'mine', version: '${v}', description: 'x'${upgrade} });\n`;
+    writeFileSync(join(dir, 'mine.ts'), version('1.0.0', ''));
+    writeFileSync(join(dir, 'next.ts'), version('1.0.1', ", upgrade: { from: ['1.0.0'] }"));
+    expect(livemod(dir, ['sign', 'mine.ts', '--key', 'keys/signing_key.pem']).code).toBe(0);
+    const check = ['--cpus', '2', 'check', './next.ts', '--boot', 'kmsg@1.0.0,blkdev@2.0.0,simplefs@1.0.0,./mine.ts', '--threads', '2', '--files', '2', '--ops', '3', '--strategy', 'module', '--workers', '1', '--require-signed', '--trusted-key', 'keys/signing_key.pub'];
+    const unsigned = livemod(dir, check);
+    expect(unsigned.stdout).toBe('');
+    expect(unsigned.stderr).toMatch(/^livemod: EKEYREJECTED: \S*\/next\.ts is not signed, and this machine requires signed modules \(sign it with a trusted key/);
+    expect(unsigned.code).not.toBe(0);
+    noStack(unsigned.stderr);
+    expect(livemod(dir, ['sign', 'next.ts', '--key', 'keys/signing_key.pem']).code).toBe(0);
+    const signed = livemod(dir, [...check, '--json']);
+    expect(signed.stderr).toBe('');
+    expect(signed.code).toBe(0);
+    const report = JSON.parse(signed.stdout);
+    expect(report.strategies[0].committed).toBe(report.strategies[0].runs);
+    expect(report.strategies[0].runs).toBeGreaterThan(0);
+    // Unsigned boot modules are refused the same way, and without the policy the same files load (tainted).
+    writeFileSync(join(dir, 'mine.ts'), version('1.0.0', ''));
+    expect(livemod(dir, check).stderr).toMatch(/^livemod: EKEYREJECTED: \S*\/mine\.ts is not signed/);
+    expect(livemod(dir, check.slice(0, -3)).code).toBe(0);
+  }, 120_000);
+
+  it('sweep takes the machine options: an unsigned step file is refused before any run, a signed one reaches the plan', () => {
+    const dir = workdir();
+    livemod(dir, ['keygen', '--out', 'keys']);
+    writeFileSync(join(dir, 'next.ts'), `import { defineModule } from 'livemod/module';\nexport default defineModule({ name: 'simplefs', version: '9.0.0', description: 'x' });\n`);
+    const sweep = ['sweep', '--seeds', '1', '--kernels', 'modules', '--steps', './next.ts', '--warmup', '1000', '--gap', '1000', '--workers', '1', '--json', 'rows.json', '--require-signed', '--trusted-key', 'keys/signing_key.pub'];
+    const unsigned = livemod(dir, sweep);
+    expect(unsigned.stderr).toMatch(/^livemod: EKEYREJECTED: \S*\/next\.ts is not signed, and this machine requires signed modules/);
+    expect(unsigned.stdout).toBe('');
+    noStack(unsigned.stderr);
+    expect(livemod(dir, ['sign', 'next.ts', '--key', 'keys/signing_key.pem']).code).toBe(0);
+    const signed = livemod(dir, sweep);
+    expect(signed.stderr).toBe('');
+    const rows = JSON.parse(readFileSync(join(dir, 'rows.json'), 'utf8')).rows as { update: string; outcome: string; errno: string | null }[];
+    expect(rows.map((r) => [r.update, r.outcome, r.errno])).toEqual([['./next.ts', 'refused', 'EINVAL']]); // the plan's refusal: 9.0.0 declares no upgrade
+  }, 120_000);
+
   it('demo takes the machine options: the catalog modules count as signed', () => {
     const dir = workdir();
     livemod(dir, ['keygen']);

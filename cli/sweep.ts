@@ -14,8 +14,9 @@ import { readRowsJson, rowsCsv, rowsJson, type SweepRow } from '../sweep/rows.js
 import { DEFAULT_GROUP, GROUP_COLUMNS, type GroupColumn, groupStats, type GroupStats, type Quartiles } from '../sweep/stats.js';
 import { sweep } from '../sweep/sweep.js';
 import { parseCount, table } from './format.js';
+import { moduleSigOptions, requireSignedOption, trustedKeyOption, type TrustFlags } from './sign.js';
 
-export interface SweepCliOptions {
+export interface SweepCliOptions extends TrustFlags {
   readonly seeds?: string;
   readonly cpuCounts?: string;
   readonly threads?: string;
@@ -52,6 +53,7 @@ function oneOf<T extends string>(option: string, text: string, allowed: readonly
 const MATRIX_OPTIONS = [
   ['seeds', '--seeds'], ['cpuCounts', '--cpu-counts'], ['threads', '--threads'], ['kernels', '--kernels'], ['strategies', '--strategies'],
   ['steps', '--steps'], ['boot', '--boot'], ['warmup', '--warmup'], ['gap', '--gap'], ['timeout', '--timeout'], ['workers', '--workers'],
+  ['requireSigned', '--require-signed'], ['trustedKey', '--trusted-key'],
 ] as const satisfies readonly (readonly [keyof SweepCliOptions, string])[];
 
 /** The matrix the options name, over the defaults (DEFAULT_MATRIX). */
@@ -106,11 +108,12 @@ export async function sweepCommand(o: SweepCliOptions, print: (line: string) => 
     print(`sweep: ${runsOf(rows).length} runs, ${rows.length} rows from ${o.from.join(', ')}`);
   } else {
     const m = matrixOf(o);
+    const moduleSig = o.requireSigned || o.trustedKey ? moduleSigOptions(o) : undefined;
     const t0 = performance.now();
     const r = await sweep(m, workers, progress ? (done, total) => {
       const s = (performance.now() - t0) / 1000;
       progress(`sweep: ${done}/${total} runs, ${s.toFixed(1)} s, about ${((s / done) * (total - done)).toFixed(0)} s left`);
-    } : undefined);
+    } : undefined, moduleSig);
     rows = r.rows;
     const dims = `seeds ${o.seeds ?? m.seeds.join(',')}; ${r.matrix.cpus.join(',')} CPUs; ${r.matrix.threads.join(',')} threads; ${r.matrix.kernels.join(', ')}; strategies ${r.matrix.strategies.join(', ')}; ${m.steps.length} steps`;
     print(`sweep: ${r.runs} runs, ${rows.length} rows (${dims}) on ${r.workers} worker(s) in ${(r.wallMs / 1000).toFixed(1)} s`);
@@ -150,6 +153,8 @@ export function addSweepCommand(program: Command, print: (line: string) => void)
     .option('--csv <file>', 'write every row as CSV')
     .option('--json <file>', 'write every row as JSON (schema livemod.sweep/1)')
     .option('--from <file>', 'read rows from a JSON file of an earlier sweep instead of running (repeat to merge sweeps)', collect)
+    .addOption(requireSignedOption())
+    .addOption(trustedKeyOption())
     .action(async (c: SweepCliOptions) => {
       const tty = process.stderr.isTTY;
       const ok = await sweepCommand(c, print, tty ? (line) => process.stderr.write(`\r${line}\x1b[K`) : undefined);

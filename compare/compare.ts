@@ -15,7 +15,8 @@ import { runProgram } from '../exec/executive.js';
 import { isKernelError } from '../exec/errno.js';
 import type { MachineConfig } from '../hw/machine.js';
 import { bootWithModules } from '../catalog/boot.js';
-import { catalogResolver } from '../catalog/catalog.js';
+import { moduleTrust } from '../catalog/trust.js';
+import type { ModuleSigOptions } from '../kernel/modsig.js';
 import { parseUpdateStep, type PhaseEvent, type UpdateRecord, type UpdateService } from '../exec/lifecycle.js';
 import { bootObjectKernel } from '../oo/kernel.js';
 import { type ObjectRecord, ObjectUpdater } from '../oo/updater.js';
@@ -148,12 +149,13 @@ export const COMPARE_BOOT: readonly string[] = ['blkdev@1.0.0', 'simplefs@1.0.0'
  * kernel, releases for the twin), mount simplefs on /mnt, and give the
  * kernel's updater through the one UpdateService interface.
  */
-export async function bootMounted(kind: KernelKind, boot: readonly string[], config: Partial<MachineConfig>): Promise<{ k: Executive; updater: UpdateService }> {
+export async function bootMounted(kind: KernelKind, boot: readonly string[], config: Partial<MachineConfig>, moduleSig?: ModuleSigOptions): Promise<{ k: Executive; updater: UpdateService }> {
   let k: Executive;
   let updater: UpdateService;
   if (kind === 'modules') {
-    const p = await bootWithModules(boot, config);
-    [k, updater] = [p, new Updater(p, catalogResolver)];
+    // Module files (boot specs and update steps) are checked against the signature policy and taint as at the console; the twin loads only the catalog's releases.
+    const p = await bootWithModules(boot, config, moduleSig ? { moduleSig } : {});
+    [k, updater] = [p, new Updater(p, moduleTrust(p).resolver)];
   } else {
     const o = bootObjectKernel(config, { releases: Object.fromEntries(boot.map((spec) => spec.split('@'))) });
     [k, updater] = [o, new ObjectUpdater(o)];

@@ -20,7 +20,8 @@ export type FsOp =
   | { readonly op: 'rmdir'; readonly path: string }
   | { readonly op: 'readdir'; readonly path: string };
 
-type Node = { readonly kind: 'file'; data: Uint8Array } | { readonly kind: 'dir' };
+/** A path's node in the model: a file's bytes or a directory. */
+export type ModelNode = { readonly kind: 'file'; data: Uint8Array } | { readonly kind: 'dir' };
 
 /** A short, exact summary of bytes (length and a 32-bit hash). */
 export function digest(b: Uint8Array): string {
@@ -29,10 +30,12 @@ export function digest(b: Uint8Array): string {
   return `${b.length}:${h.toString(16)}`;
 }
 
-const dataOf = (len: number, key: number) => derivedBytes(len, key);
+/** The bytes an overwrite or write of `len` with `key` writes. */
+export const dataOf = (len: number, key: number) => derivedBytes(len, key);
 
 export class FsModel {
-  private readonly nodes = new Map<string, Node>([['', { kind: 'dir' }]]);
+  /** Relative path -> node ('' is the root); protected for a model that adds to these semantics (props/faultmodel.ts). */
+  protected readonly nodes = new Map<string, ModelNode>([['', { kind: 'dir' }]]);
 
   apply(o: FsOp): string {
     try {

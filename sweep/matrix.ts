@@ -12,6 +12,7 @@
 import { COMPARE_BOOT, COMPARE_STEPS, type KernelKind } from '../compare/compare.js';
 import { err } from '../exec/errno.js';
 import { parseUpdateStep, type UpdateStep } from '../exec/lifecycle.js';
+import type { ModuleSigOptions } from '../kernel/modsig.js';
 
 export const KERNEL_KINDS: readonly KernelKind[] = ['modules', 'objects'];
 
@@ -55,6 +56,8 @@ export const DEFAULT_MATRIX: SweepMatrix = {
 
 /** One run of the matrix: its point in each dimension, and what every run shares. */
 export interface SweepJob extends Pick<SweepMatrix, 'steps' | 'boot' | 'warmup' | 'gap' | 'timeout'> {
+  /** The procedural kernel's signature policy (`--require-signed`, `--trusted-key`). */
+  readonly moduleSig?: ModuleSigOptions;
   readonly seed: number;
   readonly cpus: number;
   readonly threads: number;
@@ -94,9 +97,9 @@ export function parseSeeds(text: string): number[] {
  * are a contiguous block), then CPUs, threads, kernel and strategy. A
  * strategy a kernel does not offer (`offered`) makes no run there.
  */
-export function sweepJobs(m: SweepMatrix, offered: (kernel: KernelKind) => readonly string[]): SweepJob[] {
+export function sweepJobs(m: SweepMatrix, offered: (kernel: KernelKind) => readonly string[], moduleSig?: ModuleSigOptions): SweepJob[] {
   const jobs: SweepJob[] = [];
-  const shared = { steps: m.steps, boot: m.boot, warmup: m.warmup, gap: m.gap, ...(m.timeout !== undefined ? { timeout: m.timeout } : {}) };
+  const shared = { steps: m.steps, boot: m.boot, warmup: m.warmup, gap: m.gap, ...(m.timeout !== undefined ? { timeout: m.timeout } : {}), ...(moduleSig ? { moduleSig } : {}) };
   for (const seed of m.seeds)
     for (const cpus of m.cpus)
       for (const threads of m.threads)

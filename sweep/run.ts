@@ -46,7 +46,7 @@ function stepRow(j: SweepJob, step: number, update: string, requestedAt: number,
 /** Run one job of a sweep; one row per step, in order. */
 export async function runSweepJob(j: SweepJob): Promise<SweepRow[]> {
   const t0 = performance.now();
-  const { k, updater } = await bootMounted(j.kernel, j.boot, { seed: j.seed, cpus: j.cpus });
+  const { k, updater } = await bootMounted(j.kernel, j.boot, { seed: j.seed, cpus: j.cpus }, j.moduleSig);
   const workload = new Workload(k, { threads: j.threads, seed: j.seed });
   workload.start();
   k.run(j.warmup);
