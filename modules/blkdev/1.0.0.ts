@@ -102,7 +102,7 @@ function abandon(m: M, dev: string, id: number, timedOut: boolean): void {
   const stats = timedOut ? { ...s.stats, errors: s.stats.errors + 1 } : s.stats;
   if (statusOf(s.done, id) !== undefined) m.put({ ...s, done: s.done.filter((d) => d[0] !== id), stats });
   else if (m.k.disk(dev)?.abort(id)) m.put({ ...s, inflight: s.inflight - 1, stats });
-  else m.put({ ...s, inflight: s.inflight - 1, abandoned: [...s.abandoned, id], stats });
+  else m.put({ ...s, inflight: s.inflight - 1, abandoned: [...(s.abandoned ?? []), id], stats });
   m.k.wakeOne(`${dev}:slot`);
 }
 
@@ -119,8 +119,9 @@ function statusOf(done: BlkState['done'], id: number): 'ok' | 'EIO' | undefined 
  */
 function complete(m: M, c: DiskCompletion): void {
   const s = m.state();
-  if (s.abandoned.includes(c.id)) {
-    m.put({ ...s, abandoned: s.abandoned.filter((id) => id !== c.id) });
+  const abandoned = s.abandoned ?? []; // a snapshot a user's version made before the field existed has none
+  if (abandoned.includes(c.id)) {
+    m.put({ ...s, abandoned: abandoned.filter((id) => id !== c.id) });
     m.k.printk(`${DEV}: late completion of abandoned request ${c.id} (${c.status}) ignored`);
     return;
   }
