@@ -5,10 +5,12 @@
 // (reverse, force, purge) then let the machine run until the updater thread
 // has acted and the record is closed, or a bound passes (a reversal waits
 // for threads to leave the new code, which may take as long as they like).
+// `kill` (killTask) is here too: it is purge's kill, aimed at one thread.
 
 import type { Executive } from '../exec/executive.js';
 import type { UpdateRecord } from '../exec/lifecycle.js';
 import type { SignalReport } from '../exec/pending.js';
+import { killThread } from '../exec/signal.js';
 
 /** Cycles a verb lets the machine run for the transition to end before it returns with it still pending. */
 export const VERB_CYCLE_LIMIT = 5_000_000;
@@ -56,4 +58,24 @@ export function purgeTransition(k: Executive, name: string, kill: boolean, limit
   const killed = pending.purge(kill);
   onKilled(killed);
   return { record: settle(k, record, limit), killed };
+}
+
+/** What `kill` did: the thread, and whether it has exited (it unwinds at its next step; `false` only if the machine could not run it within the limit). */
+export interface KillReport {
+  readonly tid: number;
+  readonly name: string;
+  readonly exited: boolean;
+}
+
+/**
+ * Kill user thread `tid` (exec/signal.ts killThread: ESRCH, EPERM for a
+ * kernel thread) and run until it has unwound and exited, or `limit`
+ * cycles pass. A pending transition is told at once, so one that waited
+ * only for this thread completes.
+ */
+export function killTask(k: Executive, tid: number, limit = VERB_CYCLE_LIMIT): KillReport {
+  const t = killThread(k.sched, tid);
+  k.updates.pending?.poke();
+  k.runUntil(() => t.state === 'exited', limit);
+  return { tid: t.tid, name: t.name, exited: t.state === 'exited' };
 }

@@ -27,6 +27,8 @@ export { DEFAULT_UPDATE_TIMEOUT, type UpdateOptions } from '../exec/lifecycle.js
 export type { PatchState, SignalReport } from '../exec/pending.js';
 export { isKernelError, KernelError, type Errno } from '../exec/errno.js';
 export { DEFAULT_WORKLOAD, type WorkloadConfig } from '../user/workload.js';
+export type { KillReport } from './control.js';
+export { DEFAULT_IO_TIMEOUT } from '../exec/iotimeout.js';
 export type { Sys } from '../exec/abi.js';
 export type { KGen } from '../exec/thread.js';
 export type { MachineConfig } from '../hw/machine.js';

@@ -58,6 +58,30 @@ describe('the experiment API', () => {
     });
   }
 
+  for (const kernel of ['modules', 'objects'] as const) {
+    it(`kills a workload thread hung on the disk on the ${kernel} kernel: ESRCH for no thread, and the workload then verifies`, async () => {
+      const t = await boot({ kernel, seed: 3, cpus: 2 });
+      t.mount();
+      t.startWorkload({ threads: 2, files: 4 });
+      t.advance(50_000);
+      t.kernel.machine.disks[0]!.injectHang(1);
+      t.advance(50_000);
+      const inIo = () => t.kernel.sched.threads().filter((th) => th.kind === 'user' && /disk I\/O/.test(th.waitChannel ?? ''));
+      const before = new Map(inIo().map((th) => [th, th.waitChannel]));
+      t.advance(20_000); // a served request takes a few thousand cycles: the hung one's thread still waits on the same one
+      const stuck = inIo().filter((th) => before.get(th) === th.waitChannel);
+      expect(stuck).toHaveLength(1);
+      const victim = stuck[0]!;
+      expect(() => t.kill(999)).toThrow(expect.objectContaining({ errno: 'ESRCH' }));
+      const r = t.kill(victim.tid);
+      expect(r).toEqual({ tid: victim.tid, name: victim.name, exited: true });
+      plain(r);
+      const w = t.stopWorkload();
+      expect(w.verified?.mismatches).toEqual([]);
+      expect(w.failed).toBe(0);
+    });
+  }
+
   it('rejects a refused update with its KernelError and changes nothing; an abort comes back as a record', async () => {
     const t = await boot({ seed: 2 });
     t.mount();

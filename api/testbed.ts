@@ -24,7 +24,7 @@ import { ObjectUpdater } from '../oo/updater.js';
 import { Updater } from '../updater/updater.js';
 import { Workload, type WorkloadConfig } from '../user/workload.js';
 import type { SignalReport } from '../exec/pending.js';
-import { forceTransition, purgeTransition, reverseTransition, signalTransition } from './control.js';
+import { forceTransition, type KillReport, killTask, purgeTransition, reverseTransition, signalTransition } from './control.js';
 import { historyReport, type HistoryReport, type KernelKind, statReport, type StatReport, taintReport, type TaintReport, transitionData, type TransitionData, updateData, type UpdateData, workloadReport, type WorkloadReport } from './data.js';
 
 export interface BootOptions extends Partial<MachineConfig> {
@@ -172,6 +172,11 @@ export class Testbed<K extends Kernel | ObjectKernel = Kernel | ObjectKernel> {
   advance(cycles: number): number {
     this.kernel.run(cycles);
     return this.kernel.now;
+  }
+
+  /** Kill user thread `tid` wherever it waits, releasing what it pinned (the console's `kill`): ESRCH, or EPERM for a kernel thread. */
+  kill(tid: number): KillReport {
+    return killTask(this.kernel, tid);
   }
 
   /** Load a module (`NAME`, `NAME@VERSION` or a path) into the procedural kernel. */

@@ -222,7 +222,7 @@ describe('bad input gets one line with the errno and leaves the machine unchange
     ['an ops table with a misspelled operation', () => `insmod ${file('typo.js', "export default { name: 'typo', version: '1.0.0', description: 'x', ops: { 'chrdev:typo': { reed: () => null, write: () => 0 } } };")}`, /^EINVAL: module typo \(.*typo\.js\): ops table chrdev:typo has no operation 'reed' \(the operations of a chrdev table: read, write\)$/],
     ['a compat view with an unknown operation', () => `insmod ${file('typo2.js', "export default { name: 'typo2', version: '1.0.0', description: 'x', ops: { 'blkdev:d9': { submit: () => 0, capacity: () => 1 } }, opsVersions: { 'blkdev:d9': 2 }, compat: { 'blkdev:d9@1': { sumbit: () => 0 } } };")}`, /^EINVAL: module typo2 \(.*\): compat blkdev:d9@1 has no operation 'sumbit' \(the operations of a blkdev table: submit, capacity\)$/],
     ['a path that does not exist', () => 'insmod /no/such/module.ts', /^ENOENT: no such file: \/no\/such\/module\.ts/],
-    ['an unknown parameter', () => 'insmod blkdev depth=3', /^EINVAL: module blkdev has no parameter 'depth' \(its parameters: queue_depth\)/],
+    ['an unknown parameter', () => 'insmod blkdev depth=3', /^EINVAL: module blkdev has no parameter 'depth' \(its parameters: queue_depth, timeout\)/],
     ['a bad parameter value', () => 'insmod blkdev queue_depth=many', /^EINVAL: parameter queue_depth of blkdev must be an integer/],
     ['a wrong argument count', () => 'rmmod', /^EINVAL: rmmod takes 1 argument, got 0 \(usage: rmmod NAME\)/],
     ['a bad cycle count', () => 'tick soon', /^EINVAL: CYCLES must be a whole number/],

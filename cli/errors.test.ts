@@ -26,7 +26,8 @@ const tmp = mkdtempSync(join(tmpdir(), 'livemod-errors-'));
 describe('internal errors are not the user\'s EINVAL', () => {
   it('a workload stop held up by a hung disk request is ETIMEDOUT naming the thread and what to do, and a later stop succeeds', async () => {
     const { s, lines, errors, run } = session();
-    expect(await run('insmod blkdev@1.0.0\ninsmod simplefs@1.0.0\nmount simplefs disk0 /mnt\nworkload start\ntick 20k\nfault disk0 hang 1\ntick 50k')).toBe(true);
+    // A request timeout longer than the stop waits, so the hung request holds the thread for all of it.
+    expect(await run('insmod blkdev@1.0.0 timeout=1000000000\ninsmod simplefs@1.0.0\nmount simplefs disk0 /mnt\nworkload start\ntick 20k\nfault disk0 hang 1\ntick 50k')).toBe(true);
     expect(await run('workload stop')).toBe(false);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^test:1: ETIMEDOUT: workload threads did not stop within 100000000 cycles: \d+ \(disk I\/O .*\) \(ps shows what they wait on .*fault disk0 clear releases it.*\)$/);

@@ -1,5 +1,6 @@
 // The console commands about the machine itself: help, time, threads,
-// statistics, the kernel log, disk faults and echo (for scripts). Each
+// statistics, the kernel log and echo (for scripts; disk faults are in
+// fault-commands.ts). Each
 // command is one entry (usage, a one-line summary, the body), dispatched by
 // name as xv6 dispatches syscalls.
 
@@ -128,38 +129,6 @@ const dmesg = define({
   },
 });
 
-const fault = define({
-  name: 'fault',
-  usage: 'fault DISK error SECTOR | fault DISK hang [N] | fault DISK clear',
-  summary: 'inject disk faults: an I/O error on a sector, or requests that never complete',
-  complete: [(s) => s.k.machine.disks.map((d) => d.name), ['error', 'hang', 'clear']],
-  run(s, args) {
-    arity(fault, args, 2, 3);
-    const disk = s.k.machine.disks.find((d) => d.name === args[0]);
-    if (!disk) throw err('ENODEV', `no disk '${args[0]}'`, `disks: ${s.k.machine.disks.map((d) => d.name).join(', ')}`);
-    const what = args[1];
-    if (what === 'error') {
-      arity(fault, args, 3);
-      const sector = parseCount(args[2]!, 'SECTOR');
-      if (sector >= disk.sectors) throw err('EINVAL', `sector ${sector} is outside 0..${disk.sectors - 1}`);
-      disk.injectError(sector);
-      s.print(`${disk.name}: sector ${sector} now fails with EIO`);
-    } else if (what === 'hang') {
-      const n = args[2] === undefined ? 1 : parseCount(args[2], 'N');
-      disk.injectHang(n);
-      s.print(`${disk.name}: the next ${n} request(s) will never complete`);
-    } else if (what === 'clear') {
-      arity(fault, args, 2);
-      disk.clearErrors();
-      const pending = disk.cancelHangs();
-      const released = disk.release(); // the stalled requests complete, so the threads waiting on them go on
-      s.print(`${disk.name}: sector errors cleared, ${released} stalled request(s) released, ${pending} pending hang(s) cancelled`);
-    } else {
-      throw err('EINVAL', `unknown fault '${what}'`, `usage: ${fault.usage}`);
-    }
-  },
-});
-
 const echo = define({
   name: 'echo',
   usage: 'echo TEXT...',
@@ -172,4 +141,4 @@ const echo = define({
 /** `help` comes first in every console's table. */
 export const HELP: Command = help;
 export const MACHINE_COMMANDS: readonly Command[] = [tick, ps, stat, dmesg];
-export const SCRIPT_COMMANDS: readonly Command[] = [fault, echo];
+export const SCRIPT_COMMANDS: readonly Command[] = [echo];

@@ -621,3 +621,50 @@ describe('hook points for observers', () => {
     expect(observed(false).hash).toBe(hash);
   });
 });
+
+describe('waitTimeout', () => {
+  /** One thread waits on `q` for at most `limit` cycles; another wakes it after `wakeAfter` (or never). */
+  function race(limit: number, wakeAfter: number | null) {
+    const { m, sched } = world(2);
+    const q = sched.waitQueue('q');
+    let inTime: boolean | null = null;
+    sched.spawn('waiter', 'kernel', (function* (): KGen<void> {
+      inTime = yield* sched.waitTimeout(q, limit, 'waiting');
+    })());
+    if (wakeAfter !== null) {
+      sched.spawn('waker', 'kernel', (function* (): KGen<void> {
+        yield* sched.sleep(wakeAfter);
+        q.wakeOne();
+      })());
+    }
+    m.events.runUntil(1_000_000);
+    return { inTime, m, q };
+  }
+
+  it('returns true when woken in time and leaves no timer event in the trace', () => {
+    const woken = race(50_000, 10_000);
+    expect(woken.inTime).toBe(true);
+    const tags: string[] = [];
+    // Same run, but the waiter's wait has no timer at all: the traces must agree.
+    const { m, sched } = world(2);
+    const q = sched.waitQueue('q');
+    sched.spawn('waiter', 'kernel', (function* (): KGen<void> {
+      yield* q.wait(sched.self(), 'waiting');
+      tags.push('woken');
+    })());
+    sched.spawn('waker', 'kernel', (function* (): KGen<void> {
+      yield* sched.sleep(10_000);
+      q.wakeOne();
+    })());
+    m.events.runUntil(1_000_000);
+    expect(tags).toEqual(['woken']);
+    expect(woken.m.traceHash()).toBe(m.traceHash());
+  });
+
+  it('returns false once the cycles have passed, off the queue, so a later wake-up finds nobody', () => {
+    const r = race(50_000, null);
+    expect(r.inTime).toBe(false);
+    expect(r.q.length).toBe(0);
+    expect(r.q.wakeOne()).toBe(false);
+  });
+});

@@ -142,6 +142,28 @@ export class Scheduler {
   }
 
   /**
+   * Block the current thread on `q` until woken or until `cycles` pass
+   * (Linux's wait_event_timeout); whether it was woken in time. The timer is
+   * cancelled when the wait ends any other way (a wake-up, a kill), so a
+   * wait that did not expire leaves no event in the trace.
+   */
+  *waitTimeout(q: WaitQueue, cycles: number, why: string = q.channel): KGen<boolean> {
+    const self = this.self();
+    let expired = false;
+    const timer = this.machine.events.after(cycles, 'timeout', () => {
+      if (self.waitingOn !== q || !q.remove(self)) return;
+      expired = true;
+      this.wake(self);
+    });
+    try {
+      yield* q.wait(self, why);
+    } finally {
+      this.machine.events.cancel(timer);
+    }
+    return !expired;
+  }
+
+  /**
    * Throw `error` into thread `t` at its next step (or, for a thread marked
    * killed, end it there): a blocked thread is taken off its wait queue and
    * made runnable for it (whoever would have woken it finds it gone).

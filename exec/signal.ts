@@ -30,8 +30,15 @@
 // A kill (purge --kill) returns from the thread's generator at its next
 // steps, whatever it waits on, so it unwinds through its `finally` blocks
 // (the stubs pop its frames) and exits: unlike a signal it may leave a
-// syscall half done, as Erlang's purge may.
+// syscall half done, as Erlang's purge may. The console's `kill TID`
+// (killThread) is the same kill, aimed at one user thread: what the thread
+// pinned is released as it unwinds (its frames and the gates' in-flight
+// counts, by the stubs; a block request it waited on, by the driver's
+// `finally`, exec/iotimeout.ts) and when it exits (its open files and its
+// place inside a filesystem, by the VFS), and a pending transition no
+// longer waits for it.
 
+import { err } from './errno.js';
 import type { Scheduler } from './sched.js';
 import type { Thread } from './thread.js';
 
@@ -67,4 +74,21 @@ export function fakeSignal(sched: Scheduler, t: Thread): SignalResult {
 export function kill(sched: Scheduler, t: Thread): void {
   t.killed = true;
   sched.interrupt(t, undefined);
+}
+
+/**
+ * `kill TID` (SIGKILL): kill user thread `tid` wherever it waits, even in
+ * disk I/O; it unwinds and exits at its next step. ESRCH when no live
+ * thread has that id. EPERM for a kernel thread: those are the updater's
+ * (an update or a lazy sweep half done, which `revert`, `purge` or waiting
+ * ends), and Linux ignores SIGKILL to a kthread too.
+ */
+export function killThread(sched: Scheduler, tid: number): Thread {
+  const t = sched.thread(tid);
+  if (!t) throw err('ESRCH', `no thread ${tid}`, 'ps lists the live threads');
+  if (t.kind === 'kernel') {
+    throw err('EPERM', `thread ${tid} (${t.name}) is a kernel thread and is not killed: it carries the kernel's own work (an update or a lazy sweep) half done`, 'end an update with revert or purge, or let it finish with tick; kill ends user threads');
+  }
+  kill(sched, t);
+  return t;
 }

@@ -50,6 +50,25 @@ describe('Disk', () => {
     expect(disk.queued).toBe(1);
   });
 
+  it('aborts a stalled request, which then never completes nor writes; a request it is answering cannot be aborted', () => {
+    const { m, disk, done } = setup();
+    disk.injectHang(2);
+    const a = disk.submit('write', 2, 1, new Uint8Array(SECTOR_SIZE).fill(9));
+    const b = disk.submit('write', 3, 1, new Uint8Array(SECTOR_SIZE).fill(8));
+    expect(disk.stalled).toBe(2);
+    expect(disk.abort(a)).toBe(true);
+    expect(disk.abort(a)).toBe(false); // gone already
+    expect(disk.stalled).toBe(1);
+    expect(disk.release()).toBe(1); // only b is left to release
+    expect(disk.abort(b)).toBe(false); // released: the disk is answering it
+    m.events.runUntil(10_000_000);
+    expect(done).toEqual([{ id: b, status: 'ok' }]);
+    expect(disk.peek(2).every((x) => x === 0)).toBe(true);
+    expect(disk.peek(3).every((x) => x === 8)).toBe(true);
+    expect(disk.queued).toBe(0);
+    expect(disk.aborted).toBe(1);
+  });
+
   it('refuses requests outside the disk or with a wrong buffer', () => {
     const { disk } = setup();
     expect(() => disk.submit('read', 64, 1, new Uint8Array(SECTOR_SIZE))).toThrow(RangeError);

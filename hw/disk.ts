@@ -3,7 +3,8 @@
 // the disk's interrupt line with the request id and its status. Requests run
 // in parallel (like an NVMe queue), so completions may come out of order.
 // Faults can be injected: an I/O error on a sector, or a request that never
-// completes.
+// completes until released. A driver may abort a stalled request (the
+// controller drops it, as NVMe's Abort does).
 
 import type { EventQueue } from './events.js';
 import type { InterruptController } from './irq.js';
@@ -64,6 +65,8 @@ export class Disk {
   private hung: DiskRequest[] = [];
   completed = 0;
   errors = 0;
+  /** Requests dropped by abort(). */
+  aborted = 0;
 
   constructor(
     readonly name: string,
@@ -75,6 +78,16 @@ export class Disk {
     readonly latency: DiskLatency = { base: 500, jitter: 1500, perSector: 20 },
   ) {
     this.data = new Uint8Array(sectors * SECTOR_SIZE);
+  }
+
+  /** Requests held by a hang, waiting for release(). */
+  get stalled(): number {
+    return this.hung.length;
+  }
+
+  /** Hangs injected and not yet met (the next requests to stall). */
+  get hangsPending(): number {
+    return this.hangNext;
   }
 
   /** Requests submitted and not yet completed (including hung ones). */
@@ -150,6 +163,22 @@ export class Disk {
     this.hung = this.hung.slice(held.length);
     for (const req of held) this.events.after(this.latency.base, `${this.name}:done`, () => this.complete(req));
     return held.length;
+  }
+
+  /**
+   * The controller drops request `id` (NVMe's Abort, which a driver sends
+   * for a request that timed out): a stalled request leaves the queue
+   * without touching the platters and never completes; true. A request the
+   * disk is already answering (its completion under way, a release
+   * included) cannot be taken back: false, and its completion still comes.
+   */
+  abort(id: number): boolean {
+    const i = this.hung.findIndex((r) => r.id === id);
+    if (i < 0) return false;
+    this.hung.splice(i, 1);
+    this.inflight.delete(id);
+    this.aborted++;
+    return true;
   }
 
   /** Direct read of the platters, for tests and verification only. */

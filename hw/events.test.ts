@@ -46,4 +46,23 @@ describe('EventQueue', () => {
     expect(run(['a', 'b', 'c'], [1, 2, 4])).not.toBe(base);
     expect(base).toMatch(/^[0-9a-f]{16}$/);
   });
+
+  it('a cancelled event never runs nor enters the trace, and the heap sheds cancelled events', () => {
+    const plain = new EventQueue();
+    const withCancels = new EventQueue();
+    const seen: string[] = [];
+    for (let i = 0; i < 500; i++) {
+      plain.at(i * 10, `e${i}`, () => {});
+      withCancels.at(i * 10, `e${i}`, () => seen.push(`e${i}`));
+      withCancels.cancel(withCancels.at(i * 10 + 5, `t${i}`, () => seen.push(`t${i}`)));
+      withCancels.cancel(withCancels.at(i * 10 + 6, `u${i}`, () => seen.push(`u${i}`)));
+    }
+    expect(withCancels.pending).toBeLessThan(1000); // compacted: 500 live and fewer than 500 cancelled, not 1500
+    plain.runUntil(10_000);
+    withCancels.runUntil(10_000);
+    expect(seen).toHaveLength(500);
+    expect(seen.every((s) => s.startsWith('e'))).toBe(true);
+    expect(withCancels.trace.hex()).toBe(plain.trace.hex());
+    expect(withCancels.pending).toBe(0);
+  });
 });

@@ -9,6 +9,8 @@ export interface Event {
   readonly tag: string;
   readonly run: () => void;
   cancelled: boolean;
+  /** Set when it has run (a cancel then does nothing). */
+  ran?: boolean;
 }
 
 /** A 64-bit FNV-1a-style hash kept as two 32-bit lanes. */
@@ -42,6 +44,8 @@ export class TraceHash {
 export class EventQueue {
   private heap: Event[] = [];
   private seq = 0;
+  /** Cancelled events still in the heap (they are dropped when they reach the top, or all at once by `compact`). */
+  private dead = 0;
   private clock = 0;
   readonly trace = new TraceHash();
 
@@ -66,9 +70,32 @@ export class EventQueue {
     return this.at(this.clock + delay, tag, run);
   }
 
+  /**
+   * Cancel `ev` if it has not run: it never runs and never enters the trace
+   * (a timeout that did not expire leaves no mark). When the cancelled
+   * events outnumber the live ones the heap is rebuilt without them, so a
+   * timer armed and cancelled per request does not grow it; the order of the
+   * live events is their (time, seq) order either way.
+   */
+  cancel(ev: Event): void {
+    if (ev.cancelled || ev.ran) return;
+    ev.cancelled = true;
+    if (++this.dead > 64 && this.dead * 2 > this.heap.length) this.compact();
+  }
+
+  private compact(): void {
+    const live = this.heap.filter((e) => !e.cancelled);
+    this.heap = [];
+    this.dead = 0;
+    for (const e of live) this.push(e);
+  }
+
   /** Time of the next live event, or Infinity. */
   peekTime(): number {
-    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
+    while (this.heap.length > 0 && this.heap[0]!.cancelled) {
+      this.pop();
+      if (this.dead > 0) this.dead--;
+    }
     return this.heap.length > 0 ? this.heap[0]!.time : Infinity;
   }
 
@@ -86,6 +113,7 @@ export class EventQueue {
       this.clock = ev.time;
       this.trace.mixNumber(ev.time);
       this.trace.mixString(ev.tag);
+      ev.ran = true;
       ev.run();
       n++;
     }

@@ -115,6 +115,7 @@ export class Kernel extends Executive {
   /** What module code may use besides its imports; wait queues are scoped by module name. */
   services(module: string): KernelServices {
     const sched = this.sched;
+    const queues = this.queues;
     const queue = (key: string): WaitQueue => {
       const full = `${module}:${key}`;
       let q = this.queues.get(full);
@@ -130,6 +131,14 @@ export class Kernel extends Executive {
       tid: () => sched.current?.tid ?? 0,
       wait: (key: string, why?: string) => queue(key).wait(sched.self(), why ?? `${module}:${key}`),
       waitInterruptible: (key: string, why?: string) => queue(key).wait(sched.self(), why ?? `${module}:${key}`, true),
+      waitTimeout: function* (key: string, cycles: number, why?: string) {
+        const q = queue(key);
+        try {
+          return yield* sched.waitTimeout(q, cycles, why ?? `${module}:${key}`);
+        } finally {
+          if (queues.get(`${module}:${key}`) === q) drop(key, q); // a wait that expired (or was killed) took itself off: forget the queue as a wake-up does
+        }
+      },
       wakeOne: (key: string) => {
         const q = queue(key);
         const r = q.wakeOne();

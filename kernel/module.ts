@@ -20,6 +20,7 @@ import type { FsOps, FsOpsV1 } from '../exec/fsops.js';
 export type { Draft } from 'immer';
 export { MAX_REQUEST_SECTORS, SECTOR_SIZE, sectorRuns, type DiskOp, type DiskCompletion } from '../hw/disk.js';
 export { KernelError, err, type Errno } from '../exec/errno.js';
+export { DEFAULT_IO_TIMEOUT } from '../exec/iotimeout.js';
 export type { KGen } from '../exec/thread.js';
 export type { Rec } from './store.js';
 export type { Instance, ModuleShadows } from './shadow.js';
@@ -62,6 +63,12 @@ export interface KernelServices {
    * input), not for disk I/O, which Linux never interrupts.
    */
   waitInterruptible(key: string, why?: string): KGen<void>;
+  /**
+   * Block on `key` until woken or until `cycles` pass (wait_event_timeout);
+   * whether it was woken in time. Uninterruptible, as `wait`. A wait that is
+   * woken in time leaves no timer event behind.
+   */
+  waitTimeout(key: string, cycles: number, why?: string): KGen<boolean>;
   wakeOne(key: string): boolean;
   wakeAll(key: string): number;
   /** Block the running thread for `cycles`. */

@@ -146,6 +146,7 @@ export class ObjectKernel extends Executive {
   private makeEnv(): ObjEnv {
     const ott = this.ott;
     const sched = this.sched;
+    const k = this;
     const env: ObjEnv = {
       call: (id, method, ...args) => ott.call(id, method, args),
       callPlain: (id, method, ...args) => ott.callPlain(id, method, args),
@@ -161,6 +162,14 @@ export class ObjectKernel extends Executive {
       now: () => this.machine.now,
       wait: (key, why) => this.queue(key).wait(sched.self(), why),
       waitInterruptible: (key, why) => this.queue(key).wait(sched.self(), why, true),
+      waitTimeout: function* (this: void, key: string, cycles: number, why: string) {
+        const q = k.queue(key);
+        try {
+          return yield* sched.waitTimeout(q, cycles, why);
+        } finally {
+          if (q.length === 0 && k.queues.get(key) === q) k.queues.delete(key);
+        }
+      },
       wakeOne: (key) => {
         const q = this.queues.get(key);
         if (!q) return false;

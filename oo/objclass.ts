@@ -35,6 +35,8 @@ export interface ObjEnv {
    * (the procedural kernel checks that rule itself, exec/signal.ts).
    */
   waitInterruptible(key: string, why: string): KGen<void>;
+  /** Block on `key` until woken or until `cycles` pass; whether it was woken in time (the procedural kernel's `m.k.waitTimeout`). */
+  waitTimeout(key: string, cycles: number, why: string): KGen<boolean>;
   wakeOne(key: string): boolean;
   printk(text: string): void;
   disk(name: string): Disk | undefined;

@@ -6,6 +6,19 @@
 // current operation, then a verifier thread reads every file back and checks
 // every byte, and that each directory lists exactly the expected files.
 //
+// Faults it can account for. An operation that fails with EIO (a bad sector,
+// a request the block driver timed out) is counted apart: the disk failed
+// it, the workload knows. (Not when the kernel oopsed meanwhile: a bug in
+// module code also reaches the caller as EIO, and that is lost data; the
+// workload reads the oops count, as its checker's memory, to tell them apart.) POSIX leaves the effect of a failed write
+// unspecified (Linux's page cache, a timed-out request the disk may yet have
+// carried out), so a file a failed write, overwrite or unlink touched is
+// *indeterminate* until a whole-file write or an unlink of it succeeds: its
+// bytes are read back but not compared, and its name may or may not be
+// listed. An operation cut short because its thread was killed (`kill TID`)
+// leaves its file indeterminate the same way, and counts as killed, not as
+// failed. Neither is lost data; a wrong byte in any other file is.
+//
 // This is user space: it lives outside the kernel and reaches it only
 // through `Sys`. Its record of expected contents is the checker's memory.
 
@@ -41,6 +54,8 @@ export interface VerifyReport {
   readonly files: number;
   readonly bytes: number;
   readonly mismatches: readonly string[];
+  /** Files read back but not compared: indeterminate after an operation that failed with EIO or was killed. */
+  readonly indeterminate: readonly string[];
 }
 
 const MAX_FAILURES_KEPT = 20;
@@ -97,7 +112,13 @@ export class Workload {
   readonly config: WorkloadConfig;
   ops = 0;
   failed = 0;
+  /** Of the failed operations, those that failed with EIO (the disk failed them): accounted for, not lost. */
+  eio = 0;
+  /** Operations cut short because their thread was killed. */
+  killed = 0;
   readonly failures: string[] = [];
+  /** Files whose content is indeterminate (see the header), until a whole-file write or unlink of them succeeds. */
+  private readonly indeterminate = new Set<string>();
   private readonly expected = new Map<string, Uint8Array>();
   private content: ContentPool | null = null;
   private readonly threads: Thread[] = [];
@@ -143,7 +164,7 @@ export class Workload {
   finish(maxCycles = 100_000_000, waited = 0): void {
     if (!this.k.runUntil(() => !this.running, maxCycles)) {
       const stuck = this.threads.filter((t) => t.state !== 'exited').map((t) => `${t.tid} (${t.waitChannel ?? t.state})`);
-      throw err('ETIMEDOUT', `workload threads did not stop within ${maxCycles + waited} cycles: ${stuck.join(', ')}`, 'ps shows what they wait on (a hung disk request: fault disk0 clear releases it); then workload stop again');
+      throw err('ETIMEDOUT', `workload threads did not stop within ${maxCycles + waited} cycles: ${stuck.join(', ')}`, 'ps shows what they wait on (a hung disk request: fault disk0 clear releases it, kill TID ends its thread); then workload stop again');
     }
     this.stoppedAt = this.k.now;
   }
@@ -158,9 +179,15 @@ export class Workload {
   /** Start the verifier thread; `report()` once it has exited. */
   startVerify(): { thread: Thread; report: () => VerifyReport } {
     const mismatches: string[] = [];
+    const indeterminate: string[] = [];
     let bytes = 0;
-    const thread = this.k.spawnUser('verify', (sys) => this.verifier(sys, mismatches, (n) => (bytes += n)));
-    return { thread, report: () => (this.verified = { files: this.expected.size, bytes, mismatches }) };
+    const thread = this.k.spawnUser('verify', (sys) => this.verifier(sys, mismatches, (n) => (bytes += n), indeterminate));
+    return { thread, report: () => (this.verified = { files: this.expected.size - [...this.expected.keys()].filter((p) => this.indeterminate.has(p)).length, bytes, mismatches, indeterminate }) };
+  }
+
+  /** Failed operations that are not accounted for by a disk fault: what `workload stop` fails on, with wrong bytes. */
+  get lost(): number {
+    return this.failed - this.eio;
   }
 
   private dir(t: number): string {
@@ -172,7 +199,7 @@ export class Workload {
     const rng = new Rng(this.config.seed).fork(t + 1);
     const dir = this.dir(t);
     let generation = 0;
-    yield* this.attempt(`mkdir ${dir}`, () => sys.mkdir(dir));
+    yield* this.attempt(`mkdir ${dir}`, null, () => sys.mkdir(dir));
     for (let done = 0; !this.stopping && (this.config.opsPerThread === 0 || done < this.config.opsPerThread); done++) {
       if (this.config.think > 0) yield* sys.compute(rng.int(0, this.config.think));
       const i = rng.int(0, this.config.files - 1);
@@ -182,15 +209,16 @@ export class Workload {
       if (roll < 45 || !have) {
         const size = rng.int(1, this.config.maxSize);
         const data = content.bytes(size, t, i, ++generation);
-        yield* this.attempt(`write ${path}`, function* (this: Workload) {
+        yield* this.attempt(`write ${path}`, path, function* (this: Workload) {
           yield* sys.writeFile(path, data);
           this.expected.set(path, data);
+          this.indeterminate.delete(path); // the whole file is known again
         }.bind(this));
       } else if (roll < 60) {
         const off = rng.int(0, have.length);
         const len = rng.int(1, MAX_PATCH);
         const patch = content.bytes(len, t, i, ++generation);
-        yield* this.attempt(`overwrite ${path}@${off}`, function* (this: Workload) {
+        yield* this.attempt(`overwrite ${path}@${off}`, path, function* (this: Workload) {
           const fd = yield* sys.open(path, O_WRONLY | O_CREAT);
           yield* sys.lseek(fd, off);
           yield* sys.write(fd, patch);
@@ -201,47 +229,71 @@ export class Workload {
           this.expected.set(path, next);
         }.bind(this));
       } else if (roll < 95) {
-        yield* this.attempt(`read ${path}`, function* (this: Workload) {
+        yield* this.attempt(`read ${path}`, null, function* (this: Workload) {
           const got = yield* sys.readFile(path);
-          const bad = firstDifference(got, have);
+          const bad = this.indeterminate.has(path) ? null : firstDifference(got, have);
           if (bad !== null) throw new Error(`read ${path}: ${bad}`);
         }.bind(this));
       } else {
-        yield* this.attempt(`unlink ${path}`, function* (this: Workload) {
+        yield* this.attempt(`unlink ${path}`, path, function* (this: Workload) {
           yield* sys.unlink(path);
           this.expected.delete(path);
+          this.indeterminate.delete(path);
         }.bind(this));
       }
     }
   }
 
-  /** Run one operation; count it, and count and keep its failure if it fails. */
-  private *attempt(what: string, op: () => KGen<void>): KGen<void> {
+  /**
+   * Run one operation; count it, and count and keep its failure if it fails.
+   * `changes`: the file it changes, which an EIO or a kill leaves
+   * indeterminate. A kill returns from the thread's generator, so only the
+   * `finally` here sees it.
+   */
+  private *attempt(what: string, changes: string | null, op: () => KGen<void>): KGen<void> {
+    let ended = false;
+    const oopses = this.k.stats.oopses;
     try {
       yield* op();
+      ended = true;
       this.ops++;
     } catch (e) {
+      ended = true;
       this.ops++;
       this.failed++;
+      // An EIO with an oops meanwhile is a bug in kernel code (the syscall entry turns one into EIO), not the disk: lost.
+      if (isKernelError(e) && e.errno === 'EIO' && this.k.stats.oopses === oopses) {
+        this.eio++;
+        if (changes) this.indeterminate.add(changes);
+      }
       if (this.failures.length < MAX_FAILURES_KEPT) {
         this.failures.push(`${what}: ${isKernelError(e) ? e.describe() : e instanceof Error ? e.message : String(e)}`);
+      }
+    } finally {
+      if (!ended) {
+        this.killed++;
+        if (changes) this.indeterminate.add(changes);
       }
     }
   }
 
-  private *verifier(sys: Sys, mismatches: string[], count: (n: number) => void): KGen<void> {
+  private *verifier(sys: Sys, mismatches: string[], count: (n: number) => void, unsure: string[]): KGen<void> {
+    const known = (p: string) => !this.indeterminate.has(p);
     for (let t = 0; t < this.config.threads; t++) {
       const dir = this.dir(t);
-      const want = [...this.expected.keys()].filter((p) => p.startsWith(dir + '/')).map((p) => p.slice(dir.length + 1)).sort();
+      const mine = (p: string) => p.startsWith(dir + '/');
+      const want = [...this.expected.keys()].filter((p) => mine(p) && known(p)).map((p) => p.slice(dir.length + 1)).sort();
       let names: string[] = [];
       try {
         names = yield* sys.readdir(dir);
       } catch (e) {
         mismatches.push(`readdir ${dir}: ${isKernelError(e) ? e.describe() : String(e)}`);
       }
+      names = names.filter((n) => known(`${dir}/${n}`)); // an indeterminate file may or may not be there
       if (names.join('/') !== want.join('/')) mismatches.push(`${dir} lists [${names.join(' ')}], expected [${want.join(' ')}]`);
     }
     for (const [path, want] of [...this.expected].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (!known(path)) continue;
       try {
         const got = yield* sys.readFile(path);
         const bad = firstDifference(got, want);
@@ -249,6 +301,14 @@ export class Workload {
         count(got.length);
       } catch (e) {
         mismatches.push(`${path}: ${isKernelError(e) ? e.describe() : String(e)}`);
+      }
+    }
+    for (const path of [...this.indeterminate].sort()) {
+      unsure.push(path);
+      try {
+        yield* sys.readFile(path); // it must still read (or be gone), whatever it holds
+      } catch (e) {
+        if (!isKernelError(e) || e.errno !== 'ENOENT') mismatches.push(`${path} (indeterminate): ${isKernelError(e) ? e.describe() : String(e)}`);
       }
     }
   }

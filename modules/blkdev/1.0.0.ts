@@ -9,8 +9,19 @@
 // syscall has committed nothing, so never after an earlier request of it);
 // the wait for the completion is disk I/O, uninterruptible as in Linux: the
 // request is on the disk and counted in flight, and must be collected.
+//
+// The request timeout (blk-mq's io_timeout, exec/iotimeout.ts): a request the
+// disk has not completed within `timeout` cycles of its submission fails
+// with EIO; the driver aborts it on the disk (a stalled request is dropped
+// there, so it never writes late) and counts it out of flight. One the disk
+// is already answering cannot be aborted: its id is remembered as
+// abandoned, so its completion, coming after all, is dropped (never
+// collected twice, never counted out twice). A submitter killed while it
+// waits (`kill`) abandons its request the same way, in its `finally`. The
+// deadline's timer is armed per wait and cancelled when the request
+// completes in time, so a healthy run has no timer events.
 
-import { type Ctx, defineModule, type DiskCompletion, type DiskOp, err, type KGen, SECTOR_SIZE } from '../../kernel/module.js';
+import { type Ctx, DEFAULT_IO_TIMEOUT, defineModule, type DiskCompletion, type DiskOp, err, type KGen, SECTOR_SIZE } from '../../kernel/module.js';
 
 export interface BlkState {
   /** Requests submitted to the hardware and not yet completed. */
@@ -22,6 +33,8 @@ export interface BlkState {
    * went to V8's dictionary mode and cost far more to copy and freeze.
    */
   readonly done: readonly (readonly [number, 'ok' | 'EIO'])[];
+  /** Requests still on the disk whose submitter gave up (timed out, or was killed): their completion is dropped. Short: one per hung request. */
+  readonly abandoned: readonly number[];
   readonly stats: { readonly reads: number; readonly writes: number; readonly errors: number };
 }
 
@@ -42,8 +55,9 @@ function* blkSubmit(m: M, dev: string, op: DiskOp, sector: number, buf: Uint8Arr
 
 /**
  * The completion protocol of a submitted request (every version's): count
- * it in flight, sleep until the interrupt records its status, collect that
- * status, and fail with EIO if the disk did. `where` names the sectors.
+ * it in flight, sleep until the interrupt records its status or the
+ * request's deadline passes, collect that status, and fail with EIO if the
+ * disk did or did not answer in time. `where` names the sectors.
  */
 function* awaitRequest(m: M, dev: string, op: DiskOp, id: number, where: string): KGen<void> {
   // Three tiny commits per request: built by hand and `put`, without an
@@ -51,11 +65,45 @@ function* awaitRequest(m: M, dev: string, op: DiskOp, id: number, where: string)
   const s0 = m.state();
   const { reads, writes, errors } = s0.stats;
   m.put({ ...s0, inflight: s0.inflight + 1, stats: op === 'read' ? { reads: reads + 1, writes, errors } : { reads, writes: writes + 1, errors } });
-  while (statusOf(m.state().done, id) === undefined) yield* m.k.wait(`${dev}:req${id}`, `disk I/O (${op} ${where})`);
+  const timeout = (m.params.timeout as number | undefined) ?? DEFAULT_IO_TIMEOUT;
+  const deadline = m.k.now() + timeout;
+  let settled = false;
+  try {
+    while (statusOf(m.state().done, id) === undefined) {
+      const left = deadline - m.k.now();
+      if (left <= 0) {
+        settled = true;
+        abandon(m, dev, id, true);
+        m.k.printk(`${dev}: request ${id} (${op} ${where}) timed out after ${timeout} cycles; failed with EIO`);
+        throw err('EIO', `blkdev: ${op} of ${dev} ${where} timed out after ${timeout} cycles`, 'the disk did not answer; fault DISK release or clear ends a hang');
+      }
+      yield* m.k.waitTimeout(`${dev}:req${id}`, left, `disk I/O (${op} ${where})`);
+    }
+    settled = true;
+  } finally {
+    if (!settled) abandon(m, dev, id, false); // killed while waiting: nobody will collect it
+  }
   const s1 = m.state();
   const status = statusOf(s1.done, id);
   m.put({ ...s1, done: s1.done.filter((d) => d[0] !== id), stats: status === 'EIO' ? { ...s1.stats, errors: s1.stats.errors + 1 } : s1.stats });
   if (status === 'EIO') throw err('EIO', `blkdev: I/O error on ${dev} ${where}`);
+}
+
+/**
+ * Give up request `id` (timed out, or its submitter killed), as blk-mq's
+ * timeout handler does: a status already recorded is dropped; otherwise
+ * the disk is asked to abort the request (a stalled one is dropped there,
+ * never to touch the platters) and it is counted out of flight; one the
+ * disk is still answering is remembered, so its late completion is
+ * dropped. Either way a slot may be free: a waiter for one is woken.
+ */
+function abandon(m: M, dev: string, id: number, timedOut: boolean): void {
+  const s = m.state();
+  const stats = timedOut ? { ...s.stats, errors: s.stats.errors + 1 } : s.stats;
+  if (statusOf(s.done, id) !== undefined) m.put({ ...s, done: s.done.filter((d) => d[0] !== id), stats });
+  else if (m.k.disk(dev)?.abort(id)) m.put({ ...s, inflight: s.inflight - 1, stats });
+  else m.put({ ...s, inflight: s.inflight - 1, abandoned: [...(s.abandoned ?? []), id], stats });
+  m.k.wakeOne(`${dev}:slot`);
 }
 
 /** The status of request `id` if it has completed. */
@@ -64,9 +112,19 @@ function statusOf(done: BlkState['done'], id: number): 'ok' | 'EIO' | undefined 
   return undefined;
 }
 
-/** Record a completion's status for its submitter and count it out of flight (every version's interrupt). */
+/**
+ * Record a completion's status for its submitter and count it out of flight
+ * (every version's interrupt); the late completion of an abandoned request
+ * is dropped, as blk-mq ignores a completion after the timeout handled it.
+ */
 function complete(m: M, c: DiskCompletion): void {
   const s = m.state();
+  const abandoned = s.abandoned ?? []; // a snapshot a user's version made before the field existed has none
+  if (abandoned.includes(c.id)) {
+    m.put({ ...s, abandoned: abandoned.filter((id) => id !== c.id) });
+    m.k.printk(`${DEV}: late completion of abandoned request ${c.id} (${c.status}) ignored`);
+    return;
+  }
   m.put({ ...s, done: [...s.done, [c.id, c.status]], inflight: s.inflight - 1 });
 }
 
@@ -100,8 +158,9 @@ export default defineModule<BlkState>({
   license: 'MIT',
   params: {
     queue_depth: { type: 'int', default: 16, min: 1, max: 256, description: 'requests in flight at most' },
+    timeout: { type: 'int', default: DEFAULT_IO_TIMEOUT, min: 1, max: Number.MAX_SAFE_INTEGER, description: 'cycles a request may take before it fails with EIO (blk-mq io_timeout)' },
   },
-  state: { schema: 1, initial: () => ({ inflight: 0, done: [], stats: { reads: 0, writes: 0, errors: 0 } }) },
+  state: { schema: 1, initial: () => ({ inflight: 0, done: [], abandoned: [], stats: { reads: 0, writes: 0, errors: 0 } }) },
   exports: {
     blk_submit: { version: 1, fn: blkSubmit },
     blk_capacity: { version: 1, fn: blkCapacity },

@@ -9,6 +9,9 @@ import { bootKernel } from '../../kernel/kernel.js';
 import type { KGen } from '../../exec/thread.js';
 import { bootMounted } from '../../compare/compare.js';
 import { Workload } from '../../user/workload.js';
+import { kill } from '../../exec/signal.js';
+import type { KernelError } from '../../exec/errno.js';
+import { Updater } from '../../updater/updater.js';
 
 type Submit = (dev: string, op: 'read' | 'write', sector: number, buf: Uint8Array) => KGen<void>;
 
@@ -58,4 +61,81 @@ describe('blkdev', () => {
     expect(() => w.stop(20_000_000)).not.toThrow();
     expect(w.failed).toBe(0);
   }, 60_000);
+
+  describe('the request timeout (timeout=CYCLES)', () => {
+    async function hungRead(timeout: number, latency = 500) {
+      const k = bootKernel({ seed: 1, diskLatency: { base: latency, jitter: 0, perSector: 0 } });
+      const { def } = await loadModuleDef('blkdev@1.0.0');
+      k.loader.insmod(def, { timeout: String(timeout) });
+      const submit = k.symbols.bind(k.symbols.get('blk_submit@1')!) as Submit;
+      const disk = k.machine.disks[0]!;
+      disk.injectHang(1);
+      const t = k.spawnKernel('io', submit('disk0', 'write', 5, new Uint8Array(512).fill(7)));
+      k.runUntil(() => t.state === 'blocked', 100_000); // stops right after the step that submitted: now is the submission time
+      return { k, t, disk, submittedAt: k.now, state: () => k.store.state('blkdev') as { inflight: number; done: unknown[]; abandoned: number[]; stats: { errors: number } } };
+    }
+
+    it('fails a request the disk does not answer with EIO once the timeout has passed, not before, and aborts it on the disk', async () => {
+      const { k, t, disk, submittedAt, state } = await hungRead(40_000);
+      k.run(submittedAt + 40_000 - 1 - k.now);
+      expect(t.state).toBe('blocked');
+      k.run(1_000);
+      expect(t.state).toBe('exited');
+      expect((t.error as KernelError).errno).toBe('EIO');
+      expect(String(t.error)).toMatch(/write of disk0 sector 5 timed out after 40000 cycles/);
+      expect(state()).toMatchObject({ inflight: 0, done: [], abandoned: [], stats: { errors: 1 } });
+      expect(disk.stalled).toBe(0); // aborted: a later release cannot write it late
+      expect(disk.release()).toBe(0);
+      expect(disk.peek(5)[0]).toBe(0);
+      expect(k.log.pending().some((l) => /request \d+ \(write sector 5\) timed out after 40000 cycles/.test(l))).toBe(true);
+    });
+
+    it('drops a completion that comes after the timeout (the disk was already answering): no double completion', async () => {
+      const { k, t, disk, submittedAt, state } = await hungRead(40_000);
+      k.run(submittedAt + 40_000 - 200 - k.now);
+      expect(disk.release()).toBe(1); // completes after the base latency (500 cycles): after the deadline
+      k.run(300);
+      expect(t.state).toBe('exited');
+      expect(String(t.error)).toMatch(/timed out/);
+      expect(state().abandoned).toHaveLength(1);
+      expect(state().inflight).toBe(0);
+      k.run(1_000);
+      expect(state()).toMatchObject({ inflight: 0, done: [], abandoned: [] });
+      expect(k.log.pending().some((l) => /late completion of abandoned request \d+ \(ok\) ignored/.test(l))).toBe(true);
+      // The driver still works: a new request completes normally.
+      const submit = k.symbols.bind(k.symbols.get('blk_submit@1')!) as Submit;
+      expect(() => k.runThread(k.spawnKernel('io2', submit('disk0', 'read', 5, new Uint8Array(512))))).not.toThrow();
+      expect(state().inflight).toBe(0);
+    });
+
+    it('an abandoned request survives updates 1.0.0 -> 1.1.0 -> 2.0.0 in the state, and the running version drops its late completion', async () => {
+      const { k, t, disk, submittedAt, state } = await hungRead(40_000, 1_000_000); // a slow disk: the completion comes long after the deadline
+      k.run(submittedAt + 40_000 - 200 - k.now);
+      disk.release();
+      k.run(300); // timed out; the completion is under way
+      expect(t.state).toBe('exited');
+      expect(state().abandoned).toHaveLength(1);
+      const u = new Updater(k);
+      for (const v of ['1.1.0', '2.0.0']) {
+        expect(u.run([await loadModuleDef(`blkdev@${v}`)], { strategy: 'unsafe' }).outcome).toBe('committed');
+        expect(k.loader.get('blkdev')!.params.timeout).toBe(40_000);
+      }
+      expect(state().abandoned).toHaveLength(1);
+      k.run(1_000_000);
+      expect(state()).toMatchObject({ inflight: 0, done: [], abandoned: [] });
+      expect(k.log.pending().some((l) => /late completion of abandoned request/.test(l))).toBe(true);
+    });
+
+    it('a killed submitter abandons its request: aborted on the disk, out of flight, blkdev unloadable', async () => {
+      const { k, t, disk, state } = await hungRead(1_000_000_000);
+      expect(() => k.loader.rmmod('blkdev')).toThrow(/executing blkdev:blk_submit/);
+      kill(k.sched, t);
+      k.run(1_000);
+      expect(t.state).toBe('exited');
+      expect(t.frames).toEqual([]);
+      expect(state()).toMatchObject({ inflight: 0, done: [], abandoned: [] });
+      expect(disk.stalled).toBe(0);
+      expect(() => k.loader.rmmod('blkdev')).not.toThrow();
+    });
+  });
 });
