@@ -104,7 +104,7 @@ const call = ((c: Command<Session<Kernel>>) => c)({
     'ARGS are numbers, true, false or quoted strings ("disk0"); the module context is passed for you.',
     'A Uint8Array result prints as text when it is text, else as hex.',
   ],
-  run(s, _args, words) {
+  async run(s, _args, words) {
     const first = words[0];
     if (first === undefined) throw err('EINVAL', 'call needs a symbol', `usage: ${call.usage}`);
     const slot = resolveSymbol(s.k, first.text);
@@ -112,7 +112,7 @@ const call = ((c: Command<Session<Kernel>>) => c)({
     const wants = slot.target.call.length; // the parameters after the context, to the first with a default
     if (args.length < wants) throw err('EINVAL', `${slot.key} (${slot.target.module} ${slot.target.version}) takes ${wants} argument${wants === 1 ? '' : 's'}, got ${args.length}`, `usage: ${call.usage}`);
     const k = s.k;
-    const result = s.sys(`call ${slot.key}`, function* () {
+    const result = await s.syscalls(`call ${slot.key}`, function* () {
       try {
         return slot.generator ? yield* slot.stub(...args) : slot.stub(...args);
       } catch (e) {

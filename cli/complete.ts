@@ -60,7 +60,7 @@ function paths(s: Session, word: string): string[] {
   const dir = word.slice(0, slash + 1);
   const prefix = word.slice(slash + 1);
   try {
-    const found = s.sys('complete', function* (sys) {
+    const found = s.sysNow('complete', function* (sys) {
       const out: string[] = [];
       for (const name of yield* sys.readdir(dir)) {
         if (!name.startsWith(prefix)) continue;

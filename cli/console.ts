@@ -33,7 +33,7 @@ export class ConsoleSession extends Session<Kernel> {
   /** Read from /dev/kmsg, or the boot buffer if kmsg is not loaded. */
   kernelLog(): string[] {
     if (!this.k.ops.get('chrdev', 'kmsg')) return ['(kmsg is not loaded: showing the boot buffer; insmod kmsg keeps the full log)', ...this.k.log.pending()];
-    const text = this.sys('dmesg', (sys) => sys.readFile('/dev/kmsg'));
+    const text = this.sysNow('dmesg', (sys) => sys.readFile('/dev/kmsg'));
     return new TextDecoder().decode(text).split('\n').filter((l) => l);
   }
 

@@ -19,10 +19,10 @@ const mount = define({
   usage: 'mount FSTYPE DEVICE PATH',
   summary: 'mount a filesystem (e.g. mount simplefs disk0 /mnt)',
   complete: [[], (s) => s.k.machine.disks.map((d) => d.name), 'path'],
-  run(s, args) {
+  async run(s, args) {
     arity(mount, args, 3);
     const [fstype, dev, path] = args as [string, string, string];
-    s.sys('mount', (sys) => sys.mount(fstype, dev, path));
+    await s.syscalls('mount', (sys) => sys.mount(fstype, dev, path));
   },
 });
 
@@ -31,9 +31,9 @@ const umount = define({
   usage: 'umount PATH',
   summary: 'unmount the filesystem mounted on PATH',
   complete: ['path'],
-  run(s, args) {
+  async run(s, args) {
     arity(umount, args, 1);
-    s.sys('umount', (sys) => sys.umount(args[0]!));
+    await s.syscalls('umount', (sys) => sys.umount(args[0]!));
   },
 });
 
@@ -42,10 +42,10 @@ const ls = define({
   usage: 'ls [PATH]',
   summary: 'list a directory (type, size, name)',
   complete: ['path'],
-  run(s, args) {
+  async run(s, args) {
     arity(ls, args, 0, 1);
     const path = args[0] ?? '/';
-    const rows = s.sys('ls', function* (sys) {
+    const rows = await s.syscalls('ls', function* (sys) {
       const names = yield* sys.readdir(path);
       const out: [string, string, string][] = [];
       for (const n of names) {
@@ -63,10 +63,10 @@ const df = define({
   usage: 'df [PATH]',
   summary: 'space and files of the filesystem holding PATH (default /mnt), through statfs',
   complete: ['path'],
-  run(s, args) {
+  async run(s, args) {
     arity(df, args, 0, 1);
     const path = args[0] ?? '/mnt';
-    const st = s.sys('df', (sys) => sys.statfs(path));
+    const st = await s.syscalls('df', (sys) => sys.statfs(path));
     for (const l of table(['path', 'block size', 'blocks', 'used', 'free', 'files'], [[path, st.blockSize, st.blocks, st.blocks - st.free, st.free, st.files]])) s.print(l);
     const mounted = s.k.vfs.mountTable().some((m) => path === m.path || path.startsWith(`${m.path}/`));
     if (!mounted) s.print(path === '/' ? '(the root namespace: in memory, without blocks)' : `(the root namespace, in memory, without blocks: nothing is mounted on ${path}; to mount one: ${s.mountHint(path)})`);
@@ -78,9 +78,9 @@ const cat = define({
   usage: 'cat PATH',
   summary: 'print a file',
   complete: ['path'],
-  run(s, args) {
+  async run(s, args) {
     arity(cat, args, 1);
-    const text = dec(s.sys('cat', (sys) => sys.readFile(args[0]!)));
+    const text = dec(await s.syscalls('cat', (sys) => sys.readFile(args[0]!)));
     for (const l of text.replace(/\n$/, '').split('\n')) s.print(l);
   },
 });
@@ -90,10 +90,10 @@ const write = define({
   usage: 'write PATH TEXT...',
   summary: 'create or truncate PATH and write TEXT (words joined by spaces, then a newline)',
   complete: ['path'],
-  run(s, args) {
+  async run(s, args) {
     arity(write, args, 2, Infinity);
     const data = enc(`${args.slice(1).join(' ')}\n`);
-    s.sys('write', (sys) => sys.writeFile(args[0]!, data));
+    await s.syscalls('write', (sys) => sys.writeFile(args[0]!, data));
     s.print(`${data.length} bytes written`);
   },
 });
@@ -103,9 +103,9 @@ const mkdir = define({
   usage: 'mkdir PATH',
   summary: 'make a directory',
   complete: ['path'],
-  run(s, args) {
+  async run(s, args) {
     arity(mkdir, args, 1);
-    s.sys('mkdir', (sys) => sys.mkdir(args[0]!));
+    await s.syscalls('mkdir', (sys) => sys.mkdir(args[0]!));
   },
 });
 
@@ -114,9 +114,9 @@ const rm = define({
   usage: 'rm PATH',
   summary: 'remove a file',
   complete: ['path'],
-  run(s, args) {
+  async run(s, args) {
     arity(rm, args, 1);
-    s.sys('rm', (sys) => sys.unlink(args[0]!));
+    await s.syscalls('rm', (sys) => sys.unlink(args[0]!));
   },
 });
 
@@ -125,9 +125,9 @@ const rmdir = define({
   usage: 'rmdir PATH',
   summary: 'remove an empty directory',
   complete: ['path'],
-  run(s, args) {
+  async run(s, args) {
     arity(rmdir, args, 1);
-    s.sys('rmdir', (sys) => sys.rmdir(args[0]!));
+    await s.syscalls('rmdir', (sys) => sys.rmdir(args[0]!));
   },
 });
 

@@ -123,6 +123,31 @@ describe('Ctrl-C interrupts the running command, and the machine goes on', () =>
     expect(s.k.loader.require('simplefs').def.version).toBe('1.2.0');
   });
 
+  it('a file command on a disk that does not answer: ECANCELED, its thread killed, so nothing stays pinned and umount works', async () => {
+    const { s } = await session(['insmod kmsg', 'insmod blkdev timeout=1000000000', 'insmod simplefs@1.1.0', 'mount simplefs disk0 /mnt', 'write /mnt/a hello']);
+    s.k.spawnKernel('ticker', (function* () {
+      for (;;) yield* s.k.sched.sleep(1000); // events, so that a slice ends before the command limit
+    })());
+    s.k.machine.disks[0]!.injectHang(1);
+    s.sliceMs = 0;
+    const cat = s.exec('cat /mnt/a');
+    s.interrupt();
+    expect(await outcome(cat)).toMatch(/^ECANCELED: cat interrupted \(Ctrl-C\) at t=\d+$/);
+    expect(s.k.sched.threads().filter((t) => t.name.startsWith('sh:'))).toEqual([]);
+    await s.exec('umount /mnt'); // EBUSY if the killed cat still held its open file or the mount
+    await s.exec('mount simplefs disk0 /mnt');
+    expect(await outcome(s.exec('cat /mnt/a'))).toBe('ok');
+    expect(s.k.stats.oopses).toBe(0);
+  });
+
+  it('one that never finishes: ETIMEDOUT after the command limit, and its thread is killed too', async () => {
+    const { s } = await session(['insmod kmsg', 'insmod blkdev timeout=1000000000', 'insmod simplefs@1.1.0', 'mount simplefs disk0 /mnt', 'write /mnt/a hello']);
+    s.k.machine.disks[0]!.injectHang(1);
+    expect(await outcome(s.exec('cat /mnt/a'))).toMatch(/^ETIMEDOUT: cat did not finish within 50000000 cycles \(it waited on .*\), and its thread \d+ was killed$/);
+    expect(s.k.sched.threads().filter((t) => t.name.startsWith('sh:'))).toEqual([]);
+    await s.exec('umount /mnt');
+  });
+
   it('workload stop while it verifies: ECANCELED, and a second stop verifies every byte', async () => {
     const { s, out } = await session([...BOOT, 'workload start threads=4 size=16k', 'tick 2M']);
     s.sliceMs = 0;

@@ -12,6 +12,7 @@ import type { Sys } from '../exec/abi.js';
 import { err } from '../exec/errno.js';
 import type { UpdateService } from '../exec/lifecycle.js';
 import type { KGen } from '../exec/thread.js';
+import { kill } from '../exec/signal.js';
 import { touchWatchdog } from '../exec/watchdog.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { ObjectKernel } from '../oo/kernel.js';
@@ -171,10 +172,41 @@ export abstract class Session<K extends ConsoleKernel = ConsoleKernel> {
     }
   }
 
-  /** Run `program` as a user thread until it exits; returns its result. */
-  sys<T>(what: string, program: (sys: Sys) => KGen<T>): T {
+  /**
+   * Run `program` as a user thread until it exits; returns its result. For
+   * what must answer at once (tab completion, the kernel log); a file
+   * command uses `syscalls`, which the user can stop.
+   */
+  sysNow<T>(what: string, program: (sys: Sys) => KGen<T>): T {
     const t = this.k.spawnUser(`sh:${what}`, program);
     return this.k.runThread(t, COMMAND_CYCLE_LIMIT) as T;
+  }
+
+  /**
+   * Run `program` as a user thread until it exits, interruptibly; returns
+   * its result. A Ctrl-C (ECANCELED), or COMMAND_CYCLE_LIMIT passing
+   * (ETIMEDOUT: a disk that does not answer), kills the thread, as a shell's
+   * Ctrl-C signals its foreground job: it unwinds at its next step wherever
+   * it waits (exec/signal.ts), so the open files, the mount and the module
+   * frames it held are let go and nothing stays pinned behind the prompt.
+   */
+  async syscalls<T>(what: string, program: (sys: Sys) => KGen<T>): Promise<T> {
+    const t = this.k.spawnUser(`sh:${what}`, program);
+    let exited = false;
+    let channel: string | null = null;
+    try {
+      exited = await this.waitUntil(() => t.state === 'exited', COMMAND_CYCLE_LIMIT, what);
+    } finally {
+      if (!exited && t.state !== 'exited') {
+        channel = t.waitChannel;
+        kill(this.k.sched, t);
+        this.k.runUntil(() => t.state === 'exited', COMMAND_CYCLE_LIMIT);
+      }
+    }
+    if (!exited) {
+      throw err('ETIMEDOUT', `${what} did not finish within ${COMMAND_CYCLE_LIMIT} cycles${channel ? ` (it waited on ${channel})` : ''}, and its thread ${t.tid} was killed`, 'ps and stat show what the machine waits on; fault DISK release frees a hung disk');
+    }
+    return this.k.runThread(t, 0) as T;
   }
 }
 
