@@ -1,6 +1,6 @@
 // Work the user can stop. A console command that may run the machine for
 // long (`tick`, an `update` waited to its end, `workload stop`, a file
-// command: Session.syscalls, which also kills its thread) runs it in
+// command: Session.syscalls, whose thread a Ctrl-C kills) runs it in
 // slices of a few milliseconds of wall time and yields to Node's event loop
 // between them, so a Ctrl-C (readline's on a terminal, SIGINT otherwise) is
 // seen while it runs; the command then stops between two events of the

@@ -11,6 +11,7 @@ import { statReport, type StatReport } from '../api/data.js';
 import type { Sys } from '../exec/abi.js';
 import { err } from '../exec/errno.js';
 import type { UpdateService } from '../exec/lifecycle.js';
+import { stillRunning } from '../exec/executive.js';
 import type { KGen } from '../exec/thread.js';
 import { kill } from '../exec/signal.js';
 import { touchWatchdog } from '../exec/watchdog.js';
@@ -184,28 +185,28 @@ export abstract class Session<K extends ConsoleKernel = ConsoleKernel> {
 
   /**
    * Run `program` as a user thread until it exits, interruptibly; returns
-   * its result. A Ctrl-C (ECANCELED), or COMMAND_CYCLE_LIMIT passing
-   * (ETIMEDOUT: a disk that does not answer), kills the thread, as a shell's
-   * Ctrl-C signals its foreground job: it unwinds at its next step wherever
-   * it waits (exec/signal.ts), so the open files, the mount and the module
+   * its result. A Ctrl-C (ECANCELED) kills the thread, as a shell's Ctrl-C
+   * signals its foreground job: it unwinds at its next step wherever it
+   * waits (exec/signal.ts), so the open files, the mount and the module
    * frames it held are let go and nothing stays pinned behind the prompt.
+   * After COMMAND_CYCLE_LIMIT it fails with ETIMEDOUT and the thread is left
+   * running, as a job sent to the background (`ps` shows it, `kill TID`
+   * ends it): a script may mean to leave a thread busy in a module, as the
+   * livepatch selftests' busy target does.
    */
   async syscalls<T>(what: string, program: (sys: Sys) => KGen<T>): Promise<T> {
     const t = this.k.spawnUser(`sh:${what}`, program);
-    let exited = false;
-    let channel: string | null = null;
+    let exited: boolean;
     try {
       exited = await this.waitUntil(() => t.state === 'exited', COMMAND_CYCLE_LIMIT, what);
-    } finally {
-      if (!exited && t.state !== 'exited') {
-        channel = t.waitChannel;
+    } catch (e) {
+      if (t.state !== 'exited') {
         kill(this.k.sched, t);
         this.k.runUntil(() => t.state === 'exited', COMMAND_CYCLE_LIMIT);
       }
+      throw e;
     }
-    if (!exited) {
-      throw err('ETIMEDOUT', `${what} did not finish within ${COMMAND_CYCLE_LIMIT} cycles${channel ? ` (it waited on ${channel})` : ''}, and its thread ${t.tid} was killed`, 'ps and stat show what the machine waits on; fault DISK release frees a hung disk');
-    }
+    if (!exited) throw stillRunning(t, COMMAND_CYCLE_LIMIT);
     return this.k.runThread(t, 0) as T;
   }
 }

@@ -9,7 +9,7 @@
 
 import type { Machine } from '../hw/machine.js';
 import { SYSCALL_ENTRY_CYCLES, type SyscallEntry, type SyscallName, Sys } from './abi.js';
-import { err, isKernelError, thrownMessage } from './errno.js';
+import { err, isKernelError, type KernelError, thrownMessage } from './errno.js';
 import { HookList } from './hooks.js';
 import { UpdateLifecycle } from './lifecycle.js';
 import { Scheduler } from './sched.js';
@@ -150,9 +150,7 @@ export abstract class Executive implements SyscallEntry {
    * ETIMEDOUT if it is still running after `maxCycles`; it keeps running.
    */
   runThread(t: Thread, maxCycles = 200_000_000): unknown {
-    if (!this.runUntil(() => t.state === 'exited', maxCycles)) {
-      throw err('ETIMEDOUT', `thread ${t.tid} (${t.name}) still running after ${maxCycles} cycles${t.waitChannel ? `, blocked on ${t.waitChannel}` : ''}`);
-    }
+    if (!this.runUntil(() => t.state === 'exited', maxCycles)) throw stillRunning(t, maxCycles);
     if (t.error !== undefined) throw t.error;
     return t.result;
   }
@@ -187,6 +185,11 @@ export abstract class Executive implements SyscallEntry {
 }
 
 /** Run `program` as a user thread to completion and return its result. */
+/** ETIMEDOUT: thread `t` has not exited after `cycles`; it is left running. */
+export function stillRunning(t: Thread, cycles: number): KernelError {
+  return err('ETIMEDOUT', `thread ${t.tid} (${t.name}) still running after ${cycles} cycles${t.waitChannel ? `, blocked on ${t.waitChannel}` : ''}`);
+}
+
 export function runProgram<T>(k: Executive, name: string, program: (sys: Sys) => KGen<unknown>, maxCycles?: number): T {
   return k.runThread(k.spawnUser(name, program), maxCycles) as T;
 }
