@@ -118,7 +118,7 @@ export class Scheduler {
     t.waitChannel = null;
     t.waitingOn = null;
     t.interruptible = false;
-    this.woken.run(t);
+    if (this.woken.size !== 0) this.woken.run(t); // subscribers only while a tracer runs
     const home = this.cpus[t.cpu]!;
     const target = this.isIdle(home) ? home : (this.cpus.find((c) => this.isIdle(c)) ?? home);
     this.enqueue(t, target);
@@ -329,6 +329,6 @@ export class Scheduler {
     }
     // Last, once the step's books are kept and the CPU's next dispatch is set: a subscriber may spawn a thread.
     if (lockupPending()) for (const r of takeLockups()) this.softLockup.run(r); // this step's, or one between steps (an interrupt, a stop-machine)
-    this.stepped.run(t, cost);
+    if (this.stepped.size !== 0) this.stepped.run(t, cost); // subscribers only under a tracer or livemod check
   }
 }

@@ -176,7 +176,7 @@ export class StateStore {
     const next = committer.produce(img.state as S, recipe);
     if (next !== img.state) {
       if (this.freezeCommits) freezeNew(next);
-      this.images.set(module, { ...img, state: next });
+      this.images.set(module, { state: next, tables: img.tables, shadows: img.shadows });
       this.counted();
     }
     return next;
@@ -193,7 +193,7 @@ export class StateStore {
     const img = this.current(module);
     if (next !== img.state) {
       if (this.freezeCommits) freezeNew(next);
-      this.images.set(module, { ...img, state: next });
+      this.images.set(module, { state: next, tables: img.tables, shadows: img.shadows });
       this.counted();
     }
     return next;
@@ -238,7 +238,7 @@ export class StateStore {
   putRecord(module: string, name: string, key: number, rec: Rec): void {
     const img = this.current(module);
     const t = this.table(module, name).set(key, freezeNew(rec));
-    this.images.set(module, { ...img, tables: { ...img.tables, [name]: t } });
+    this.images.set(module, { state: img.state, tables: { ...img.tables, [name]: t }, shadows: img.shadows });
     this.counted();
   }
 
