@@ -100,7 +100,7 @@ export class Scheduler {
   /** Create a runnable thread from a generator, on the least loaded CPU. */
   spawn(name: string, kind: 'kernel' | 'user', gen: KGen<unknown>): Thread {
     const cpu = this.leastLoaded();
-    const t = new Thread(this.nextTid++, name, kind, gen, cpu.id, (w) => this.wake(w));
+    const t = new Thread(this.nextTid++, name, kind, gen, cpu.id, this.wakeThread);
     this.live.set(t.tid, t);
     this.enqueue(t, cpu);
     return t;
@@ -126,8 +126,11 @@ export class Scheduler {
 
   /** A new wait queue whose wake-ups go through this scheduler. */
   waitQueue(channel: string): WaitQueue {
-    return new WaitQueue(channel, (t) => this.wake(t));
+    return new WaitQueue(channel, this.wakeThread);
   }
+
+  /** `wake`, made once for every queue (a queue is made for each disk request). */
+  private readonly wakeThread = (t: Thread): void => this.wake(t);
 
   /** Block the current thread for `cycles` (`interruptible`: a signal may end the sleep early, see WaitQueue.wait). */
   *sleep(cycles: number, interruptible = false): KGen<void> {

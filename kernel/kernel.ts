@@ -146,7 +146,10 @@ export class Kernel extends Executive {
       sleep: (c: number) => sched.sleep(c),
       sleepInterruptible: (c: number) => sched.sleep(c, true),
       printk: (text: string) => this.printk(`${module}: ${text}`),
-      disk: (name: string) => this.machine.disks.find((d) => d.name === name),
+      disk: (name: string) => {
+        for (const d of this.machine.disks) if (d.name === name) return d;
+        return undefined;
+      },
     });
   }
 
