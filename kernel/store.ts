@@ -87,7 +87,7 @@ export function freezeNew<T>(v: T): T {
 const NO_ENV: StoreEnv = { charge: () => {}, oops: () => {} };
 
 /** Records the `snapshots` policy lets wait unfrozen, in all modules, before it freezes them all anyway. */
-export const MAX_UNFROZEN = 4096;
+export const MAX_UNFROZEN = 256;
 
 /** When module state is deep-frozen: on every commit, or only when a snapshot is taken through `image()` (see the header). */
 export type FreezePolicy = 'commits' | 'snapshots';
