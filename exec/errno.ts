@@ -11,6 +11,16 @@ export type Errno =
   | 'ESRCH' | 'ECANCELED' | 'EFAULT' | 'ERANGE' | 'EOPNOTSUPP' | 'EACCES'
   | 'EBADMSG' | 'EKEYREJECTED';
 
+/**
+ * Whether a KernelError records the stack it was made on. An errno is an
+ * answer to the caller, not a bug, and its message says all the user sees;
+ * capturing the stack walked every frame of the thread's generators, the
+ * same cost again for each of the thousands of ENOENTs a workload gets
+ * (about 2% of either kernel's time). LIVEMOD_DEBUG, which prints stacks,
+ * turns it back on.
+ */
+const ERRNO_STACKS = typeof process !== 'undefined' && !!process.env.LIVEMOD_DEBUG;
+
 export class KernelError extends Error {
   constructor(
     readonly errno: Errno,
@@ -18,7 +28,10 @@ export class KernelError extends Error {
     /** What the user can do about it. */
     readonly hint?: string,
   ) {
+    const limit = Error.stackTraceLimit;
+    if (!ERRNO_STACKS) Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = 'KernelError';
   }
 

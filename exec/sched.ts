@@ -100,7 +100,7 @@ export class Scheduler {
   /** Create a runnable thread from a generator, on the least loaded CPU. */
   spawn(name: string, kind: 'kernel' | 'user', gen: KGen<unknown>): Thread {
     const cpu = this.leastLoaded();
-    const t = new Thread(this.nextTid++, name, kind, gen, cpu.id, (w) => this.wake(w));
+    const t = new Thread(this.nextTid++, name, kind, gen, cpu.id, this.wakeThread);
     this.live.set(t.tid, t);
     this.enqueue(t, cpu);
     return t;
@@ -118,7 +118,7 @@ export class Scheduler {
     t.waitChannel = null;
     t.waitingOn = null;
     t.interruptible = false;
-    this.woken.run(t);
+    if (this.woken.size !== 0) this.woken.run(t); // subscribers only while a tracer runs
     const home = this.cpus[t.cpu]!;
     const target = this.isIdle(home) ? home : (this.cpus.find((c) => this.isIdle(c)) ?? home);
     this.enqueue(t, target);
@@ -126,8 +126,11 @@ export class Scheduler {
 
   /** A new wait queue whose wake-ups go through this scheduler. */
   waitQueue(channel: string): WaitQueue {
-    return new WaitQueue(channel, (t) => this.wake(t));
+    return new WaitQueue(channel, this.wakeThread);
   }
+
+  /** `wake`, made once for every queue (a queue is made for each disk request). */
+  private readonly wakeThread = (t: Thread): void => this.wake(t);
 
   /** Block the current thread for `cycles` (`interruptible`: a signal may end the sleep early, see WaitQueue.wait). */
   *sleep(cycles: number, interruptible = false): KGen<void> {
@@ -351,6 +354,6 @@ export class Scheduler {
     }
     // Last, once the step's books are kept and the CPU's next dispatch is set: a subscriber may spawn a thread.
     if (lockupPending()) for (const r of takeLockups()) this.softLockup.run(r); // this step's, or one between steps (an interrupt, a stop-machine)
-    this.stepped.run(t, cost);
+    if (this.stepped.size !== 0) this.stepped.run(t, cost); // subscribers only under a tracer or livemod check
   }
 }

@@ -46,7 +46,8 @@ export class Kernel extends Executive {
   readonly kept = new KeptUpdates();
   /** The data of the system states loaded versions declare. */
   readonly systemStates = new SystemStates();
-  private readonly queues = new Map<string, WaitQueue>();
+  /** Wait queues by module, then by the module's key (they outlive a version: waiters of the old one are woken by the new). */
+  private readonly queues = new Map<string, Map<string, WaitQueue>>();
   private syscallTable: OpsTable | null = null;
   private booted = false;
 
@@ -115,15 +116,24 @@ export class Kernel extends Executive {
   /** What module code may use besides its imports; wait queues are scoped by module name. */
   services(module: string): KernelServices {
     const sched = this.sched;
-    const queues = this.queues;
+    let queues = this.queues.get(module);
+    if (!queues) this.queues.set(module, (queues = new Map()));
+    const mine = queues;
     const queue = (key: string): WaitQueue => {
-      const full = `${module}:${key}`;
-      let q = this.queues.get(full);
-      if (!q) this.queues.set(full, (q = sched.waitQueue(full)));
+      let q = mine.get(key);
+      if (!q) mine.set(key, (q = sched.waitQueue(`${module}:${key}`)));
       return q;
     };
-    const drop = (key: string, q: WaitQueue): void => {
-      if (q.length === 0) this.queues.delete(`${module}:${key}`);
+    // A wake-up of a queue nobody waits on finds none and makes none: each
+    // disk interrupt wakes the queue of free request slots, which is nearly
+    // always empty, and making and dropping a queue for it was the largest
+    // allocation of the interrupt.
+    const wake = (key: string, all: boolean): number => {
+      const q = mine.get(key);
+      if (!q) return 0;
+      const r = all ? q.wakeAll() : q.wakeOne() ? 1 : 0;
+      if (q.length === 0) mine.delete(key);
+      return r;
     };
     return Object.freeze({
       work: (c: number) => sched.work(c),
@@ -136,25 +146,18 @@ export class Kernel extends Executive {
         try {
           return yield* sched.waitTimeout(q, cycles, why ?? `${module}:${key}`);
         } finally {
-          if (queues.get(`${module}:${key}`) === q) drop(key, q); // a wait that expired (or was killed) took itself off: forget the queue as a wake-up does
+          if (mine.get(key) === q && q.length === 0) mine.delete(key); // a wait that expired (or was killed) took itself off: forget the queue as a wake-up does
         }
       },
-      wakeOne: (key: string) => {
-        const q = queue(key);
-        const r = q.wakeOne();
-        drop(key, q);
-        return r;
-      },
-      wakeAll: (key: string) => {
-        const q = queue(key);
-        const r = q.wakeAll();
-        drop(key, q);
-        return r;
-      },
+      wakeOne: (key: string) => wake(key, false) === 1,
+      wakeAll: (key: string) => wake(key, true),
       sleep: (c: number) => sched.sleep(c),
       sleepInterruptible: (c: number) => sched.sleep(c, true),
       printk: (text: string) => this.printk(`${module}: ${text}`),
-      disk: (name: string) => this.machine.disks.find((d) => d.name === name),
+      disk: (name: string) => {
+        for (const d of this.machine.disks) if (d.name === name) return d;
+        return undefined;
+      },
     });
   }
 

@@ -371,6 +371,13 @@ export class Loader {
     const bound: Record<string, AnyFn> = {};
     for (const [key, slot] of imports) bound[key.slice(0, key.indexOf('@'))] = symbols.bind(slot);
     const name = def.name;
+    // A module asks for its tables on every record access: one handle per table (it holds no state of its own).
+    const tables = new Map<string, RecordTable<object>>();
+    const records = (table: string): RecordTable<object> => {
+      let t = tables.get(table);
+      if (!t) tables.set(table, (t = new RecordTable<object>(store, name, table)));
+      return t;
+    };
     return Object.freeze({
       name,
       version: def.version,
@@ -379,7 +386,7 @@ export class Loader {
       state: () => store.state(name),
       commit: (recipe: (d: never) => void) => store.commit(name, recipe as never),
       put: (next: unknown) => store.put(name, next),
-      records: <T extends object>(table: string) => new RecordTable<T>(store, name, table),
+      records,
       shadow: new ModuleShadows(store, name, freezeNew),
       k: this.env.services(name),
     }) as ModuleContext;

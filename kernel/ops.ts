@@ -150,22 +150,24 @@ export function requireVersion(table: OpsHandle, version: number, op: string): v
   }
 }
 
+/** The slot of operation `op` of a table (whose entry callers use); ENOSYS when the table lacks it. */
+export function opSlot(table: OpsHandle, op: string): Slot {
+  const slot = table.slots[op];
+  if (!slot || !table.entries[op]) throw err('ENOSYS', `${opsKey(table.kind, table.name)} has no operation '${op}'`);
+  return slot;
+}
+
 /**
  * Call operation `op` of a table from a generator, whether the operation
  * blocks or not. Throws ENOSYS when the table lacks it.
  */
 export function* callOp(table: OpsHandle, op: string, ...args: unknown[]): KGen<unknown> {
-  const fn = table.entries[op];
-  const slot = table.slots[op];
-  if (!fn || !slot) throw err('ENOSYS', `${opsKey(table.kind, table.name)} has no operation '${op}'`);
-  return slot.generator ? yield* fn(...args) : fn(...args);
+  const fn = table.entries[op]!;
+  return opSlot(table, op).generator ? yield* fn(...args) : fn(...args);
 }
 
 /** Call a non-blocking operation `op` outside a thread (interrupts, printk). */
 export function callOpPlain(table: OpsHandle, op: string, ...args: unknown[]): unknown {
-  const fn = table.entries[op];
-  const slot = table.slots[op];
-  if (!fn || !slot) throw err('ENOSYS', `${opsKey(table.kind, table.name)} has no operation '${op}'`);
-  if (slot.generator) throw err('EINVAL', `${opsKey(table.kind, table.name)}.${op} blocks and cannot be called here`);
-  return fn(...args);
+  if (opSlot(table, op).generator) throw err('EINVAL', `${opsKey(table.kind, table.name)}.${op} blocks and cannot be called here`);
+  return table.entries[op]!(...args);
 }

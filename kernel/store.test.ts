@@ -2,7 +2,7 @@
 // versioned records, and the migration hook that lazy updates will use.
 
 import { describe, expect, it } from 'vitest';
-import { defaultFreezePolicy, RecordTable, StateStore } from './store.js';
+import { defaultFreezePolicy, MAX_UNFROZEN, RecordTable, StateStore } from './store.js';
 
 interface S {
   readonly n: number;
@@ -47,6 +47,52 @@ describe('StateStore', () => {
     st.commit<S>('m', (d) => void (d.n = 9));
     st.restore('m', image);
     expect(st.state('m')).toBe(after);
+  });
+
+  it('under the snapshots policy, freezes a record when an image is taken, and never one overwritten or deleted before', () => {
+    const st = new StateStore(undefined, 'snapshots');
+    st.create('m', {}, { files: 1 });
+    const files = new RecordTable<{ size: number; blocks: number[] }>(st, 'm', 'files');
+    const first = files.put(1, { size: 0, blocks: [] });
+    const second = files.put(1, { size: 1, blocks: [7] });
+    const gone = files.put(2, { size: 2, blocks: [8] });
+    files.delete(2);
+    expect(Object.isFrozen(second)).toBe(false);
+    expect(st.unfrozenRecords('m')).toBe(1);
+    const image = st.image('m');
+    expect(st.unfrozenRecords('m')).toBe(0);
+    expect(Object.isFrozen(second)).toBe(true);
+    expect(Object.isFrozen(second.blocks)).toBe(true);
+    expect(() => (second.blocks as number[]).push(9)).toThrow();
+    expect(Object.isFrozen(first)).toBe(false);
+    expect(Object.isFrozen(gone)).toBe(false);
+    // Written after the image: waits again, and a rollback to the image freezes it (whoever kept the replaced image may read it).
+    const third = files.put(1, { size: 3, blocks: [7] });
+    expect(Object.isFrozen(third)).toBe(false);
+    st.restore('m', image);
+    expect(Object.isFrozen(third)).toBe(true);
+    expect(files.get(1)).toBe(second);
+  });
+
+  it('under the snapshots policy, freezes every waiting record once more than MAX_UNFROZEN wait', () => {
+    const st = new StateStore(undefined, 'snapshots');
+    st.create('m', {}, { files: 1 });
+    const files = new RecordTable<{ n: number }>(st, 'm', 'files');
+    const recs = Array.from({ length: MAX_UNFROZEN }, (_, i) => files.put(i, { n: i }));
+    expect(st.unfrozenRecords('m')).toBe(MAX_UNFROZEN);
+    expect(recs.some((r) => Object.isFrozen(r))).toBe(false);
+    files.put(MAX_UNFROZEN, { n: 0 });
+    expect(st.unfrozenRecords('m')).toBe(0);
+    expect(recs.every((r) => Object.isFrozen(r))).toBe(true);
+  });
+
+  it('under the commits policy, freezes a record as it is written', () => {
+    const st = new StateStore(undefined, 'commits');
+    st.create('m', {}, { files: 1 });
+    const rec = new RecordTable<{ blocks: number[] }>(st, 'm', 'files').put(1, { blocks: [1] });
+    expect(Object.isFrozen(rec)).toBe(true);
+    expect(Object.isFrozen(rec.blocks)).toBe(true);
+    expect(st.unfrozenRecords('m')).toBe(0);
   });
 
   it('takes its freezing policy from LIVEMOD_FREEZE, else every commit under vitest only', () => {

@@ -12,10 +12,16 @@
 // (the updater's rollback reference and transfer input, a test's `before`)
 // is taken through `image()`, which deep-freezes what is not frozen yet, so
 // nothing can change it afterwards. Under tests (or LIVEMOD_FREEZE=commits)
-// every commit is frozen as it is made as well, so that module code which
-// writes into its snapshot fails at the write; elsewhere commits skip that
-// walk (LIVEMOD_FREEZE=snapshots), which was the largest cost left in a
-// commit. Records are always frozen as they are written: they are small.
+// every commit and every record is frozen as it is written as well, so that
+// module code which writes into its snapshot fails at the write; elsewhere
+// (LIVEMOD_FREEZE=snapshots) commits skip that walk, which was the largest
+// cost left in a commit, and a record written waits in a list of its
+// module's until `image()` freezes it with the state. A record overwritten
+// or deleted before then is never frozen at all: no kept snapshot can hold
+// it, since taking one would have frozen it. (Freezing each record as it
+// was written cost more than the write's path copy in V8: a new frozen map
+// for each object made by spreading the one before.) The list is bounded:
+// past MAX_UNFROZEN records it is frozen and emptied.
 //
 // A record read at an older schema than its table's is migrated then and
 // there through the pending lazy steps (migrations.ts) and committed: the
@@ -80,6 +86,9 @@ export function freezeNew<T>(v: T): T {
 
 const NO_ENV: StoreEnv = { charge: () => {}, oops: () => {} };
 
+/** Records the `snapshots` policy lets wait unfrozen, in all modules, before it freezes them all anyway. */
+export const MAX_UNFROZEN = 256;
+
 /** When module state is deep-frozen: on every commit, or only when a snapshot is taken through `image()` (see the header). */
 export type FreezePolicy = 'commits' | 'snapshots';
 
@@ -105,6 +114,9 @@ export class StateStore {
   private readonly schemas = new Map<string, Map<string, number>>();
 
   private readonly freezeCommits: boolean;
+  /** Records written and not frozen yet (the `snapshots` policy): module -> table -> key -> record, and how many. */
+  private readonly unfrozen = new Map<string, Map<string, Map<number, Rec>>>();
+  private unfrozenCount = 0;
 
   constructor(
     private readonly env: StoreEnv = NO_ENV,
@@ -133,7 +145,44 @@ export class StateStore {
   image(module: string): ModuleImage {
     const img = this.current(module);
     freezeNew(img.state);
+    this.freezeRecords(module);
     return img;
+  }
+
+  /** Freeze the records of `module` still waiting for it. */
+  private freezeRecords(module: string): void {
+    const tables = this.unfrozen.get(module);
+    if (!tables) return;
+    for (const recs of tables.values()) {
+      for (const rec of recs.values()) freezeNew(rec);
+      this.unfrozenCount -= recs.size;
+    }
+    this.unfrozen.delete(module);
+  }
+
+  /** Records of `module` written and not frozen yet (for tests). */
+  unfrozenRecords(module: string): number {
+    let n = 0;
+    for (const recs of this.unfrozen.get(module)?.values() ?? []) n += recs.size;
+    return n;
+  }
+
+  /** `rec`, just written as record `key` of table `name`, frozen now or when the next snapshot is taken (see the header). */
+  private frozenLater(module: string, name: string, key: number, rec: Rec): Rec {
+    if (this.freezeCommits) return freezeNew(rec);
+    let tables = this.unfrozen.get(module);
+    if (!tables) this.unfrozen.set(module, (tables = new Map()));
+    let recs = tables.get(name);
+    if (!recs) tables.set(name, (recs = new Map()));
+    const had = recs.size;
+    recs.set(key, rec);
+    if (recs.size > had && ++this.unfrozenCount > MAX_UNFROZEN) for (const m of [...this.unfrozen.keys()]) this.freezeRecords(m);
+    return rec;
+  }
+
+  /** Record `key` of `name` is gone from the current image: it no longer needs freezing. */
+  private notFrozenLater(module: string, name: string, key: number): void {
+    if (this.unfrozen.get(module)?.get(name)?.delete(key)) this.unfrozenCount--;
   }
 
   /** The module's image as it is, for the store's own reads and writes. */
@@ -146,6 +195,7 @@ export class StateStore {
   /** Put back an image taken earlier (rollback), or install a new one (transfer). */
   restore(module: string, image: ModuleImage, schemas?: Record<string, number>): void {
     freezeNew(image.state);
+    this.freezeRecords(module); // records of the image replaced: whoever kept it may look at them
     this.images.set(module, image);
     if (schemas) {
       const m = this.schemas.get(module) ?? new Map<string, number>();
@@ -155,6 +205,7 @@ export class StateStore {
   }
 
   remove(module: string): void {
+    this.freezeRecords(module);
     this.images.delete(module);
     this.schemas.delete(module);
     this.lazy.clearModule(module);
@@ -176,7 +227,7 @@ export class StateStore {
     const next = committer.produce(img.state as S, recipe);
     if (next !== img.state) {
       if (this.freezeCommits) freezeNew(next);
-      this.images.set(module, { ...img, state: next });
+      this.images.set(module, { state: next, tables: img.tables, shadows: img.shadows });
       this.counted();
     }
     return next;
@@ -193,7 +244,7 @@ export class StateStore {
     const img = this.current(module);
     if (next !== img.state) {
       if (this.freezeCommits) freezeNew(next);
-      this.images.set(module, { ...img, state: next });
+      this.images.set(module, { state: next, tables: img.tables, shadows: img.shadows });
       this.counted();
     }
     return next;
@@ -237,8 +288,8 @@ export class StateStore {
   /** Store a record as given (it must already carry `v`). */
   putRecord(module: string, name: string, key: number, rec: Rec): void {
     const img = this.current(module);
-    const t = this.table(module, name).set(key, freezeNew(rec));
-    this.images.set(module, { ...img, tables: { ...img.tables, [name]: t } });
+    const t = this.table(module, name).set(key, this.frozenLater(module, name, key, rec));
+    this.images.set(module, { state: img.state, tables: { ...img.tables, [name]: t }, shadows: img.shadows });
     this.counted();
   }
 
@@ -246,6 +297,7 @@ export class StateStore {
   deleteRecord(module: string, name: string, key: number): void {
     const img = this.current(module);
     const t = this.table(module, name).delete(key);
+    this.notFrozenLater(module, name, key);
     this.images.set(module, { state: img.state, tables: { ...img.tables, [name]: t }, shadows: withoutInstance(img.shadows, name, key) });
     this.counted();
   }

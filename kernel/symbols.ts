@@ -69,11 +69,13 @@ function generatorStub(slot: Slot, sched: Scheduler): AnyFn {
     const thread = sched.self();
     slot.calls++;
     const target = slot.gate === null ? slot.target : yield* slot.gate.admit(slot, thread);
+    const frame = target.frame;
     const calls = thread.frameCalls;
     if (calls.length > 0) calls[calls.length - 1]!++;
-    thread.frames.push(target.frame);
+    thread.frames.push(frame);
     calls.push(0);
-    sched.framePushed.run(thread, target.frame);
+    // The frame hooks have subscribers only while a tracer runs: skip the call (and its argument list) otherwise.
+    if (sched.framePushed.size !== 0) sched.framePushed.run(thread, frame);
     slot.active++;
     try {
       return yield* target.call(...args);
@@ -81,7 +83,7 @@ function generatorStub(slot: Slot, sched: Scheduler): AnyFn {
       slot.active--;
       thread.frames.pop();
       calls.pop();
-      sched.framePopped.run(thread, target.frame);
+      if (sched.framePopped.size !== 0) sched.framePopped.run(thread, frame);
     }
   };
 }

@@ -339,22 +339,30 @@ function* truncate(m: M, dev: string, ino: number, size: number): KGen<void> {
   yield* truncateWith(m, dev, ino, size, write);
 }
 
-/** Truncate, growing the file through `writer` and giving blocks back through `free` (versions differ in their write path and free-space layout only). */
-function* truncateWith<C extends M>(m: C, dev: string, ino: number, size: number, writer: (m: C, dev: string, ino: number, off: number, bytes: Uint8Array) => KGen<number>, free: (m: C, dev: string, blocks: readonly number[]) => void = freeBlocks): KGen<void> {
+/**
+ * More fields of an inode that a later version commits in the same record
+ * write as a change of its size or blocks (2.1's mtime), made at that
+ * moment: one record write instead of two, each a path copy of the table.
+ */
+type Stamp = (m: Ctx<object, object>) => object;
+
+/** Truncate, growing the file through `writer` and giving blocks back through `free` (versions differ in their write path and free-space layout only); `stamp`'s fields are committed with the new size. */
+function* truncateWith<C extends M>(m: C, dev: string, ino: number, size: number, writer: (m: C, dev: string, ino: number, off: number, bytes: Uint8Array, stamp?: Stamp) => KGen<number>, free: (m: C, dev: string, blocks: readonly number[]) => void = freeBlocks, stamp?: Stamp): KGen<void> {
   const node = inode(m, dev, ino);
   if (node.type === 'dir') throw err('EISDIR', `inode ${ino} is a directory`);
   if (!Number.isInteger(size) || size < 0) throw err('EINVAL', `bad size ${size}`);
   if (size > node.size) {
-    yield* writer(m, dev, ino, node.size, new Uint8Array(size - node.size));
+    yield* writer(m, dev, ino, node.size, new Uint8Array(size - node.size), stamp);
     return;
   }
   const keep = Math.ceil(size / BS);
   free(m, dev, node.blocks.slice(keep));
-  setInode(m, ino, node.blocks.length > keep ? { blocks: node.blocks.slice(0, keep), size } : { size });
+  const fields = node.blocks.length > keep ? { blocks: node.blocks.slice(0, keep), size } : { size };
+  setInode(m, ino, stamp ? { ...fields, ...stamp(m) } : fields);
 }
 
 /** Shared with later versions (the same module): what they do not change. */
-export { type Bitmap, type Inode, type Imports, type SfsState, type Volume, BS, LAYOUT, allocBlocks, bitmapFromWords, bitmapWord, bitmapWords, inUse, markUsed, newBitmap, setInode, withBits, freeBlocks, getattr, inode, startWrite, read, readBlock, truncate, truncateWith, volume, write };
+export { type Bitmap, type Inode, type Imports, type SfsState, type Stamp, type Volume, BS, LAYOUT, allocBlocks, bitmapFromWords, bitmapWord, bitmapWords, inUse, markUsed, newBitmap, setInode, withBits, freeBlocks, getattr, inode, startWrite, read, readBlock, truncate, truncateWith, volume, write };
 
 export default defineModule<SfsState>({
   name: 'simplefs',

@@ -65,11 +65,12 @@ function lookup(m: M, dev: string, dir: number, name: string): number {
   return ino;
 }
 
-function create(m: M, dev: string, dir: number, name: string, type: 'file' | 'dir'): number {
+/** Create `name` in `dir`; the new inode's record also has `more`'s fields (a later version's times). */
+function create(m: M, dev: string, dir: number, name: string, type: 'file' | 'dir', more?: object): number {
   volume(m, dev);
   if (findEntry(m, dev, dir, name) !== undefined) throw err('EEXIST', `${name} exists`);
   const ino = m.state().nextIno;
-  m.records<Inode>('inodes').put(ino, { ino, dev, type, size: 0, nlink: type === 'dir' ? 2 : 1, blocks: [] });
+  m.records<Inode>('inodes').put(ino, { ino, dev, type, size: 0, nlink: type === 'dir' ? 2 : 1, blocks: [], ...more });
   if (type === 'dir') m.records<Inode>('inodes').update(dir, (d) => void (d.nlink += 1));
   // Built by hand and `put`, without an immer draft of `dirs` (one entry per directory).
   const s = m.state();

@@ -7,7 +7,7 @@
 // code. Only the I/O paths are new.
 
 import { type Ctx, defineModule, err, type KGen, SECTOR_SIZE, sectorRuns } from '../../kernel/module.js';
-import { allocBlocks as allocBlocks10, getattr, inode as inode10, setInode, truncateWith, startWrite } from './1.0.0.js';
+import { allocBlocks as allocBlocks10, getattr, inode as inode10, setInode, type Stamp, truncateWith, startWrite } from './1.0.0.js';
 import { releaseUnwritten } from './1.1.0.js';
 import v12, { LAYOUT as LAYOUT12, type SfsState } from './1.2.0.js';
 import { type Layout, mountVolume, umountVolume } from './persist.js';
@@ -49,9 +49,13 @@ function* read(m: M, dev: string, ino: number, off: number, len: number): KGen<U
   return data.slice(off - first * BS, end - first * BS);
 }
 
-function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Array): KGen<number> {
+/** Write `bytes` at `offset`; `stamp`'s fields (a later version's) are committed with the new size. */
+function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Array, stamp?: Stamp): KGen<number> {
   const w = startWrite(m, dev, ino, offset, bytes);
-  if (!w) return 0;
+  if (!w) {
+    if (stamp) setInode(m, ino, stamp(m));
+    return 0;
+  }
   const { node, off, data, end } = w;
   const had = node.blocks.length;
   const need = Math.ceil(end / BS);
@@ -74,12 +78,13 @@ function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Arra
     releaseUnwritten(m as never, dev, ino, had); // 1.1's fix
     throw e;
   }
-  setInode(m, ino, { size: Math.max(inode(m, dev, ino).size, end) });
+  const size = Math.max(inode(m, dev, ino).size, end);
+  setInode(m, ino, stamp ? { size, ...stamp(m) } : { size });
   return bytes.length;
 }
 
-function* truncate(m: M, dev: string, ino: number, size: number): KGen<void> {
-  yield* truncateWith(m as never, dev, ino, size, write as never);
+function* truncate(m: M, dev: string, ino: number, size: number, stamp?: Stamp): KGen<void> {
+  yield* truncateWith(m as never, dev, ino, size, write as never, undefined, stamp);
 }
 
 /** 1.2's, through multi-sector requests. */

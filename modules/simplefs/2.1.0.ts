@@ -40,21 +40,20 @@ function* umount(m: M, dev: string): KGen<void> {
   yield* umountVolume(m, dev, LAYOUT);
 }
 
+// The times go into the same record write as the change they stamp.
 function create(m: M, dev: string, dir: number, name: string, type: 'file' | 'dir'): number {
-  const ino = create12(m as never, dev, dir, name, type);
-  stamp(m, ino, { ctime: m.k.now(), mtime: m.k.now() });
-  return ino;
+  return create12(m as never, dev, dir, name, type, { ctime: m.k.now(), mtime: m.k.now() });
 }
 
+/** The data changed now. */
+const modified = (m: Ctx<object, object>) => ({ mtime: m.k.now() });
+
 function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Array): KGen<number> {
-  const n = yield* write20(m, dev, ino, offset, bytes);
-  stamp(m, ino, { mtime: m.k.now() });
-  return n;
+  return yield* write20(m, dev, ino, offset, bytes, modified);
 }
 
 function* truncate(m: M, dev: string, ino: number, size: number): KGen<void> {
-  yield* truncate20(m, dev, ino, size);
-  stamp(m, ino, { mtime: m.k.now() });
+  yield* truncate20(m, dev, ino, size, modified);
 }
 
 function getattr(m: M, dev: string, ino: number) {
