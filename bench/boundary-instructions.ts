@@ -49,7 +49,7 @@ function measured(mode: BoundaryMode, count: number, what: 'workload' | 'checks'
 const per = (x: Count) => x.ir / x.syscalls;
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(`boundary cost in instructions (callgrind, node ${V8_FLAGS.join(' ')}; ${fmt(CYCLES)} simulated cycles, 16 workload threads, seed 1; ${RUNS} runs a mode)`);
+  console.log(`boundary cost in instructions (callgrind, node ${V8_FLAGS.join(' ')}; ${fmt(CYCLES)} simulated cycles, 16 workload threads, seed 1; runs per mode: ${RUNS})`);
   const runs: Record<BoundaryMode, number[]> = { catalog: [], sandbox: [], path: [] };
   let checks = 0;
   let syscalls = 0;
