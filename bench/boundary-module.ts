@@ -2,7 +2,9 @@
 // a little module code (a helper, a loop over the bytes, a commit), so the
 // cost of the watchdog's checks and of the sandbox shows in a syscall that
 // does little else. The bench imports it as in-tree code and loads the same
-// compiled file by path.
+// compiled file by path. A write sums its bytes in a loop that does little
+// but pass the watchdog's check once a byte: what one check costs
+// (bench/boundary-instructions.ts).
 
 import { defineModule } from '../kernel/module.js';
 
@@ -27,6 +29,12 @@ export default defineModule<State>({
         fill(buf, pos);
         m.put({ reads: m.state().reads + 1 });
         return { data: buf, pos: pos + buf.length }; // never at the end: every read returns bytes
+      },
+      write(m, data: Uint8Array) {
+        let sum = 0;
+        for (let i = 0; i < data.length; i++) sum = (sum + data[i]!) | 0;
+        m.put({ reads: m.state().reads + (sum & 1) });
+        return data.length;
       },
     },
   },

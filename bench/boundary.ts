@@ -146,8 +146,13 @@ function rotate(rounds: number, fns: readonly (() => number)[]): number[][] {
   return out;
 }
 
+/** The compiled file of boundary-module.ts (`.js` when built, `.ts` under the test runner). */
+export function deviceFile(): string {
+  return join(dirname(HERE), `boundary-module${extname(HERE)}`);
+}
+
 export async function deviceBench(rounds = 21, reads = 5_000): Promise<DeviceRow> {
-  const file = join(dirname(HERE), `boundary-module${extname(HERE)}`); // .js when built
+  const file = deviceFile();
   const kernels: Kernel[] = [];
   for (const mode of BOUNDARY_MODES) {
     const k = bootKernel({ seed: 1, cpus: 1 });

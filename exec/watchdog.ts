@@ -66,6 +66,8 @@ export class SoftLockup extends Error {
 /** The budget left; instrumented code decrements `left` itself (`--budget.left < 0 && trip(...)`). */
 export const budget = { left: WATCHDOG_BUDGET };
 let limit = WATCHDOG_BUDGET;
+/** Checks run before the last touch (checksRun). */
+let runBefore = 0;
 let witness: LockupWitness | null = null;
 let outside = 'the console';
 const pending: LockupReport[] = [];
@@ -76,6 +78,7 @@ const pending: LockupReport[] = [];
  * `irq disk0`).
  */
 export function touchWatchdog(by: LockupWitness | null, where = 'the console'): void {
+  runBefore += limit - budget.left;
   budget.left = limit;
   witness = by;
   outside = where;
@@ -94,9 +97,20 @@ export function takeLockups(): LockupReport[] {
 /** Change the budget (tests and benchmarks); returns the previous one. */
 export function setWatchdogBudget(checks: number): number {
   const before = limit;
+  const run = checksRun();
   limit = checks;
   budget.left = Math.min(budget.left, checks);
+  runBefore = run - (limit - budget.left);
   return before;
+}
+
+/**
+ * Checks run in this process so far (each one spends a unit of the budget):
+ * what the watchdog costs directly, counted rather than timed
+ * (bench/boundary-instructions.ts prints it per workload syscall).
+ */
+export function checksRun(): number {
+  return runBefore + limit - budget.left;
 }
 
 /** The check's slow path: the budget is spent. Records the first trip since the touch, and throws. */
