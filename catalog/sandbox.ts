@@ -83,7 +83,7 @@ export function evaluateModuleFile(code: string, filename: string, link: Linker,
   const params = ['exports', 'require', BUDGET_NAME, TRIP_NAME, ...HOST_BUILTINS, ...OWN_BUILTINS];
   const wrapper = runInContext(`(function (${params.join(', ')}) {${code}\n})`, c, { filename }) as (...args: unknown[]) => void;
   const exports: Record<string, unknown> = Object.create(null);
-  const tripHere = (fn: string): never => trip(fn, label);
+  const tripHere = (fn: string): void => trip(fn, label);
   wrapper(exports, link, budget, tripHere, ...builtins);
   return exports;
 }

@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setWatchdogBudget } from '../exec/watchdog.js';
+import { setMemoryLimit, setWatchdogBudget } from '../exec/watchdog.js';
 import { ConsoleSession } from './console.js';
 import { describeError } from './format.js';
 import { runScript } from './script.js';
@@ -67,6 +67,25 @@ beforeAll(() => {
 });
 afterAll(() => {
   setWatchdogBudget(before);
+});
+
+describe('the watchdog stops module code that allocates without yielding, before the host runs out of memory', () => {
+  it('in init: insmod fails with EIO naming the heap it took, nothing is loaded, and the garbage is freed', async () => {
+    const x = session();
+    // Without the guard this loop would keep 10M checks' worth of arrays (gigabytes) and V8 would end the process.
+    const file = hostile('hog.ts', '1.0.0', 'init(m) { const keep: number[][] = []; for (;;) keep.push(new Array(100_000).fill(1)); },');
+    const budget = setWatchdogBudget(10_000_000); // the real budget: memory runs out first
+    const limit = setMemoryLimit(process.memoryUsage().heapUsed + 300 * 2 ** 20);
+    try {
+      expect(await x.fail(`insmod ${file}`)).toMatch(/^EIO: init of hang was stopped: out of memory: the console in hang 1\.0\.0 init\(\) took the heap to \d+ MB without yielding, past the limit of \d+ MB/);
+    } finally {
+      setMemoryLimit(limit);
+      setWatchdogBudget(budget);
+    }
+    expect(x.s.k.loader.get('hang')).toBeUndefined();
+    expect(x.dmesg()).toMatch(/watchdog: BUG: out of memory - the console in hang 1\.0\.0 init\(\) took the heap/);
+    await stillRuns(x);
+  });
 });
 
 describe('the watchdog stops module code that never yields', () => {

@@ -167,8 +167,8 @@ export abstract class Executive implements SyscallEntry {
    */
   softLockup(r: LockupReport): void {
     const stack = r.frames.length ? `; stack: ${r.frames.map((f) => `${f.module} ${f.version} ${f.fn}`).join(' > ')}` : '';
-    this.printk(`watchdog: BUG: soft lockup - ${describeLockup(r)}${stack}`);
-    this.taint.add('soft-lockup', `${r.module}${r.version ? ` ${r.version}` : ''} ${r.fn}`);
+    this.printk(`watchdog: BUG: ${r.heapUsed === undefined ? 'soft lockup' : 'out of memory'} - ${describeLockup(r)}${stack}`);
+    this.taint.add('soft-lockup', `${r.module}${r.version ? ` ${r.version}` : ''} ${r.fn}${r.heapUsed === undefined ? '' : ' (out of memory)'}`);
   }
 
   /** Report what the watchdog stopped since the last report (the console does at the end of every command). */
