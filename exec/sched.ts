@@ -8,12 +8,16 @@
 // A step occupies its CPU for its whole cost, even when it ends by blocking
 // or exiting: the CPU starts no other step before that (a wake-up that comes
 // sooner waits for it), and a stop-machine parks it only then, also when the
-// step itself asked for the stop.
+// step itself asked for the stop. The stop itself (who is busy, parking, the
+// restart) is exec/stop-machine.ts. Threads block on wait queues
+// (exec/thread.ts), with a timeout (sleep, sleepOn, waitTimeout), or are
+// interrupted (interrupt: exec/signal.ts decides when).
 
 import { HookList } from './hooks.js';
 import type { Machine } from '../hw/machine.js';
 import { type Directive, type Frame, type KGen, Thread, WaitQueue } from './thread.js';
 import { type LockupReport, lockupPending, takeLockups, touchWatchdog } from './watchdog.js';
+import { type StopPhase, StopMachine } from './stop-machine.js';
 
 /** Cycles every step costs before any explicit work. */
 export const STEP_BASE_CYCLES = 50;
@@ -25,17 +29,6 @@ interface CpuRun {
   dispatchPending: boolean;
   needResched: boolean;
 }
-
-/** A request to stop every CPU at a step boundary (Ksplice's stop_machine). */
-interface StopRequest {
-  /** Runs once every CPU is parked; returns how many cycles the machine stays stopped. */
-  readonly onStopped: () => number;
-  /** CPUs that still have a step in progress. */
-  busy: Set<number>;
-}
-
-/** The moments of a stop-machine: asked for, every CPU parked (for how many cycles), running again. */
-export type StopPhase = { readonly kind: 'requested' } | { readonly kind: 'stopped'; readonly cycles: number } | { readonly kind: 'restarted' };
 
 export interface SchedHooks {
   /** Called when a thread finishes (result or error set). */
@@ -71,12 +64,17 @@ export class Scheduler {
   readonly stops = new HookList<[StopPhase]>();
   /** Steps run, context switches, preemptions: for `stat`. */
   readonly counters = { steps: 0, switches: 0, preemptions: 0, steals: 0, stops: 0, stoppedCycles: 0 };
-  private stop: StopRequest | null = null;
-  /** Set while every CPU is parked by stopMachine. */
-  stopped = false;
+  /** Stops of the whole machine (exec/stop-machine.ts). */
+  private readonly stopper: StopMachine<CpuRun>;
 
   constructor(private readonly machine: Machine) {
     this.cpus = machine.cpus.map((c) => ({ id: c.id, current: null, runq: [], dispatchPending: false, needResched: false }));
+    this.stopper = new StopMachine({ machine, cpus: this.cpus, stepCpu: () => this.stepCpu, kick: (c) => this.kick(c), counters: this.counters, stops: this.stops });
+  }
+
+  /** Set while every CPU is parked by stopMachine. */
+  get stopped(): boolean {
+    return this.stopper.stopped;
   }
 
   get now(): number {
@@ -195,46 +193,10 @@ export class Scheduler {
   /**
    * Stop every CPU at its next step boundary, then run `onStopped` with no
    * thread running anywhere; the CPUs stay parked for the cycles it returns,
-   * then resume. Idle CPUs count as parked at once. One stop at a time.
+   * then resume (exec/stop-machine.ts). One stop at a time.
    */
   stopMachine(onStopped: () => number): void {
-    if (this.stop || this.stopped) throw new Error('stopMachine: a stop is already in progress');
-    this.counters.stops++;
-    // A CPU is busy while a dispatch is pending (it is inside a step or about
-    // to start one), while its step runs (the caller's own), or until the cost
-    // of the step it ended by blocking has elapsed (wake it then, to park).
-    const busy = new Set<number>();
-    for (const c of this.cpus) {
-      if (c.dispatchPending || c === this.stepCpu) busy.add(c.id);
-      else if (this.machine.cpus[c.id]!.busyUntil > this.now) {
-        busy.add(c.id);
-        this.kick(c);
-      }
-    }
-    this.stop = { onStopped, busy };
-    this.machine.events.trace.mixString('stop-machine');
-    this.stops.run({ kind: 'requested' });
-    if (this.stop.busy.size === 0) this.machine.events.after(0, 'stop-machine', () => this.allParked());
-  }
-
-  /** CPU `c` reached a step boundary during a stop request; the last one runs the stop. */
-  private park(c: CpuRun): void {
-    const stop = this.stop!;
-    if (stop.busy.delete(c.id) && stop.busy.size === 0) this.allParked();
-  }
-
-  private allParked(): void {
-    const stop = this.stop!;
-    this.stop = null;
-    this.stopped = true;
-    const cycles = Math.max(0, Math.round(stop.onStopped()));
-    this.counters.stoppedCycles += cycles;
-    this.stops.run({ kind: 'stopped', cycles });
-    this.machine.events.after(cycles, 'restart-machine', () => {
-      this.stopped = false;
-      this.stops.run({ kind: 'restarted' });
-      for (const c of this.cpus) if (c.current || c.runq.length > 0) this.kick(c);
-    });
+    this.stopper.request(onStopped);
   }
 
   /** No thread is running, runnable or about to be dispatched on any CPU: the timer may stop ticking (hw/timer.ts). */
@@ -264,7 +226,7 @@ export class Scheduler {
 
   /** Have CPU `c` dispatch as soon as the step it is in has ended. */
   private kick(c: CpuRun): void {
-    if (c.dispatchPending || this.stopped) return;
+    if (c.dispatchPending || this.stopper.stopped) return;
     c.dispatchPending = true;
     this.machine.events.after(Math.max(0, this.machine.cpus[c.id]!.busyUntil - this.now), `cpu${c.id}`, () => this.dispatch(c));
   }
@@ -282,8 +244,8 @@ export class Scheduler {
   /** Run one step on CPU `c`. */
   private dispatch(c: CpuRun): void {
     c.dispatchPending = false;
-    if (this.stop) return this.park(c);
-    if (this.stopped) return; // woken while stopped: restart kicks it
+    if (this.stopper.requested) return this.stopper.park(c);
+    if (this.stopper.stopped) return; // woken while stopped: restart kicks it
     let t = c.current;
     if (!t) {
       t = this.pick(c) ?? null;
@@ -348,7 +310,7 @@ export class Scheduler {
       }
     }
     // A stop asked for during this step parks this CPU at the step's end, when the next dispatch comes.
-    if (this.stop || c.current || c.runq.length > 0 || this.cpus.some((o) => o.runq.length > 0)) {
+    if (this.stopper.requested || c.current || c.runq.length > 0 || this.cpus.some((o) => o.runq.length > 0)) {
       c.dispatchPending = true;
       this.machine.events.after(cost, `cpu${c.id}`, () => this.dispatch(c));
     }

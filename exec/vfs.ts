@@ -9,6 +9,9 @@
 //
 // What a kernel hands the VFS, its filesystems (`FsDriver`: the typed
 // contract `FsOps` of exec/fsops.ts) and devices, is exec/vfs-backend.ts.
+// The mount table (claims while a mount or umount runs, the pins a mount
+// holds, which mount each syscall has reached) is exec/mounts.ts: mount and
+// umount check the namespace and the open files here, then hand over to it.
 
 import { type Attr, FIRST_FD, joinPath as join, O_APPEND, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET, splitPath, type StatFs } from './abi.js';
 import { err, isKernelError } from './errno.js';
@@ -16,17 +19,8 @@ import type { HookList } from './hooks.js';
 import { SECTOR_SIZE as SECTOR } from '../hw/disk.js';
 import type { Scheduler } from './sched.js';
 import type { KGen, Thread } from './thread.js';
-import type { DeviceNode, FsDriver, VfsBackend } from './vfs-backend.js';
-
-interface Mount {
-  readonly path: string;
-  readonly fstype: string;
-  readonly dev: string;
-  readonly fs: FsDriver;
-  readonly root: number;
-  /** The module that owns the block device (pinned while mounted). */
-  readonly devOwner: string;
-}
+import type { DeviceNode, VfsBackend } from './vfs-backend.js';
+import { type Mount, Mounts } from './mounts.js';
 
 type Node =
   | { readonly kind: 'root'; readonly path: string }
@@ -43,16 +37,8 @@ interface OpenFile {
 
 export class Vfs {
   private readonly rootDirs = new Set<string>(['/', '/dev', '/mnt']);
-  private readonly mounts = new Map<string, Mount>();
+  private readonly mounts: Mounts;
   private readonly files = new Map<number, Map<number, OpenFile>>();
-  /** Mount points and their devices whose mount or umount is under way (the filesystem's may block). */
-  private readonly mounting = new Map<string, string>();
-  /**
-   * The mount each thread's running syscall has reached (set when a path or
-   * fd leads into it, cleared when the syscall returns): umount is EBUSY
-   * while any other thread is inside.
-   */
-  private readonly inside = new Map<number, Mount>();
 
   constructor(
     private readonly backend: VfsBackend,
@@ -60,13 +46,11 @@ export class Vfs {
     /** Told when a thread returns from a syscall (the executive's hook). */
     syscallReturn: HookList<[Thread]>,
   ) {
-    syscallReturn.add((t) => {
-      this.inside.delete(t.tid);
-    });
+    this.mounts = new Mounts(backend, sched, syscallReturn);
   }
 
   mountTable(): { path: string; fstype: string; dev: string }[] {
-    return [...this.mounts.values()].map(({ path, fstype, dev }) => ({ path, fstype, dev }));
+    return this.mounts.mountTable();
   }
 
   /** Open files of all threads (for rmmod and umount checks, and `stat`). */
@@ -78,7 +62,7 @@ export class Vfs {
 
   /** Close every file a finished thread left open. */
   releaseThread(t: Thread): void {
-    this.inside.delete(t.tid);
+    this.mounts.leave(t.tid);
     const table = this.files.get(t.tid);
     if (!table) return;
     for (const f of table.values()) if (f.owner) this.backend.unpin(f.owner);
@@ -91,29 +75,7 @@ export class Vfs {
     const p = join(splitPath(path));
     if (!this.rootDirs.has(p)) throw err('ENOENT', `mount point ${p} does not exist`, `mkdir ${p} first (mount points are directories of the root filesystem)`);
     if (p === '/' || p === '/dev') throw err('EINVAL', `cannot mount on ${p}`, 'mount on /mnt or a directory made under /');
-    if (this.mounts.has(p)) throw err('EBUSY', `${p} is already a mount point`, `umount ${p} first`);
-    if (this.mounting.has(p)) throw err('EBUSY', `a mount or umount of ${p} is under way`, 'wait for it to finish, then try again');
-    if ([...this.mounts.values()].some((m) => p.startsWith(m.path + '/'))) throw err('EINVAL', `${p} is inside a mounted filesystem`);
-    const fs = this.backend.filesystem(fstype);
-    if (!fs) throw err('ENODEV', `unknown filesystem type '${fstype}'`, this.backend.missing.fs(fstype));
-    const blk = this.backend.device(dev);
-    if (!blk || blk.kind !== 'blk') throw err('ENODEV', `no block device '${dev}'`, this.backend.missing.dev);
-    const busy = [...this.mounts.values()].find((m) => m.dev === dev);
-    if (busy) throw err('EBUSY', `${dev} is already mounted on ${busy.path}`);
-    const racing = [...this.mounting].find(([, d]) => d === dev);
-    if (racing) throw err('EBUSY', `${dev} is being mounted or unmounted on ${racing[0]}`, 'wait for it to finish, then try again');
-    // Concurrency: the filesystem's mount may block, so the path and the device
-    // are claimed before it and the mount recorded in the same step it returns.
-    this.mounting.set(p, dev);
-    let root: number;
-    try {
-      root = yield* fs.mount(dev);
-    } finally {
-      this.mounting.delete(p);
-    }
-    this.backend.pin(fs.owner);
-    this.backend.pin(blk.owner);
-    this.mounts.set(p, { path: p, fstype, dev, fs, root, devOwner: blk.owner });
+    yield* this.mounts.mount(fstype, dev, p);
   }
 
   *umount(path: string): KGen<void> {
@@ -123,23 +85,7 @@ export class Vfs {
     for (const table of this.files.values()) {
       for (const f of table.values()) if (f.node.kind === 'fs' && f.node.mount === m) throw err('EBUSY', `${p} has open files`, 'close them first');
     }
-    const self = this.sched.self().tid;
-    const users = [...this.inside].filter(([tid, at]) => at === m && tid !== self).map(([tid]) => tid);
-    if (users.length) throw err('EBUSY', `${p} is in use by a syscall of thread ${users.join(', ')}`, 'wait for it to return (ps shows the thread), then umount again');
-    // Out of the namespace first: the filesystem may sleep writing its
-    // metadata back, and nothing may change the volume meanwhile (nor mount it again).
-    this.mounts.delete(p);
-    this.mounting.set(p, m.dev);
-    try {
-      yield* m.fs.umount(m.dev);
-    } catch (e) {
-      this.mounts.set(p, m);
-      throw e;
-    } finally {
-      this.mounting.delete(p);
-    }
-    this.backend.unpin(m.fs.owner);
-    this.backend.unpin(m.devOwner);
+    yield* this.mounts.umount(m);
   }
 
   *open(path: string, flags: number = O_RDONLY): KGen<number> {
@@ -276,7 +222,7 @@ export class Vfs {
 
   *rmdir(path: string): KGen<void> {
     const p = join(splitPath(path));
-    if (this.mounts.has(p)) throw err('EBUSY', `${p} is a mount point`, `umount ${p} first`);
+    if (this.mounts.get(p)) throw err('EBUSY', `${p} is a mount point`, `umount ${p} first`);
     const { parent, name } = yield* this.resolveParent(path, 'EBUSY');
     if (parent.kind === 'fs') {
       yield* parent.mount.fs.rmdir(parent.mount.dev, parent.ino, name);
@@ -323,24 +269,16 @@ export class Vfs {
     const t = this.sched.self();
     const f = this.files.get(t.tid)?.get(fd);
     if (!f) throw err('EBADF', `fd ${fd} is not open`);
-    if (f.node.kind === 'fs') this.inside.set(t.tid, f.node.mount);
+    if (f.node.kind === 'fs') this.mounts.enter(t.tid, f.node.mount);
     return f;
-  }
-
-  private mountOf(parts: readonly string[]): { mount: Mount; rest: string[] } | null {
-    for (let i = parts.length; i >= 1; i--) {
-      const m = this.mounts.get(join(parts.slice(0, i)));
-      if (m) return { mount: m, rest: parts.slice(i) };
-    }
-    return null;
   }
 
   *resolve(path: string): KGen<Node> {
     const parts = splitPath(path);
-    const hit = this.mountOf(parts);
+    const hit = this.mounts.mountOf(parts);
     if (hit) {
       const t = this.sched.current;
-      if (t) this.inside.set(t.tid, hit.mount);
+      if (t) this.mounts.enter(t.tid, hit.mount);
       let ino = hit.mount.root;
       for (const name of hit.rest) ino = yield* hit.mount.fs.lookup(hit.mount.dev, ino, name);
       return { kind: 'fs', mount: hit.mount, ino };

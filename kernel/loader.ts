@@ -3,8 +3,10 @@
 // the switch has made them current).
 //
 // insmod checks the definition, resolves every import to a slot (refusing an
-// unresolved one by name), creates the module's state in the store, defines
-// a slot per export, registers its ops tables, then runs `init`. Any failure
+// unresolved one by name; imports.ts, which also keeps who imports what and
+// drops adaptors no one imports), creates the module's state in the store,
+// defines a slot per export, registers its ops tables, then runs `init`
+// (module-run.ts, which also makes the context `m` its code gets). Any failure
 // undoes every step already taken, in reverse, so a failed insmod leaves the
 // machine exactly as it was. rmmod refuses with EBUSY while another module
 // imports from the module, while it is pinned (mounts, open files), or while
@@ -13,35 +15,28 @@
 // which ends with it. Hooks let the updater apply, when a module comes,
 // the updates the kernel keeps for it, and see it go (kernel/deferred.ts).
 // `init` and `exit` each get a full budget from the watchdog
-// (exec/watchdog.ts); an `exit` it stops refuses the rmmod and puts back the
-// module's image from before `exit` ran. (Taint for a module file, unsigned
-// or out of tree, is the catalog's: catalog/trust.ts.)
+// (exec/watchdog.ts; module-run.ts); an `exit` it stops refuses the rmmod and
+// puts back the module's image from before `exit` ran. Mounts and open files
+// pin a module (pin, unpin); unregisterOps takes an ops table and its slots
+// away. (Taint for a module file, unsigned or out of tree, is the catalog's:
+// catalog/trust.ts.)
 
-import { err, isKernelError, KernelError, thrownMessage } from '../exec/errno.js';
+import { err, isKernelError, thrownMessage } from '../exec/errno.js';
 import { HookList } from '../exec/hooks.js';
 import type { Taint } from '../exec/taint.js';
-import { isSoftLockup, touchWatchdog } from '../exec/watchdog.js';
-import { exportCompat, type KernelServices, type ModuleContext, type ModuleDef, type ParamValue } from './module.js';
+import { type ModuleContext, type ModuleDef, type ParamValue } from './module.js';
 import { parseParams, validateModuleDef } from './moddef.js';
 import { checkPlainData } from './plaindata.js';
 import { type OpsKind, type OpsRegistry, type OpsTable, opsKey, parseOpsKey } from './ops.js';
-import type { Scheduler } from '../exec/sched.js';
 import type { TaintFlag } from '../exec/taint.js';
-import { freezeNew, RecordTable, type StateStore } from './store.js';
-import { ModuleShadows } from './shadow.js';
-import { type AnyFn, isGeneratorFunction, makeTarget, type Slot, symbolKey, type SymbolTable } from './symbols.js';
+import { type ModuleRunEnv, moduleContext, runExit, runInit } from './module-run.js';
+import { type Slot, symbolKey } from './symbols.js';
+import { dropUnusedAdaptors, holdersOf, importersOf, resolveImports } from './imports.js';
 import { buildTargets, type LinkedVersion, linkVersions, type NewAdaptor, type VersionToLink, viewSlotKey } from './link.js';
 
-export interface LoaderEnv {
-  readonly symbols: SymbolTable;
-  readonly store: StateStore;
+export interface LoaderEnv extends ModuleRunEnv {
   readonly ops: OpsRegistry;
-  readonly sched: Scheduler;
-  services(module: string): KernelServices;
-  printk(text: string): void;
   readonly taint: Taint;
-  /** Log and taint for what the watchdog stopped (exec/watchdog.ts), now rather than at the next step. */
-  reportLockups(): void;
 }
 
 export interface LoadedModule {
@@ -170,7 +165,7 @@ export class Loader {
     };
     let imports: Map<string, Slot>;
     try {
-      imports = this.resolveImports(def, adaptors);
+      imports = resolveImports(this.env, this.list(), def, adaptors);
     } catch (e) {
       dropAdaptors();
       throw e;
@@ -198,7 +193,7 @@ export class Loader {
         taints: new Set(),
         resident: null,
       };
-      mod.ctx = this.context(def, params, imports);
+      mod.ctx = moduleContext(this.env, def, params, imports);
 
       const built = buildTargets(def, mod.ctx);
       for (const [key, e] of built.exports) {
@@ -219,20 +214,7 @@ export class Loader {
         }
       }
 
-      if (def.init) {
-        touchWatchdog(this.env.sched); // init gets a budget of its own
-        try {
-          const r: unknown = def.init(mod.ctx);
-          // A promise (from a function that hid being async) is refused; its rejection must not fail the host later.
-          if (r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function') (r as Promise<unknown>).then(undefined, () => {});
-          if (r !== undefined) throw err('EINVAL', `init of ${def.name} returned a value; it must be a plain function that returns nothing`);
-        } catch (e) {
-          if (isKernelError(e)) throw new KernelError(e.errno, `init of ${def.name} failed: ${e.message}`, e.hint);
-          if (isSoftLockup(e)) throw err('EIO', `init of ${def.name} was stopped: ${e.message}`, 'the module was not loaded; init must return without looping forever');
-          if (e instanceof Error && e.name === 'EvalError') throw err('EPERM', `init of ${def.name} tried to compile code from a string: ${e.message}`, 'module code gets only the module API');
-          throw err('EINVAL', `init of ${def.name} failed: ${thrownMessage(e)}`, 'the module was not loaded; fix its init');
-        }
-      }
+      runInit(this.env.sched, def, mod.ctx);
       this.modules.set(def.name, mod);
       this.env.printk(`${def.name}: loaded version ${def.version}${Object.keys(given).length ? ` (${Object.entries(given).map(([k, v]) => `${k}=${v}`).join(' ')})` : ''}`);
       return mod;
@@ -262,18 +244,7 @@ export class Loader {
       if (f) throw err('EBUSY', `thread ${t.tid} (${t.name}) is executing ${name}:${f.fn}`, 'wait for it to leave the module, then retry');
     }
     const image = this.env.store.image(name);
-    touchWatchdog(this.env.sched); // exit gets a budget of its own
-    try {
-      mod.def.exit?.(mod.ctx);
-    } catch (e) {
-      if (isSoftLockup(e)) {
-        // Stopped half-way: the module stays, with the state and records it had before exit ran.
-        this.env.store.restore(name, image);
-        this.env.reportLockups();
-        throw err('EIO', `exit of ${name} was stopped: ${e.message}`, `${name} stays loaded, with its state as before rmmod`);
-      }
-      this.env.printk(`${name}: exit failed: ${thrownMessage(e)} (unloading anyway)`);
-    }
+    runExit(this.env, name, mod.def, mod.ctx, image);
     this.going.run(mod);
     for (const key of mod.opsTables) this.unregisterOps(key);
     for (const key of mod.exports.keys()) this.env.symbols.remove(key);
@@ -293,103 +264,19 @@ export class Loader {
     if (m && m.pins > 0) m.pins--;
   }
 
-  /**
-   * Resolve each required `name@N` to its slot, creating an adaptor slot when
-   * a loaded module offers that interface only through `compat`; ENOENT
-   * names the first that cannot be resolved. The adaptors it created are
-   * listed in `created` so a failed load can take them back.
-   */
-  resolveImports(def: ModuleDef, created: Slot[] = []): Map<string, Slot> {
-    const out = new Map<string, Slot>();
-    for (const [sym, iface] of Object.entries(def.requires ?? {})) {
-      const key = symbolKey(sym, iface);
-      const slot = this.env.symbols.get(key) ?? this.makeAdaptor(key, created);
-      if (!slot) {
-        const other = this.env.symbols.all().filter((s) => s.key.startsWith(`${sym}@`)).map((s) => s.key);
-        throw err(
-          'ENOENT',
-          `module ${def.name}: unresolved symbol ${key}`,
-          other.length ? `only ${other.join(', ')} is exported; load a version that provides ${key}` : `load the module that exports ${sym} first`,
-        );
-      }
-      out.set(key, slot);
-    }
-    return out;
-  }
-
-  /** The adaptor slot for `key` from a loaded module's compat, if one offers it. */
-  private makeAdaptor(key: string, created: Slot[]): Slot | undefined {
-    for (const mod of this.modules.values()) {
-      const fn = exportCompat(mod.def).get(key);
-      if (!fn) continue;
-      const slot = this.env.symbols.define(key, makeTarget(mod.name, mod.def.version, key, fn.bind(null, mod.ctx)), isGeneratorFunction(fn));
-      slot.adaptor = true;
-      mod.exports.set(key, slot);
-      created.push(slot);
-      this.env.printk(`${mod.name}: adaptor for ${key} created`);
-      return slot;
-    }
-    return undefined;
-  }
-
-  /** Loaded modules that import something `name` exports (its users), sorted. */
+  /** Loaded modules that import something `name` exports (its users), sorted (imports.ts). */
   holdersOf(name: string): string[] {
-    return this.list()
-      .filter((m) => m.name !== name && [...m.imports.values()].some((slot) => slot.target.module === name))
-      .map((m) => m.name)
-      .sort();
+    return holdersOf(this.list(), name);
   }
 
-  /** Modules that import `slot`. */
+  /** Modules that import `slot` (imports.ts). */
   importersOf(slot: Slot): string[] {
-    return this.list().filter((m) => [...m.imports.values()].includes(slot)).map((m) => m.name);
+    return importersOf(this.list(), slot);
   }
 
-  /** Adaptor slots no module imports any more (they go away). */
-  unusedAdaptors(): { owner: LoadedModule; key: string; slot: Slot }[] {
-    const out: { owner: LoadedModule; key: string; slot: Slot }[] = [];
-    for (const m of this.modules.values()) {
-      for (const [key, slot] of m.exports) if (slot.adaptor && this.importersOf(slot).length === 0) out.push({ owner: m, key, slot });
-    }
-    return out;
-  }
-
-  /** Remove adaptors nobody imports; returns what was removed, so it can be put back. */
+  /** Remove adaptors nobody imports; returns what was removed, so it can be put back (imports.ts). */
   dropUnusedAdaptors(): { owner: LoadedModule; key: string; slot: Slot }[] {
-    const gone = this.unusedAdaptors();
-    for (const { owner, key } of gone) {
-      this.env.symbols.remove(key);
-      owner.exports.delete(key);
-      this.env.printk(`${owner.name}: adaptor for ${key} removed (no importer left)`);
-    }
-    return gone;
-  }
-
-  /** The context `m` handed to every function of a module version. */
-  context(def: ModuleDef, params: Readonly<Record<string, ParamValue>>, imports: Map<string, Slot>): ModuleContext {
-    const { store, symbols } = this.env;
-    const bound: Record<string, AnyFn> = {};
-    for (const [key, slot] of imports) bound[key.slice(0, key.indexOf('@'))] = symbols.bind(slot);
-    const name = def.name;
-    // A module asks for its tables on every record access: one handle per table (it holds no state of its own).
-    const tables = new Map<string, RecordTable<object>>();
-    const records = (table: string): RecordTable<object> => {
-      let t = tables.get(table);
-      if (!t) tables.set(table, (t = new RecordTable<object>(store, name, table)));
-      return t;
-    };
-    return Object.freeze({
-      name,
-      version: def.version,
-      params,
-      imports: Object.freeze(bound),
-      state: () => store.state(name),
-      commit: (recipe: (d: never) => void) => store.commit(name, recipe as never),
-      put: (next: unknown) => store.put(name, next),
-      records,
-      shadow: new ModuleShadows(store, name, freezeNew),
-      k: this.env.services(name),
-    }) as ModuleContext;
+    return dropUnusedAdaptors(this.env, this.list());
   }
 
   /**
@@ -398,7 +285,7 @@ export class Loader {
    * keeps the books.
    */
   prepare(versions: readonly VersionToLink[], adaptors: readonly { readonly key: string; readonly provider: string }[]): { linked: LinkedVersion[]; adaptors: NewAdaptor[] } {
-    return linkVersions({ symbols: this.env.symbols, running: (n) => this.require(n), context: (d, p, i) => this.context(d, p, i) }, versions, adaptors);
+    return linkVersions({ symbols: this.env.symbols, running: (n) => this.require(n), context: (d, p, i) => moduleContext(this.env, d, p, i) }, versions, adaptors);
   }
 
   /**

@@ -24,7 +24,7 @@
 
 import type { Executive } from '../exec/executive.js';
 import { type PhaseEvent, UpdateLifecycle, type UpdateRecord } from '../exec/lifecycle.js';
-import type { StopPhase } from '../exec/sched.js';
+import type { StopPhase } from '../exec/stop-machine.js';
 import type { Frame, Thread } from '../exec/thread.js';
 import { Lanes, meta, nest, ordered, type Slice, TIME_UNIT, type TraceEvent, type TraceFile, us } from './format.js';
 

@@ -3,21 +3,23 @@
 // File contents derive from the workload seed, the thread, the file and a
 // generation number, so the workload always knows what every file must hold.
 // It counts operations done and failed; `stop` lets every thread finish its
-// current operation, then a verifier thread reads every file back and checks
-// every byte, and that each directory lists exactly the expected files.
+// current operation, then a verifier thread (user/verifier.ts) reads every
+// file back and checks every byte, and that each directory lists exactly the
+// expected files.
 //
 // Faults it can account for. An operation that fails with EIO (a bad sector,
 // a request the block driver timed out) is counted apart: the disk failed
 // it, the workload knows. (Not when the kernel oopsed meanwhile: a bug in
 // module code also reaches the caller as EIO, and that is lost data; the
-// workload reads the oops count, as its checker's memory, to tell them apart.) POSIX leaves the effect of a failed write
-// unspecified (Linux's page cache, a timed-out request the disk may yet have
-// carried out), so a file a failed write, overwrite or unlink touched is
-// *indeterminate* until a whole-file write or an unlink of it succeeds: its
-// bytes are read back but not compared, and its name may or may not be
-// listed. An operation cut short because its thread was killed (`kill TID`)
-// leaves its file indeterminate the same way, and counts as killed, not as
-// failed. Neither is lost data; a wrong byte in any other file is.
+// workload reads the oops count, as its checker's memory, to tell them
+// apart.) POSIX leaves the effect of a failed write unspecified (Linux's
+// page cache, a timed-out request the disk may yet have carried out), so a
+// file a failed write, overwrite or unlink touched is *indeterminate* until
+// a whole-file write or an unlink of it succeeds: its bytes are read back but
+// not compared, and its name may or may not be listed. An operation cut
+// short because its thread was killed (`kill TID`) leaves its file
+// indeterminate the same way, and counts as killed, not as failed. Neither
+// is lost data; a wrong byte in any other file is.
 //
 // This is user space: it lives outside the kernel and reaches it only
 // through `Sys`. Its record of expected contents is the checker's memory.
@@ -28,6 +30,7 @@ import type { Executive } from '../exec/executive.js';
 import type { Sys } from '../exec/abi.js';
 import type { KGen, Thread } from '../exec/thread.js';
 import { O_CREAT, O_WRONLY } from '../exec/abi.js';
+import { type CheckerMemory, firstDifference, type VerifyReport, verifyFiles } from './verifier.js';
 
 export interface WorkloadConfig {
   readonly threads: number;
@@ -49,14 +52,6 @@ export interface WorkloadConfig {
 }
 
 export const DEFAULT_WORKLOAD: WorkloadConfig = { threads: 4, files: 8, seed: 1, root: '/mnt', maxSize: 4096, think: 4000, opsPerThread: 0 };
-
-export interface VerifyReport {
-  readonly files: number;
-  readonly bytes: number;
-  readonly mismatches: readonly string[];
-  /** Files read back but not compared: indeterminate after an operation that failed with EIO or was killed. */
-  readonly indeterminate: readonly string[];
-}
 
 const MAX_FAILURES_KEPT = 20;
 
@@ -181,7 +176,8 @@ export class Workload {
     const mismatches: string[] = [];
     const indeterminate: string[] = [];
     let bytes = 0;
-    const thread = this.k.spawnUser('verify', (sys) => this.verifier(sys, mismatches, (n) => (bytes += n), indeterminate));
+    const memory: CheckerMemory = { threads: this.config.threads, dir: (t) => this.dir(t), expected: this.expected, indeterminate: this.indeterminate };
+    const thread = this.k.spawnUser('verify', (sys) => verifyFiles(sys, memory, mismatches, (n) => (bytes += n), indeterminate));
     return { thread, report: () => (this.verified = { files: this.expected.size - [...this.expected.keys()].filter((p) => this.indeterminate.has(p)).length, bytes, mismatches, indeterminate }) };
   }
 
@@ -276,47 +272,4 @@ export class Workload {
       }
     }
   }
-
-  private *verifier(sys: Sys, mismatches: string[], count: (n: number) => void, unsure: string[]): KGen<void> {
-    const known = (p: string) => !this.indeterminate.has(p);
-    for (let t = 0; t < this.config.threads; t++) {
-      const dir = this.dir(t);
-      const mine = (p: string) => p.startsWith(dir + '/');
-      const want = [...this.expected.keys()].filter((p) => mine(p) && known(p)).map((p) => p.slice(dir.length + 1)).sort();
-      let names: string[] = [];
-      try {
-        names = yield* sys.readdir(dir);
-      } catch (e) {
-        mismatches.push(`readdir ${dir}: ${isKernelError(e) ? e.describe() : String(e)}`);
-      }
-      names = names.filter((n) => known(`${dir}/${n}`)); // an indeterminate file may or may not be there
-      if (names.join('/') !== want.join('/')) mismatches.push(`${dir} lists [${names.join(' ')}], expected [${want.join(' ')}]`);
-    }
-    for (const [path, want] of [...this.expected].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      if (!known(path)) continue;
-      try {
-        const got = yield* sys.readFile(path);
-        const bad = firstDifference(got, want);
-        if (bad !== null) mismatches.push(`${path}: ${bad}`);
-        count(got.length);
-      } catch (e) {
-        mismatches.push(`${path}: ${isKernelError(e) ? e.describe() : String(e)}`);
-      }
-    }
-    for (const path of [...this.indeterminate].sort()) {
-      unsure.push(path);
-      try {
-        yield* sys.readFile(path); // it must still read (or be gone), whatever it holds
-      } catch (e) {
-        if (!isKernelError(e) || e.errno !== 'ENOENT') mismatches.push(`${path} (indeterminate): ${isKernelError(e) ? e.describe() : String(e)}`);
-      }
-    }
-  }
-}
-
-/** Null when equal, otherwise where the first difference is. */
-export function firstDifference(got: Uint8Array, want: Uint8Array): string | null {
-  if (got.length !== want.length) return `${got.length} bytes, expected ${want.length}`;
-  for (let i = 0; i < got.length; i++) if (got[i] !== want[i]) return `byte ${i} is ${got[i]}, expected ${want[i]}`;
-  return null;
 }
