@@ -43,6 +43,9 @@ describe('PTable', () => {
       expect(table.size).toBe(snapshot.size);
       expect([...table.entries()]).toEqual([...snapshot.entries()].sort(([a], [b]) => a - b));
       for (const [k, v] of snapshot) expect(table.get(k)).toBe(v);
+      const visited: [number, number][] = [];
+      table.forEach((v, k) => visited.push([k, v]));
+      expect(visited).toEqual([...table.entries()]); // nodes are only as long as their last used slot: both walks stop there
     }
   });
 
