@@ -9,6 +9,7 @@ import type { Kernel } from '../kernel/kernel.js';
 import { bootObjectKernel, type ObjectKernel } from '../oo/kernel.js';
 import type { Sys } from '../exec/abi.js';
 import type { KGen, Thread } from '../exec/thread.js';
+import { AUDIT } from './arbitraries.js';
 import { applyToKernel, type FsOp, FsModel } from './fsmodel.js';
 
 /** Mount simplefs on /mnt and make one directory per thread. */
@@ -48,6 +49,17 @@ export function modelResults(threads: readonly (readonly FsOp[])[]): string[][] 
     const model = new FsModel();
     return ops.map((o) => model.apply(o));
   });
+}
+
+/**
+ * After the workload: every thread reads its whole tree (AUDIT). What each
+ * thread saw, its audit appended, and what the model says it should have
+ * seen; a property expects the two to be equal.
+ */
+export function audited(k: Executive, threads: readonly (readonly FsOp[])[], got: readonly string[][]): { seen: string[][]; model: string[][] } {
+  const audit: string[][] = threads.map(() => []);
+  for (const w of startThreads(k, threads.map(() => AUDIT), audit)) k.runThread(w);
+  return { seen: got.map((r, t) => [...r, ...audit[t]!]), model: modelResults(threads.map((ops) => [...ops, ...AUDIT])) };
 }
 
 /** Run `program` as a user thread: its result, or the errno it failed with (anything else is rethrown). */

@@ -15,9 +15,9 @@ import { loadModuleDef } from '../catalog/catalog.js';
 import { isKernelError } from '../exec/errno.js';
 import type { Strategy } from '../updater/plan.js';
 import { Updater } from '../updater/updater.js';
-import { AUDIT, fileThreadOps } from './arbitraries.js';
+import { fileThreadOps } from './arbitraries.js';
 import { fsck } from './fsck.js';
-import { fsMachine, modelResults, startThreads } from './harness.js';
+import { audited, fsMachine, startThreads } from './harness.js';
 import type { FsOp } from './fsmodel.js';
 import { checkCoverage, propParams } from './seed.js';
 
@@ -64,9 +64,8 @@ async function updateUnderLoad({ seed, cpus, threads, moments: at }: Run, strate
     }
   }
   for (const w of workers) k.runThread(w);
-  const audit: string[][] = threads.map(() => []);
-  for (const w of startThreads(k, threads.map(() => AUDIT), audit)) k.runThread(w);
-  expect(got.map((r, t) => [...r, ...audit[t]!])).toEqual(modelResults(threads.map((ops) => [...ops, ...AUDIT])));
+  const audit = audited(k, threads, got); // every thread reads its whole tree, after all the updates
+  expect(audit.seen).toEqual(audit.model);
   expect(k.stats.oopses).toBe(0);
   expect(fsck(k)).toEqual([]);
 }

@@ -27,8 +27,8 @@ import { parseUpdateStep } from '../exec/lifecycle.js';
 import { bootKernel, type Kernel } from '../kernel/kernel.js';
 import type { Strategy } from '../updater/plan.js';
 import { type ProceduralRecord, Updater } from '../updater/updater.js';
-import { AUDIT, fileOp, fsOp } from './arbitraries.js';
-import { modelResults, startThreads } from './harness.js';
+import { fileOp, fsOp } from './arbitraries.js';
+import { audited, startThreads } from './harness.js';
 import { checkCoverage, propParams } from './seed.js';
 
 const ACTIONS = ['next blkdev', 'next simplefs', 'revert blkdev', 'revert simplefs'] as const;
@@ -137,9 +137,8 @@ describe('transitions in the background are invisible to the workload', () => {
       seen.signals += r.signalled;
     }
     for (const w of workers) k.runThread(w);
-    const audit: string[][] = threads.map(() => []);
-    for (const w of startThreads(k, threads.map(() => AUDIT), audit)) k.runThread(w);
-    expect(got.map((r, t) => [...r, ...audit[t]!])).toEqual(modelResults(threads.map((ops) => [...ops, ...AUDIT])));
+    const audit = audited(k, threads, got); // every thread reads its whole tree, after all the updates
+    expect(audit.seen).toEqual(audit.model);
     expect(k.stats.oopses).toBe(0);
     for (const s of k.symbols.all()) expect(s.gate).toBeNull();
     seen.restarts += k.stats.restarts;
