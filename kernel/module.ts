@@ -11,7 +11,7 @@
 
 import type { Draft } from 'immer';
 import type { Disk } from '../hw/disk.js';
-import type { RecordTable } from './store.js';
+import type { RecordTable } from './records.js';
 import type { ModuleShadows } from './shadow.js';
 import type { AnyFn } from './symbols.js';
 import type { KGen } from '../exec/thread.js';

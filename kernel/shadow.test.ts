@@ -4,7 +4,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { ModuleShadows, keepTables, shadowCounts } from './shadow.js';
-import { freezeNew, RecordTable, StateStore } from './store.js';
+import { RecordTable } from './records.js';
+import { freezeNew, StateStore } from './store.js';
 
 function setup() {
   const st = new StateStore();

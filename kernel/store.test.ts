@@ -2,7 +2,8 @@
 // versioned records, and the migration hook that lazy updates will use.
 
 import { describe, expect, it } from 'vitest';
-import { defaultFreezePolicy, MAX_UNFROZEN, RecordTable, StateStore } from './store.js';
+import { RecordTable } from './records.js';
+import { defaultFreezePolicy, MAX_UNFROZEN, StateStore } from './store.js';
 
 interface S {
   readonly n: number;

@@ -26,6 +26,8 @@
 // A record read at an older schema than its table's is migrated then and
 // there through the pending lazy steps (migrations.ts) and committed: the
 // store owns those steps, so no updater object has to be alive for a read.
+//
+// Module code reaches its tables through a RecordTable (records.ts).
 
 import { freeze, Immer, type Draft } from 'immer';
 import { err, thrownMessage } from '../exec/errno.js';
@@ -61,7 +63,7 @@ export interface StoreEnv {
  * `freezeNew` stops at anything already frozen, which is all that a commit
  * shares with the snapshot before it. The result is as deep-frozen as before.
  */
-const committer = new Immer({ autoFreeze: false });
+export const committer = new Immer({ autoFreeze: false });
 
 /** Deep-freeze the objects of `v` that are not frozen yet (those a commit made), and return `v`. */
 export function freezeNew<T>(v: T): T {
@@ -322,52 +324,5 @@ export class StateStore {
   /** Whether record `key` of table `name` exists (read as stored: no migration). */
   hasRecord(module: string, name: string, key: number): boolean {
     return this.table(module, name).get(key) !== undefined;
-  }
-}
-
-/**
- * A module's handle on one of its record tables. Records are stamped with
- * the table's current schema version on write.
- */
-export class RecordTable<T extends object> {
-  constructor(
-    private readonly store: StateStore,
-    private readonly module: string,
-    readonly name: string,
-  ) {}
-
-  get(key: number): Rec<T> | undefined {
-    return this.store.getRecord(this.module, this.name, key) as Rec<T> | undefined;
-  }
-
-  put(key: number, value: T): Rec<T> {
-    const rec = { ...value, v: this.store.schemaOf(this.module, this.name) } as Rec<T>;
-    this.store.putRecord(this.module, this.name, key, rec as Rec);
-    return rec;
-  }
-
-  /** Apply an immer recipe to an existing record; throws if there is none. */
-  update(key: number, recipe: (draft: Draft<T>) => void): Rec<T> {
-    const cur = this.get(key);
-    if (cur === undefined) throw new RangeError(`${this.module}/${this.name}: no record ${key}`);
-    const next = committer.produce(cur as unknown as T, recipe) as unknown as Rec<T>;
-    if (next !== cur) this.store.putRecord(this.module, this.name, key, next as Rec);
-    return next;
-  }
-
-  delete(key: number): void {
-    this.store.deleteRecord(this.module, this.name, key);
-  }
-
-  get size(): number {
-    return this.store.table(this.module, this.name).size;
-  }
-
-  /** Entries in key order, each migrated first if its schema is behind. */
-  *entries(): IterableIterator<[number, Rec<T>]> {
-    for (const [key] of this.store.table(this.module, this.name).entries()) {
-      const rec = this.get(key);
-      if (rec !== undefined) yield [key, rec];
-    }
   }
 }
