@@ -249,7 +249,8 @@ function sizeChange(old: unknown, value: unknown): number {
 
 /** Keys a tree whose root is at `shift` holds (shift 0: the root is a leaf). */
 function capacityOf(shift: number): number {
-  return shift === 0 ? 1 << LEAF_BITS : 2 ** (shift + BITS);
+  if (shift === 0) return 1 << LEAF_BITS;
+  return shift + BITS < 31 ? 1 << (shift + BITS) : 2 ** (shift + BITS); // a shift, not a pow, on every read
 }
 
 function treeGet(f: Family, key: number): unknown {
