@@ -14,7 +14,10 @@
 //   record, the caches and the collector alone); the same array with the
 //   slot read before it is written, as any table must that keeps the old
 //   value or counts its records (at 1M a load that misses the caches,
-//   where a blind store waits in the store buffer); and one leaf copied
+//   where a blind store waits in the store buffer); the write path of a
+//   persistent table that never reads its slot (a blind store, a log entry
+//   for the old versions, a presence bit for the size; a design not built,
+//   measured here at its most optimistic); and one leaf copied
 //   and kept per write, 64 slots and 8, with no path above it (the least
 //   any path-copying write does). What the leaf costs more at 1M than at
 //   1k (a cold leaf read, a copy that outlives the young generation),
@@ -129,6 +132,46 @@ function arrayReadWriteCost(a: Rec[], hot: number, writes: number, seed: number)
 }
 
 /**
+ * The write path of a persistent table that never reads the slot it
+ * writes, a design not built: the newest version's tree is written blind,
+ * each write is logged (key, new value) for older versions, which a read
+ * would rebuild from a base copy of the tree and the log (O(records) each,
+ * once), and a presence bit per key keeps the size (one word read: at 1M
+ * the bitmap is 128 KB, within L2). Here the tree is a flat array and the
+ * bitmap flat: the optimistic floor of such a table, and a new handle per
+ * write as a version needs. What it costs more at 1M than at 1k is the
+ * blind array's difference and nothing else that grows.
+ */
+class BlindWrite {
+  /** Log slots before a rebase: a write each for max(1024, records) writes, as the rerooting table's cut. */
+  private readonly log: unknown[];
+  private logged = 0;
+  private readonly present: Int32Array;
+  constructor(readonly slots: Rec[]) {
+    this.log = Array.from({ length: 2 * Math.max(1024, slots.length) }, () => 0); // not new Array(n): past 100k slots that is a dictionary
+    this.present = new Int32Array((slots.length >>> 5) + 1).fill(-1);
+  }
+  write(key: number, rec: Rec, size: number): { size: number; at: number } {
+    this.slots[key] = rec;
+    if (this.logged === this.log.length) this.logged = 0; // where a table would rebase, copying its tree as the new base (left out: a slot per write)
+    this.log[this.logged++] = key;
+    this.log[this.logged++] = rec;
+    const word = this.present[key >>> 5]!;
+    const bit = 1 << (key & 31);
+    if ((word & bit) === 0) this.present[key >>> 5] = word | bit;
+    return { size: (word & bit) === 0 ? size + 1 : size, at: this.logged };
+  }
+}
+
+function blindWriteCost(b: BlindWrite, hot: number, writes: number, seed: number): WriteCost {
+  const keys = keysFor(b.slots.length, hot, writes, seed);
+  let version = { size: 0, at: 0 };
+  return measured(writes, () => {
+    for (const k of keys) version = b.write(k, { v: 1, size: k }, version.size);
+  });
+}
+
+/**
  * The least any persistent write does: copy the leaf that holds the record
  * (64 slots, as the table's) and keep the copy, here in a mutable array of
  * leaves with no path above it. What it costs more at 1M than at 1k is a
@@ -151,6 +194,38 @@ function leafCopyCost(leaves: Rec[][], hot: number, writes: number, seed: number
 /** `n` records in leaves of `width` slots (a power of two). */
 function leavesOf(n: number, width = 64): Rec[][] {
   return Array.from({ length: Math.ceil(n / width) }, (_, l) => Array.from({ length: width }, (_, i) => ({ v: 1, size: l * width + i })));
+}
+
+/** The uniform writes measured here, by name: each makes its structure of `n` records and returns one measured run (bench/ptable-apart.ts runs them a process each). */
+export const UNIFORM_WRITES: Readonly<Record<string, (n: number) => (writes: number, seed: number) => WriteCost>> = {
+  'path copying (PTable)': (n) => {
+    const h: { t: PTable<Rec> | null } = { t: build(n) };
+    return (writes, seed) => writeCost(h, 0, writes, seed);
+  },
+  'rerooting (RTable)': (n) => {
+    const h: { t: RTable<Rec> | null } = { t: buildRerooted(n) };
+    return (writes, seed) => writeCost(h, 0, writes, seed);
+  },
+  'mutable array': (n) => {
+    const a = records(n);
+    return (writes, seed) => arrayWriteCost(a, 0, writes, seed);
+  },
+  'array, slot read first': (n) => {
+    const a = records(n);
+    return (writes, seed) => arrayReadWriteCost(a, 0, writes, seed);
+  },
+  'blind write path only': (n) => {
+    const b = new BlindWrite(records(n));
+    return (writes, seed) => blindWriteCost(b, 0, writes, seed);
+  },
+  'one leaf copied': (n) => {
+    const leaves = leavesOf(n);
+    return (writes, seed) => leafCopyCost(leaves, 0, writes, seed);
+  },
+};
+
+function records(n: number): Rec[] {
+  return Array.from({ length: n }, (_, i) => ({ v: 1, size: i }));
 }
 
 export interface PtablePattern {
@@ -183,6 +258,7 @@ export interface PtableBench {
   readonly uniform: PtablePattern;
   readonly array: PtablePattern;
   readonly arrayRead: PtablePattern;
+  readonly blind: PtablePattern;
   readonly leaf: PtablePattern;
   readonly leaf8: PtablePattern;
   readonly rerootedHot: PtablePattern;
@@ -196,27 +272,14 @@ export interface PtableBench {
  */
 export function ptableBench(rounds = 7, writes = 200_000): PtableBench {
   const [hot, uniform] = tablePatterns(build, rounds, writes);
-  const array = pattern(
-    Array.from({ length: 1_000 }, (_, i) => ({ v: 1, size: i })),
-    Array.from({ length: 1_000_000 }, (_, i) => ({ v: 1, size: i })),
-    arrayWriteCost,
-    0,
-    rounds,
-    writes,
-  );
-  const arrayRead = pattern(
-    Array.from({ length: 1_000 }, (_, i) => ({ v: 1, size: i })),
-    Array.from({ length: 1_000_000 }, (_, i) => ({ v: 1, size: i })),
-    arrayReadWriteCost,
-    0,
-    rounds,
-    writes,
-  );
+  const array = pattern(records(1_000), records(1_000_000), arrayWriteCost, 0, rounds, writes);
+  const arrayRead = pattern(records(1_000), records(1_000_000), arrayReadWriteCost, 0, rounds, writes);
+  const blind = pattern(new BlindWrite(records(1_000)), new BlindWrite(records(1_000_000)), blindWriteCost, 0, rounds, writes);
   const leaf = pattern(leavesOf(1_000), leavesOf(1_000_000), leafCopyCost, 0, rounds, writes);
   const leaf8 = pattern(leavesOf(1_000, 8), leavesOf(1_000_000, 8), leafCopyCost, 0, rounds, writes);
   // The rerooting candidate (kernel/rerooted.ts): 8 runs of 200k writes at 1M include a copy of the tree (a cut) every 1M writes.
   const [rerootedHot, rerootedUniform] = tablePatterns(buildRerooted, rounds, writes);
-  return { hot, uniform, array, arrayRead, leaf, leaf8, rerootedHot, rerootedUniform };
+  return { hot, uniform, array, arrayRead, blind, leaf, leaf8, rerootedHot, rerootedUniform };
 }
 
 /** The hot and uniform patterns of one kind of table, at 1k and 1M records. */
@@ -235,6 +298,7 @@ export function printPtableBench(r: PtableBench): void {
     ['uniform over table', r.uniform],
     ['uniform, mutable array', r.array],
     ['uniform, array, slot read first', r.arrayRead],
+    ['uniform, blind write path only', r.blind],
     ['uniform, one leaf copied', r.leaf],
     ['uniform, one 8-slot leaf copied', r.leaf8],
     ['rerooting: same 1k hot records', r.rerootedHot],
