@@ -21,7 +21,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../hw/rng.js';
 import { PTable } from '../kernel/ptable.js';
-import { RTable } from '../kernel/rerooted.js';
+import { RTable } from './rerooted-table.js';
 import { fmt, median } from '../compare/timing.js';
 
 interface Rec {

@@ -35,7 +35,7 @@
 
 import { Rng } from '../hw/rng.js';
 import { PTable } from '../kernel/ptable.js';
-import { RTable } from '../kernel/rerooted.js';
+import { RTable } from './rerooted-table.js';
 import { fmt, median, timeMs } from '../compare/timing.js';
 
 interface Rec {

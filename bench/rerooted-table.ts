@@ -1,4 +1,4 @@
-// A candidate persistent table for issue 14, measured against ptable.ts in
+// A candidate persistent table for issue 14, measured against kernel/ptable.ts in
 // bench/ptable.ts and bench/ptable-kernel.ts and not used by the kernel
 // (why: those benchmarks' headers and issue 14's note). It has the API of
 // ptable.ts: a rerooting table (Baker's trick, as Conchon and

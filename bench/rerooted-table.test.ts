@@ -5,7 +5,7 @@
 
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { MAX_KEY, RTable, RTableBuilder } from './rerooted.js';
+import { MAX_KEY, RTable, RTableBuilder } from './rerooted-table.js';
 
 const key = fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: MAX_KEY }));
 const entriesOf = (t: RTable<number>) => [...t.entries()];
