@@ -62,6 +62,38 @@ describe('blkdev', () => {
     expect(w.failed).toBe(0);
   }, 60_000);
 
+  describe('the snapshots a request commits', () => {
+    async function oneRequest(state?: Record<string, unknown>, hang = false) {
+      const k = await bootWithModules(['blkdev@1.0.0'], { seed: 1 });
+      if (state) k.store.restore('blkdev', { ...k.store.image('blkdev'), state });
+      const submit = k.symbols.bind(k.symbols.get('blk_submit@1')!) as Submit;
+      if (hang) k.machine.disks[0]!.injectHang(1);
+      const t = k.spawnKernel('io', submit('disk0', 'write', 3, new Uint8Array(512)));
+      if (hang) {
+        k.runUntil(() => t.state === 'blocked', 100_000);
+        kill(k.sched, t); // abandoned: the late completion is remembered, or the request aborted
+        k.run(1_000);
+      } else k.runThread(t);
+      return k.store.state('blkdev') as Record<string, unknown>;
+    }
+    const stats = { reads: 0, writes: 0, errors: 0 };
+
+    it('keep the four fields of the state, in their order', async () => {
+      const s = await oneRequest();
+      expect(Object.keys(s)).toEqual(['inflight', 'done', 'abandoned', 'stats']);
+      expect(s).toEqual({ inflight: 0, done: [], abandoned: [], stats: { reads: 0, writes: 1, errors: 0 } });
+    });
+
+    it('keep a field of another version and add none to a state from before `abandoned`', async () => {
+      const s = await oneRequest({ inflight: 0, done: [], stats, mine: 'kept' });
+      expect(Object.keys(s)).toEqual(['inflight', 'done', 'stats', 'mine']);
+      expect(s).toMatchObject({ inflight: 0, done: [], mine: 'kept', stats: { writes: 1 } });
+      const old = await oneRequest({ inflight: 0, done: [], stats }, true);
+      expect(Object.keys(old)).toEqual(['inflight', 'done', 'stats']);
+      expect(old).toMatchObject({ inflight: 0, done: [] });
+    });
+  });
+
   describe('the request timeout (timeout=CYCLES)', () => {
     async function hungRead(timeout: number, latency = 500) {
       const k = bootKernel({ seed: 1, diskLatency: { base: latency, jitter: 0, perSector: 0 } });
