@@ -41,7 +41,8 @@ function entries(m: M, dev: string, dir: number): Readonly<Record<string, number
 function findEntry(m: M, dev: string, dir: number, name: string): number | undefined {
   const map = entries(m, dev, dir);
   m.k.work(HASH_LOOKUP_CYCLES);
-  return Object.hasOwn(map, name) ? map[name] : undefined;
+  const ino = map[name];
+  return typeof ino === 'number' ? ino : undefined; // an entry is a number; what Object.prototype has (toString, ...) is not
 }
 
 /** 1.0's, with directories as maps. */
