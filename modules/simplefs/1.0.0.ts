@@ -186,7 +186,11 @@ function putBits(m: M, dev: string, blocks: readonly number[], used: boolean): v
   const s = m.state();
   const v = s.volumes[dev]!;
   const freeMap = withBits(v.freeMap, blocks, used);
-  m.put({ ...s, volumes: { ...s.volumes, [dev]: { ...v, freeMap, used: used ? v.used + blocks.length : v.used - blocks.length } } });
+  // Copied, then the volume (an own entry already) assigned: V8 defines the computed key of
+  // `{ ...volumes, [dev]: v }` through the runtime, which was most of this function's time.
+  const volumes = { ...s.volumes };
+  volumes[dev] = { ...v, freeMap, used: used ? v.used + blocks.length : v.used - blocks.length };
+  m.put({ ...s, volumes });
 }
 
 function* readBlock(m: M, dev: string, blk: number): KGen<Uint8Array> {

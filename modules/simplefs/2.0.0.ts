@@ -69,7 +69,8 @@ function* read(m: M, dev: string, ino: number, off: number, len: number): KGen<U
   const blocks = node.blocks.slice(first, Math.ceil(end / BS));
   const data = new Uint8Array(blocks.length * BS);
   yield* readInto(m, dev, blocks, data);
-  return data.slice(off - first * BS, end - first * BS);
+  // A view of the blocks read, not a copy: nothing else holds `data` (a failed read threw above).
+  return data.subarray(off - first * BS, end - first * BS);
 }
 
 /** Write `bytes` at `offset`; `stamp`'s fields (a later version's) are committed with the new size. */
