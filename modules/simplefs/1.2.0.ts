@@ -41,6 +41,8 @@ function entries(m: M, dev: string, dir: number): Readonly<Record<string, number
 function findEntry(m: M, dev: string, dir: number, name: string): number | undefined {
   const map = entries(m, dev, dir);
   m.k.work(HASH_LOOKUP_CYCLES);
+  // hasOwn first: it also makes V8 intern `name` (a new string, split from a path), which
+  // the keyed read then finds at once; a keyed read of a new string alone measured ~5x slower.
   return Object.hasOwn(map, name) ? map[name] : undefined;
 }
 
@@ -74,7 +76,10 @@ function create(m: M, dev: string, dir: number, name: string, type: 'file' | 'di
   if (type === 'dir') m.records<Inode>('inodes').update(dir, (d) => void (d.nlink += 1));
   // Built by hand and `put`, without an immer draft of `dirs` (one entry per directory).
   const s = m.state();
-  const dirs: Record<number, Readonly<Record<string, number>>> = { ...s.dirs, [dir]: { ...(s.dirs[dir] ?? {}), [name]: ino } };
+  // `dirs` copied, then assigned to (keys are inode numbers): `{ ...dirs, [dir]: x }` defines
+  // its computed key through V8's runtime. A name keeps the literal: it may be `__proto__`.
+  const dirs: Record<number, Readonly<Record<string, number>>> = { ...s.dirs };
+  dirs[dir] = { ...(s.dirs[dir] ?? {}), [name]: ino };
   if (type === 'dir') dirs[ino] = {};
   m.put({ ...s, nextIno: ino + 1, dirs });
   return ino;
@@ -94,7 +99,8 @@ function removeEntry(m: M, dev: string, dir: number, name: string, want: 'file' 
   const s = m.state();
   const rest: Record<string, number> = {};
   for (const [n, i] of Object.entries(s.dirs[dir] ?? {})) if (n !== name) rest[n] = i;
-  const dirs: Record<number, Readonly<Record<string, number>>> = { ...s.dirs, [dir]: rest };
+  const dirs: Record<number, Readonly<Record<string, number>>> = { ...s.dirs }; // then assigned, as in create
+  dirs[dir] = rest;
   if (want === 'dir') delete dirs[ino];
   m.put({ ...s, dirs });
 }

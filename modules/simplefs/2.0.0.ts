@@ -7,7 +7,7 @@
 // code. Only the I/O paths are new.
 
 import { type Ctx, defineModule, err, type KGen, SECTOR_SIZE, sectorRuns } from '../../kernel/module.js';
-import { allocBlocks as allocBlocks10, getattr, inode as inode10, setInode, type Stamp, truncateWith, startWrite } from './1.0.0.js';
+import { allocBlocks as allocBlocks10, changeInode, getattr, inode as inode10, setInode, type Stamp, truncateWith, startWrite } from './1.0.0.js';
 import { releaseUnwritten } from './1.1.0.js';
 import v12, { LAYOUT as LAYOUT12, type SfsState } from './1.2.0.js';
 import { type Layout, mountVolume, umountVolume } from './persist.js';
@@ -25,18 +25,39 @@ type M = Ctx<SfsState, Imports>;
 const inode = (m: M, dev: string, ino: number) => inode10(m as never, dev, ino);
 const allocBlocks = (m: M, dev: string, n: number) => allocBlocks10(m as never, dev, n);
 
+/**
+ * Read `blocks` into `out` (exactly as long as they are), one request per
+ * run of contiguous blocks, each read straight into its place in `out`
+ * (a failed read throws, and its caller drops `out`). Not a generator
+ * itself: with a single run it hands back that request's generator, so the
+ * caller's `yield*` resumes one generator fewer at every step.
+ */
+function readInto(m: M, dev: string, blocks: readonly number[], out: Uint8Array): KGen<void> {
+  const runs = sectorRuns(blocks);
+  if (runs.length === 1) return m.imports.blk_submit(dev, 'read', runs[0]!.start, runs[0]!.count, out); // the run is all of `blocks`
+  return readRuns(m, dev, runs, out);
+}
+
+function* readRuns(m: M, dev: string, runs: readonly { start: number; count: number; at: number }[], out: Uint8Array): KGen<void> {
+  for (const r of runs) yield* m.imports.blk_submit(dev, 'read', r.start, r.count, out.subarray(r.at * BS, (r.at + r.count) * BS));
+}
+
 function* readBlocks(m: M, dev: string, blocks: readonly number[]): KGen<Uint8Array> {
   const out = new Uint8Array(blocks.length * BS);
-  for (const r of sectorRuns(blocks)) {
-    const buf = new Uint8Array(r.count * BS);
-    yield* m.imports.blk_submit(dev, 'read', r.start, r.count, buf);
-    out.set(buf, r.at * BS);
-  }
+  yield* readInto(m, dev, blocks, out);
   return out;
 }
 
-function* writeBlocks(m: M, dev: string, blocks: readonly number[], data: Uint8Array): KGen<void> {
-  for (const r of sectorRuns(blocks)) yield* m.imports.blk_submit(dev, 'write', r.start, r.count, data.subarray(r.at * BS, (r.at + r.count) * BS));
+/** Write the front of `data` to `blocks`, one request per run; like readInto, that request's generator itself when there is a single run. */
+function writeBlocks(m: M, dev: string, blocks: readonly number[], data: Uint8Array): KGen<void> {
+  const runs = sectorRuns(blocks);
+  if (runs.length !== 1) return writeRuns(m, dev, runs, data);
+  const n = runs[0]!.count;
+  return m.imports.blk_submit(dev, 'write', runs[0]!.start, n, data.length === n * BS ? data : data.subarray(0, n * BS)); // the disk copies what it is given
+}
+
+function* writeRuns(m: M, dev: string, runs: readonly { start: number; count: number; at: number }[], data: Uint8Array): KGen<void> {
+  for (const r of runs) yield* m.imports.blk_submit(dev, 'write', r.start, r.count, data.subarray(r.at * BS, (r.at + r.count) * BS));
 }
 
 function* read(m: M, dev: string, ino: number, off: number, len: number): KGen<Uint8Array> {
@@ -45,8 +66,11 @@ function* read(m: M, dev: string, ino: number, off: number, len: number): KGen<U
   const end = Math.min(node.size, off + len);
   if (off >= end) return new Uint8Array(0);
   const first = Math.floor(off / BS);
-  const data = yield* readBlocks(m, dev, node.blocks.slice(first, Math.ceil(end / BS)));
-  return data.slice(off - first * BS, end - first * BS);
+  const blocks = node.blocks.slice(first, Math.ceil(end / BS));
+  const data = new Uint8Array(blocks.length * BS);
+  yield* readInto(m, dev, blocks, data);
+  // A view of the blocks read, not a copy: nothing else holds `data` (a failed read threw above).
+  return data.subarray(off - first * BS, end - first * BS);
 }
 
 /** Write `bytes` at `offset`; `stamp`'s fields (a later version's) are committed with the new size. */
@@ -59,27 +83,29 @@ function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Arra
   const { node, off, data, end } = w;
   const had = node.blocks.length;
   const need = Math.ceil(end / BS);
+  let all = node.blocks;
   if (need > had) {
-    const got = allocBlocks(m, dev, need - had);
-    setInode(m, ino, { blocks: [...node.blocks, ...got] });
+    all = [...node.blocks, ...allocBlocks(m, dev, need - had)];
+    changeInode(m, ino, node, { blocks: all }); // `node` is still the inode's record: nothing yielded since startWrite read it
   }
   try {
     const first = Math.floor(off / BS);
-    const blocks = inode(m, dev, ino).blocks.slice(first, need);
+    const blocks = all.slice(first, need);
     const buf = new Uint8Array(blocks.length * BS);
-    // Partial blocks at either edge that hold data already: read them first.
-    const edges = new Set<number>();
-    if (off % BS !== 0 && first < had) edges.add(0);
-    if (end % BS !== 0 && need - 1 < had) edges.add(blocks.length - 1);
-    for (const i of edges) buf.set(yield* readBlocks(m, dev, [blocks[i]!]), i * BS);
+    // Partial blocks at either edge that hold data already: read them first (the last one only if it is not the first).
+    const last = blocks.length - 1;
+    const head = off % BS !== 0 && first < had;
+    if (head) yield* readInto(m, dev, [blocks[0]!], buf.subarray(0, BS));
+    if (end % BS !== 0 && need - 1 < had && !(head && last === 0)) yield* readInto(m, dev, [blocks[last]!], buf.subarray(last * BS, (last + 1) * BS));
     buf.set(data, off - first * BS);
     yield* writeBlocks(m, dev, blocks, buf);
   } catch (e) {
     releaseUnwritten(m as never, dev, ino, had); // 1.1's fix
     throw e;
   }
-  const size = Math.max(inode(m, dev, ino).size, end);
-  setInode(m, ino, stamp ? { size, ...stamp(m) } : { size });
+  const now = inode(m, dev, ino);
+  const size = Math.max(now.size, end);
+  changeInode(m, ino, now, stamp ? { size, ...stamp(m) } : { size });
   return bytes.length;
 }
 

@@ -8,9 +8,9 @@
 // (fs interface version 2), which the kernel's statfs syscall needs.
 
 import { type Ctx, defineModule, type KGen, type StatFs } from '../../kernel/module.js';
-import { getattr as getattr10, inode as inode10, type Inode as Inode1, setInode } from './1.0.0.js';
+import { inode as inode10, type Inode as Inode1, setInode, truncateWith } from './1.0.0.js';
 import { create as create12, type SfsState } from './1.2.0.js';
-import v20, { type Imports, LAYOUT as LAYOUT20, truncate as truncate20, write as write20 } from './2.0.0.js';
+import v20, { type Imports, LAYOUT as LAYOUT20, write as write20 } from './2.0.0.js';
 import { type Layout, mountVolume, timedRecord, umountVolume } from './persist.js';
 
 interface Inode extends Inode1 {
@@ -53,12 +53,13 @@ function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Arra
 }
 
 function* truncate(m: M, dev: string, ino: number, size: number): KGen<void> {
-  yield* truncate20(m, dev, ino, size, modified);
+  yield* truncateWith(m as never, dev, ino, size, write20 as never, undefined, modified); // 2.0's truncate, one generator fewer
 }
 
+/** 1.0's attributes and the mtime, from one read of the record. */
 function getattr(m: M, dev: string, ino: number) {
-  const { mtime } = inode10(m as never, dev, ino) as Inode;
-  return { ...getattr10(m as never, dev, ino), mtime };
+  const n = inode10(m as never, dev, ino) as Inode;
+  return { ino: n.ino, type: n.type, size: n.size, nlink: n.nlink, mtime: n.mtime };
 }
 
 function statfs(m: M, dev: string): StatFs {
