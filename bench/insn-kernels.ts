@@ -12,7 +12,15 @@
 //
 // V8 runs single-threaded, with a young generation fixed at the 16 MB it
 // grows to by default, a fixed heap-growing factor and no memory reducer.
-// Until issue 14's fifth round it ran with `--predictable-gc-schedule`,
+// A mark-compact costs about 200M instructions here, a quarter of a
+// 2M-cycle window, and V8 starts one about every 3M cycles, so a window
+// held none or one by chance of where it fell: the child now starts the
+// window from a collected heap and ends it with a full collection
+// (kernel-run.ts), and the heap may grow 100% before V8 starts one of its
+// own, so each window holds exactly one mark-compact (checked with
+// `--trace-gc` at 4, 16 and 64 threads, both kernels).
+//
+// Until issue 14's fifth round V8 ran with `--predictable-gc-schedule`,
 // which fixes the young generation at 4 MB, and the procedural count was
 // bimodal: about 140k or about 200k instructions per syscall, nothing
 // between. The cause is V8's allocation-site pretenuring: V8 allocates an
@@ -29,8 +37,8 @@
 // every scavenge too: about 1.1 MB promoted a scavenge instead of 0.3, and
 // twice the mark-compacts. With 16 MB, as `npm run bench:speed` runs with
 // V8's defaults, those literals survived under 40% in the runs traced, and
-// were not tenured. `--small-young-gen` runs with the old flags, to see
-// the two levels.
+// were not tenured. `--small-young-gen` runs with a 4 MB young generation
+// (`--predictable-gc-schedule`) as before, to see the two levels.
 //
 // Each kernel runs `--reps` times; the median is printed with every run,
 // and if the runs fall into levels more than 10% apart, each level with its
@@ -49,10 +57,10 @@ import { fmt, median } from '../compare/timing.js';
 const child = fileURLToPath(new URL('./kernel-run.js', import.meta.url));
 
 /** The V8 flags of every measured run (see the top of the file for why not `--predictable-gc-schedule`). */
-export const INSN_V8_FLAGS = ['--single-threaded', '--min-semi-space-size=16', '--max-semi-space-size=16', '--heap-growing-percent=30', '--no-memory-reducer'];
+export const INSN_V8_FLAGS = ['--single-threaded', '--expose-gc', '--min-semi-space-size=16', '--max-semi-space-size=16', '--heap-growing-percent=100', '--no-memory-reducer'];
 
-/** The flags before issue 14's fifth round (`--small-young-gen`), which gave two levels. */
-const SMALL_YOUNG_GEN_V8_FLAGS = ['--single-threaded', '--predictable-gc-schedule'];
+/** A 4 MB young generation as before issue 14's fifth round (`--small-young-gen`), which gave two levels. */
+const SMALL_YOUNG_GEN_V8_FLAGS = ['--single-threaded', '--expose-gc', '--predictable-gc-schedule'];
 
 /** Instructions of the window between the child's two markers, and the syscalls it made. */
 function windowInstructions(kind: KernelKind, threads: number, cycles: number, v8Flags: readonly string[]): { ir: number; syscalls: number } {
