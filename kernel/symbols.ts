@@ -8,9 +8,12 @@
 // the caller, K42's BLOCK phase), then pushes a Frame on the calling thread's
 // shadow stack for as long as the call is active; `slot.active` counts the
 // calls in flight, and the scheduler's frame hooks tell observers (the
-// tracer) of each push and pop. Stub of a plain function: a plain call,
-// which runs to completion inside one step and so can never straddle an
-// update.
+// tracer) of each push and pop. The call is a StubCall, an iterator that
+// the caller's `yield*` drives step by step as it would a generator, rather
+// than a `function*` around the target: a blocked thread resumes through
+// every generator frame on its stack at every step, and the stub's was
+// pure overhead there. Stub of a plain function: a plain call, which runs
+// to completion inside one step and so can never straddle an update.
 //
 // Direct binding (no stubs) exists only to measure what the stubs cost.
 
