@@ -68,7 +68,17 @@ export class Slot {
 }
 
 function generatorStub(slot: Slot, sched: Scheduler): AnyFn {
-  return (...args: unknown[]): KGen<unknown> => new StubCall(slot, sched, args);
+  const stub = (...args: unknown[]): KGen<unknown> => new StubCall(slot, sched, args);
+  generatorStubs.add(stub);
+  return stub;
+}
+
+/** Stubs of generator slots: plain functions that return a call to drive with `yield*`, where a `function*` would be told apart by its kind. */
+const generatorStubs = new WeakSet<AnyFn>();
+
+/** Whether `fn` is the stub of a generator slot (a call through it may block, as a generator function's may). */
+export function isGeneratorStub(fn: unknown): boolean {
+  return typeof fn === 'function' && generatorStubs.has(fn as AnyFn);
 }
 
 /**
