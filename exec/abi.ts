@@ -69,53 +69,58 @@ export interface SyscallEntry {
   compute(cycles: number): KGen<void>;
 }
 
-/** The syscall interface a user program is given. Errors throw KernelError. */
+/**
+ * The syscall interface a user program is given. Errors throw KernelError.
+ * Each syscall method hands back the kernel's own syscall generator rather
+ * than a generator around it: a thread blocked in a syscall resumes through
+ * every generator on its stack at every step, and this one did nothing.
+ */
 export class Sys {
   constructor(private readonly k: SyscallEntry) {}
 
-  *mount(fstype: string, dev: string, path: string): KGen<void> {
-    yield* this.k.syscall('mount', [fstype, dev, path]);
+  mount(fstype: string, dev: string, path: string): KGen<void> {
+    return this.k.syscall('mount', [fstype, dev, path]) as KGen<void>;
   }
-  *umount(path: string): KGen<void> {
-    yield* this.k.syscall('umount', [path]);
+  umount(path: string): KGen<void> {
+    return this.k.syscall('umount', [path]) as KGen<void>;
   }
-  *open(path: string, flags = 0): KGen<number> {
-    return (yield* this.k.syscall('open', [path, flags])) as number;
+  open(path: string, flags = 0): KGen<number> {
+    return this.k.syscall('open', [path, flags]) as KGen<number>;
   }
-  *close(fd: number): KGen<void> {
-    yield* this.k.syscall('close', [fd]);
+  close(fd: number): KGen<void> {
+    return this.k.syscall('close', [fd]) as KGen<void>;
   }
-  *read(fd: number, len: number): KGen<Uint8Array> {
-    return (yield* this.k.syscall('read', [fd, len])) as Uint8Array;
+  read(fd: number, len: number): KGen<Uint8Array> {
+    return this.k.syscall('read', [fd, len]) as KGen<Uint8Array>;
   }
-  *write(fd: number, data: Uint8Array): KGen<number> {
-    return (yield* this.k.syscall('write', [fd, data])) as number;
+  write(fd: number, data: Uint8Array): KGen<number> {
+    return this.k.syscall('write', [fd, data]) as KGen<number>;
   }
-  *lseek(fd: number, offset: number, whence = 0): KGen<number> {
-    return (yield* this.k.syscall('lseek', [fd, offset, whence])) as number;
+  lseek(fd: number, offset: number, whence = 0): KGen<number> {
+    return this.k.syscall('lseek', [fd, offset, whence]) as KGen<number>;
   }
-  *stat(path: string): KGen<Attr> {
-    return (yield* this.k.syscall('stat', [path])) as Attr;
+  stat(path: string): KGen<Attr> {
+    return this.k.syscall('stat', [path]) as KGen<Attr>;
   }
-  *mkdir(path: string): KGen<void> {
-    yield* this.k.syscall('mkdir', [path]);
+  mkdir(path: string): KGen<void> {
+    return this.k.syscall('mkdir', [path]) as KGen<void>;
   }
-  *unlink(path: string): KGen<void> {
-    yield* this.k.syscall('unlink', [path]);
+  unlink(path: string): KGen<void> {
+    return this.k.syscall('unlink', [path]) as KGen<void>;
   }
-  *rmdir(path: string): KGen<void> {
-    yield* this.k.syscall('rmdir', [path]);
+  rmdir(path: string): KGen<void> {
+    return this.k.syscall('rmdir', [path]) as KGen<void>;
   }
-  *readdir(path: string): KGen<string[]> {
-    return (yield* this.k.syscall('readdir', [path])) as string[];
+  readdir(path: string): KGen<string[]> {
+    return this.k.syscall('readdir', [path]) as KGen<string[]>;
   }
-  *statfs(path: string): KGen<StatFs> {
-    return (yield* this.k.syscall('statfs', [path])) as StatFs;
+  statfs(path: string): KGen<StatFs> {
+    return this.k.syscall('statfs', [path]) as KGen<StatFs>;
   }
 
   /** User-space computation of `cycles` (not a syscall: it never enters the kernel). */
-  *compute(cycles: number): KGen<void> {
-    yield* this.k.compute(cycles);
+  compute(cycles: number): KGen<void> {
+    return this.k.compute(cycles);
   }
 
   /** Read a whole file from the start (a library routine, not a syscall). */

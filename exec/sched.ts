@@ -15,7 +15,7 @@
 
 import { HookList } from './hooks.js';
 import type { Machine } from '../hw/machine.js';
-import { type Directive, type Frame, type KGen, Thread, WaitQueue } from './thread.js';
+import { BLOCK, type Directive, type Frame, type KGen, Thread, WaitQueue } from './thread.js';
 import { type LockupReport, lockupPending, takeLockups, touchWatchdog } from './watchdog.js';
 import { type StopPhase, StopMachine } from './stop-machine.js';
 
@@ -24,6 +24,9 @@ export const STEP_BASE_CYCLES = 50;
 
 interface CpuRun {
   readonly id: number;
+  /** The tag of its dispatch events, and their function: made once, not at every step. */
+  readonly tag: string;
+  readonly dispatch: () => void;
   current: Thread | null;
   readonly runq: Thread[];
   dispatchPending: boolean;
@@ -68,7 +71,10 @@ export class Scheduler {
   private readonly stopper: StopMachine<CpuRun>;
 
   constructor(private readonly machine: Machine) {
-    this.cpus = machine.cpus.map((c) => ({ id: c.id, current: null, runq: [], dispatchPending: false, needResched: false }));
+    this.cpus = machine.cpus.map((c) => {
+      const run: CpuRun = { id: c.id, tag: `cpu${c.id}`, dispatch: () => this.dispatch(run), current: null, runq: [], dispatchPending: false, needResched: false };
+      return run;
+    });
     this.stopper = new StopMachine({ machine, cpus: this.cpus, stepCpu: () => this.stepCpu, kick: (c) => this.kick(c), counters: this.counters, stops: this.stops });
   }
 
@@ -130,25 +136,31 @@ export class Scheduler {
   /** `wake`, made once for every queue (a queue is made for each disk request). */
   private readonly wakeThread = (t: Thread): void => this.wake(t);
 
+  // The waits below yield BLOCK themselves rather than through `yield*
+  // q.wait(...)`: a blocked thread's every resume goes through each
+  // generator on its stack, and these are at the bottom of the deepest ones.
+
   /** Block the current thread for `cycles` (`interruptible`: a signal may end the sleep early, see WaitQueue.wait). */
-  *sleep(cycles: number, interruptible = false): KGen<void> {
-    yield* this.sleepOn(this.waitQueue(`sleep`), cycles, interruptible);
+  sleep(cycles: number, interruptible = false): KGen<void> {
+    return this.sleepOn(this.waitQueue(`sleep`), cycles, interruptible);
   }
 
   /** Block the current thread on `q` until `cycles` have passed or someone wakes `q`, whichever comes first. */
   *sleepOn(q: WaitQueue, cycles: number, interruptible = false): KGen<void> {
     const self = this.self();
     this.machine.events.after(cycles, 'wakeup', () => q.wakeOne());
-    yield* q.wait(self, q.channel, interruptible);
+    q.enqueue(self, q.channel, interruptible);
+    yield BLOCK;
   }
 
   /**
    * Block the current thread on `q` until woken or until `cycles` pass
    * (Linux's wait_event_timeout); whether it was woken in time. The timer is
    * cancelled when the wait ends any other way (a wake-up, a kill), so a
-   * wait that did not expire leaves no event in the trace.
+   * wait that did not expire leaves no event in the trace; then `ended`, if
+   * given, is called (a kernel forgets a queue nobody waits on any more).
    */
-  *waitTimeout(q: WaitQueue, cycles: number, why: string = q.channel): KGen<boolean> {
+  *waitTimeout(q: WaitQueue, cycles: number, why: string = q.channel, ended?: () => void): KGen<boolean> {
     const self = this.self();
     let expired = false;
     const timer = this.machine.events.after(cycles, 'timeout', () => {
@@ -157,9 +169,11 @@ export class Scheduler {
       this.wake(self);
     });
     try {
-      yield* q.wait(self, why);
+      q.enqueue(self, why, false);
+      yield BLOCK;
     } finally {
       this.machine.events.cancel(timer);
+      if (ended) ended();
     }
     return !expired;
   }
@@ -228,7 +242,7 @@ export class Scheduler {
   private kick(c: CpuRun): void {
     if (c.dispatchPending || this.stopper.stopped) return;
     c.dispatchPending = true;
-    this.machine.events.after(Math.max(0, this.machine.cpus[c.id]!.busyUntil - this.now), `cpu${c.id}`, () => this.dispatch(c));
+    this.machine.events.after(Math.max(0, this.machine.cpus[c.id]!.busyUntil - this.now), c.tag, c.dispatch);
   }
 
   private pick(c: CpuRun): Thread | undefined {
@@ -312,7 +326,7 @@ export class Scheduler {
     // A stop asked for during this step parks this CPU at the step's end, when the next dispatch comes.
     if (this.stopper.requested || c.current || c.runq.length > 0 || this.cpus.some((o) => o.runq.length > 0)) {
       c.dispatchPending = true;
-      this.machine.events.after(cost, `cpu${c.id}`, () => this.dispatch(c));
+      this.machine.events.after(cost, c.tag, c.dispatch);
     }
     // Last, once the step's books are kept and the CPU's next dispatch is set: a subscriber may spawn a thread.
     if (lockupPending()) for (const r of takeLockups()) this.softLockup.run(r); // this step's, or one between steps (an interrupt, a stop-machine)

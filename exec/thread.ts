@@ -108,12 +108,20 @@ export class WaitQueue {
    * (exec/signal.ts says when that is allowed); Linux's TASK_INTERRUPTIBLE.
    */
   *wait(self: Thread, why: string = this.channel, interruptible = false): KGen<void> {
+    this.enqueue(self, why, interruptible);
+    yield BLOCK;
+  }
+
+  /**
+   * The first half of `wait`, for a caller that yields BLOCK itself right
+   * after (the scheduler's timed waits: one generator fewer to resume).
+   */
+  enqueue(self: Thread, why: string, interruptible: boolean): void {
     self.state = 'blocked';
     self.waitChannel = why;
     self.waitingOn = this;
     self.interruptible = interruptible;
     this.waiters.push(self);
-    yield BLOCK;
   }
 
   /** Take `t` off the queue without waking it (a signal or a kill wakes it another way); whether it was there. */

@@ -129,6 +129,13 @@ describe('an op that returns what its contract does not allow', () => {
       ops: {
         'chrdev:badchr': { read: () => 42, write: () => 'all of it' },
         'fs:badfs': { mount: () => ({ root: 1 }) },
+        // A blocking op: its result is checked when the stub's call ends, after the sleep.
+        'fs:slowbadfs': {
+          *mount(m: { k: { sleep(c: number): KGen<void> } }) {
+            yield* m.k.sleep(100);
+            return 'root';
+          },
+        },
       },
     });
     const before = { ...k.stats };
@@ -139,16 +146,18 @@ describe('an op that returns what its contract does not allow', () => {
         write: yield* errnoOf(sys.write(fd, enc('x'))),
         cat: yield* errnoOf(sys.readFile('/dev/badchr')),
         mount: yield* errnoOf(sys.mount('badfs', 'disk0', '/mnt')),
+        slowMount: yield* errnoOf(sys.mount('slowbadfs', 'disk0', '/mnt')),
       };
     });
-    expect(got).toEqual({ read: 'EIO', write: 'EIO', cat: 'EIO', mount: 'EIO' });
-    expect(k.stats.oopses - before.oopses).toBe(4);
-    expect(k.stats.syscallErrors - before.syscallErrors).toBe(4);
+    expect(got).toEqual({ read: 'EIO', write: 'EIO', cat: 'EIO', mount: 'EIO', slowMount: 'EIO' });
+    expect(k.stats.oopses - before.oopses).toBe(5);
+    expect(k.stats.syscallErrors - before.syscallErrors).toBe(5);
     const log = new TextDecoder().decode(runProgram<Uint8Array>(k, 'dmesg', (sys: Sys) => sys.readFile('/dev/kmsg'))).split('\n');
     const oopses = log.filter((l) => l.includes('oops in syscall'));
-    expect(oopses).toHaveLength(4);
+    expect(oopses).toHaveLength(5);
     expect(oopses[0]).toMatch(/oops in syscall read of thread \d+ \(t\): chrdev:badchr\.read of badops returned 42, not \{ data: Uint8Array, pos: number \}$/);
     expect(oopses[1]).toMatch(/chrdev:badchr\.write of badops returned 'all of it', not a count of bytes$/);
     expect(oopses[3]).toMatch(/fs:badfs\.mount of badops returned an object \{ root \}, not an inode number$/);
+    expect(oopses[4]).toMatch(/fs:slowbadfs\.mount of badops returned 'root', not an inode number$/);
   });
 });

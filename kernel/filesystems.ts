@@ -15,6 +15,7 @@
 // and EIO (exec/executive.ts), never a raw JavaScript error further on.
 
 import { FS_OP_SINCE, type FsOpName, type FsOps } from '../exec/fsops.js';
+import type { Directive, KGen } from '../exec/thread.js';
 import type { DeviceNode, FsDriver, VfsBackend } from '../exec/vfs-backend.js';
 import type { Loader } from './loader.js';
 import { callOp, callOpPlain, opSlot, type OpsHandle, type OpsRegistry, type OpsTable, requireVersion } from './ops.js';
@@ -43,11 +44,11 @@ const FS_RESULTS: Readonly<Partial<Record<FsOpName, ResultCheck>>> = {
   mount: INODE,
   lookup: INODE,
   create: INODE,
-  getattr: [(v) => isObject(v) && ['file', 'dir'].includes(v.type as string) && isCount(v.size), "an Attr { type: 'file' | 'dir', size, ... }"],
+  getattr: [(v) => isObject(v) && (v.type === 'file' || v.type === 'dir') && isCount(v.size), "an Attr { type: 'file' | 'dir', size, ... }"],
   readdir: [(v) => Array.isArray(v) && v.every((n) => typeof n === 'string'), 'an array of names'],
   read: [(v) => v instanceof Uint8Array, 'a Uint8Array'],
   write: [isCount, 'a count of bytes'],
-  statfs: [(v) => isObject(v) && ['blockSize', 'blocks', 'free', 'files'].every((f) => isCount(v[f])), 'a StatFs { blockSize, blocks, free, files }'],
+  statfs: [(v) => isObject(v) && isCount(v.blockSize) && isCount(v.blocks) && isCount(v.free) && isCount(v.files), 'a StatFs { blockSize, blocks, free, files }'],
 };
 const CHR_READ: ResultCheck = [(v) => isObject(v) && v.data instanceof Uint8Array && isCount(v.pos), '{ data: Uint8Array, pos: number }'];
 const COUNT: ResultCheck = [isCount, 'a count of bytes'];
@@ -60,21 +61,89 @@ function checked<T>(table: OpsHandle, op: string, value: unknown, check: ResultC
 }
 
 /**
+ * The call of a blocking operation, its result checked when it returns: an
+ * iterator around the stub's generator, which `yield*` drives as it would
+ * drive a generator (every step, throw and return forwarded). It holds no
+ * frame of its own to suspend and resume, as a generator around the stub
+ * would at every step of a thread blocked in the operation. A return (a
+ * killed thread unwinding) is passed on unchecked, as a generator's `finally`
+ * would be the only code to run there.
+ */
+class CheckedCall<T> implements KGen<T> {
+  constructor(
+    private readonly call: KGen<unknown>,
+    private readonly table: OpsHandle,
+    private readonly op: string,
+    private readonly check: ResultCheck | undefined,
+  ) {}
+
+  next(value?: unknown): IteratorResult<Directive, T> {
+    return this.checked(this.call.next(value));
+  }
+
+  throw(e: unknown): IteratorResult<Directive, T> {
+    return this.checked(this.call.throw(e));
+  }
+
+  return(value: T): IteratorResult<Directive, T> {
+    return this.call.return(value) as IteratorResult<Directive, T>;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  private checked(r: IteratorResult<Directive, unknown>): IteratorResult<Directive, T> {
+    if (r.done === true) checked(this.table, this.op, r.value, this.check);
+    return r as IteratorResult<Directive, T>;
+  }
+}
+
+/** What a non-blocking operation returned (checked already), as the generator the fs contract calls for: done at the first step. */
+class Returned<T> implements KGen<T> {
+  private readonly result: IteratorReturnResult<T>;
+
+  constructor(value: T) {
+    this.result = { done: true, value };
+  }
+
+  next(): IteratorResult<Directive, T> {
+    return this.result;
+  }
+
+  throw(e: unknown): IteratorResult<Directive, T> {
+    throw e;
+  }
+
+  return(value: T): IteratorResult<Directive, T> {
+    return { done: true, value };
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
+/**
  * Operation `op` of fs table `table`, called through its stub in the view of
  * the interface version that added it (ENOSYS on an older table). The table's
  * entries are untyped stubs; this is where they take the contract's types,
  * which the module's table was checked against when it was compiled.
+ *
+ * Not a generator itself: the VFS calls an operation with `yield*` at once,
+ * so the dispatch (and a plain operation's whole call) runs at the call, and
+ * a blocking operation's stub generator is handed back inside a CheckedCall.
  */
 function fsOp<K extends FsOpName>(ops: OpsRegistry, table: OpsTable, op: K): FsOps[K] {
   const version = FS_OP_SINCE[op] ?? 1;
   const check = FS_RESULTS[op];
-  // callOp's dispatch, written out: one generator fewer to resume at every step of every fs operation.
-  return function* (...args: unknown[]) {
+  return ((...args: unknown[]): KGen<unknown> => {
     requireVersion(table, version, op);
     const h = ops.view(table, version);
     const fn = h.entries[op]!;
-    return checked(table, op, opSlot(h, op).generator ? yield* fn(...args) : fn(...args), check);
-  } as FsOps[K];
+    if (opSlot(h, op).generator) return new CheckedCall(fn(...args) as KGen<unknown>, table, op, check);
+    return new Returned(checked(table, op, fn(...args), check));
+  }) as FsOps[K];
 }
 
 export function moduleFilesystems(ops: OpsRegistry, loader: Loader): VfsBackend {

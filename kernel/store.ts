@@ -6,7 +6,9 @@
 // hand) and its per-instance tables (persistent radix tables of small frozen
 // records, each stamped with its schema version in `v`). Taking a snapshot
 // of an image is keeping the reference, so a rollback restores exactly what
-// was there.
+// was there. The store keeps each module's current image as its parts (a
+// Cell) and makes the image object when one is asked for: a commit replaces
+// a field instead of making an image and setting a map entry each time.
 //
 // Freezing is where it protects something. A snapshot that anyone keeps
 // (the updater's rollback reference and transfer input, a test's `before`)
@@ -101,8 +103,20 @@ export function defaultFreezePolicy(env: Readonly<Record<string, string | undefi
   return env.VITEST !== undefined ? 'commits' : 'snapshots';
 }
 
+/**
+ * A module's current image as its parts, so that a commit replaces one field
+ * in place; the image object is made when someone asks for one (`image()`,
+ * kept until the next change, so asking twice gives the same reference).
+ */
+interface Cell {
+  state: unknown;
+  tables: Readonly<Record<string, PTable<Rec>>>;
+  shadows: ShadowImage;
+  image: ModuleImage | null;
+}
+
 export class StateStore {
-  private readonly images = new Map<string, ModuleImage>();
+  private readonly cells = new Map<string, Cell>();
   /** Commits of module state and record writes, for `stat`. */
   commits = 0;
 
@@ -128,15 +142,16 @@ export class StateStore {
   }
 
   create(module: string, state: unknown, tables: Record<string, number>): void {
-    if (this.images.has(module)) throw new Error(`state of ${module} already exists`);
+    if (this.cells.has(module)) throw new Error(`state of ${module} already exists`);
     const t: Record<string, PTable<Rec>> = {};
     for (const name of Object.keys(tables)) t[name] = PTable.empty();
     this.schemas.set(module, new Map(Object.entries(tables)));
-    this.images.set(module, Object.freeze({ state: freeze(state, true), tables: Object.freeze(t), shadows: NO_SHADOWS }));
+    const image: ModuleImage = Object.freeze({ state: freeze(state, true), tables: Object.freeze(t), shadows: NO_SHADOWS });
+    this.cells.set(module, { state: image.state, tables: image.tables, shadows: image.shadows, image });
   }
 
   has(module: string): boolean {
-    return this.images.has(module);
+    return this.cells.has(module);
   }
 
   /**
@@ -145,10 +160,10 @@ export class StateStore {
    * and O(what changed since) otherwise).
    */
   image(module: string): ModuleImage {
-    const img = this.current(module);
-    freezeNew(img.state);
+    const cell = this.current(module);
+    freezeNew(cell.state);
     this.freezeRecords(module);
-    return img;
+    return (cell.image ??= { state: cell.state, tables: cell.tables, shadows: cell.shadows });
   }
 
   /** Freeze the records of `module` still waiting for it. */
@@ -188,17 +203,25 @@ export class StateStore {
   }
 
   /** The module's image as it is, for the store's own reads and writes. */
-  private current(module: string): ModuleImage {
-    const img = this.images.get(module);
-    if (!img) throw new Error(`no state for module ${module}`);
-    return img;
+  private current(module: string): Cell {
+    const cell = this.cells.get(module);
+    if (!cell) throw new Error(`no state for module ${module}`);
+    return cell;
   }
 
   /** Put back an image taken earlier (rollback), or install a new one (transfer). */
   restore(module: string, image: ModuleImage, schemas?: Record<string, number>): void {
     freezeNew(image.state);
     this.freezeRecords(module); // records of the image replaced: whoever kept it may look at them
-    this.images.set(module, image);
+    const cell = this.cells.get(module);
+    if (cell) {
+      cell.state = image.state;
+      cell.tables = image.tables;
+      cell.shadows = image.shadows;
+      cell.image = image;
+    } else {
+      this.cells.set(module, { state: image.state, tables: image.tables, shadows: image.shadows, image });
+    }
     if (schemas) {
       const m = this.schemas.get(module) ?? new Map<string, number>();
       for (const [name, v] of Object.entries(schemas)) m.set(name, v);
@@ -208,7 +231,7 @@ export class StateStore {
 
   remove(module: string): void {
     this.freezeRecords(module);
-    this.images.delete(module);
+    this.cells.delete(module);
     this.schemas.delete(module);
     this.lazy.clearModule(module);
   }
@@ -225,11 +248,12 @@ export class StateStore {
 
   /** Apply an immer recipe to the module's snapshot; returns the new snapshot. */
   commit<S>(module: string, recipe: (draft: Draft<S>) => void): S {
-    const img = this.current(module);
-    const next = committer.produce(img.state as S, recipe);
-    if (next !== img.state) {
+    const cell = this.current(module);
+    const next = committer.produce(cell.state as S, recipe);
+    if (next !== cell.state) {
       if (this.freezeCommits) freezeNew(next);
-      this.images.set(module, { state: next, tables: img.tables, shadows: img.shadows });
+      cell.state = next;
+      cell.image = null;
       this.counted();
     }
     return next;
@@ -243,10 +267,11 @@ export class StateStore {
    * Giving back the current snapshot commits nothing.
    */
   put<S>(module: string, next: S): S {
-    const img = this.current(module);
-    if (next !== img.state) {
+    const cell = this.current(module);
+    if (next !== cell.state) {
       if (this.freezeCommits) freezeNew(next);
-      this.images.set(module, { state: next, tables: img.tables, shadows: img.shadows });
+      cell.state = next;
+      cell.image = null;
       this.counted();
     }
     return next;
@@ -289,18 +314,21 @@ export class StateStore {
 
   /** Store a record as given (it must already carry `v`). */
   putRecord(module: string, name: string, key: number, rec: Rec): void {
-    const img = this.current(module);
+    const cell = this.current(module);
     const t = this.table(module, name).set(key, this.frozenLater(module, name, key, rec));
-    this.images.set(module, { state: img.state, tables: { ...img.tables, [name]: t }, shadows: img.shadows });
+    cell.tables = { ...cell.tables, [name]: t };
+    cell.image = null;
     this.counted();
   }
 
   /** Delete a record, and with it the shadows attached to it. */
   deleteRecord(module: string, name: string, key: number): void {
-    const img = this.current(module);
+    const cell = this.current(module);
     const t = this.table(module, name).delete(key);
     this.notFrozenLater(module, name, key);
-    this.images.set(module, { state: img.state, tables: { ...img.tables, [name]: t }, shadows: withoutInstance(img.shadows, name, key) });
+    cell.tables = { ...cell.tables, [name]: t };
+    cell.shadows = withoutInstance(cell.shadows, name, key);
+    cell.image = null;
     this.counted();
   }
 
@@ -311,9 +339,10 @@ export class StateStore {
 
   /** Install the module's shadows as changed (shadow.ts's ModuleShadows builds `next`). */
   putShadows(module: string, next: ShadowImage): void {
-    const img = this.image(module);
-    if (next === img.shadows) return;
-    this.images.set(module, { ...img, shadows: next });
+    if (next === this.image(module).shadows) return;
+    const cell = this.current(module);
+    cell.shadows = next;
+    cell.image = null;
     this.counted();
   }
 

@@ -105,6 +105,49 @@ describe('stubs', () => {
     expect(got).toBe('ran');
   });
 
+  it('push the frame at the call\'s first step, not at the call, and pop it however the call ends (throw, kill)', () => {
+    const { m, sched, symbols } = world();
+    const q = new WaitQueue('io', (t) => sched.wake(t));
+    const slot = symbols.define(
+      'io@1',
+      makeTarget('drv', '1.0.0', 'io', function* (fail: boolean): KGen<string> {
+        yield* q.wait(sched.self());
+        if (fail) throw new Error('device gone');
+        return 'ok';
+      }),
+      true,
+    );
+    const io = symbols.bind(slot);
+    const seen: string[] = [];
+    const undriven = sched.spawn('undriven', 'kernel', (function* () {
+      const call = io(false) as KGen<string>; // made, never driven: no frame, not active
+      seen.push(`made: depth ${sched.self().frames.length}, active ${slot.active}`);
+      void call;
+    })());
+    const thrower = sched.spawn('thrower', 'kernel', (function* () {
+      try {
+        yield* io(true);
+      } catch (e) {
+        seen.push(`caught ${(e as Error).message}: depth ${sched.self().frames.length}`);
+      }
+    })());
+    const victim = sched.spawn('victim', 'kernel', (function* () {
+      yield* io(false);
+    })());
+    m.events.runUntil(1000);
+    expect(undriven.state).toBe('exited');
+    expect([thrower.state, victim.state]).toEqual(['blocked', 'blocked']);
+    expect(victim.frames).toEqual([{ module: 'drv', version: '1.0.0', fn: 'io' }]);
+    expect(slot.active).toBe(2);
+    victim.killed = true;
+    q.wakeAll();
+    m.events.runUntil(2000);
+    expect([thrower.state, victim.state]).toEqual(['exited', 'exited']);
+    expect(seen).toEqual(['made: depth 0, active 0', 'caught device gone: depth 0']);
+    expect(slot.active).toBe(0);
+    expect(slot.calls).toBe(2);
+  });
+
   it('are bypassed by direct binding (raw target, no frames)', () => {
     const { symbols } = world('direct');
     const fn = () => 1;
