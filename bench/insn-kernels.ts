@@ -46,11 +46,8 @@
 // valgrind; about a minute and a half a run on a quiet machine.
 // `npm run bench:insn-kernels -- [threads...] [--cycles N] [--reps N] [--small-young-gen]`.
 
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { windowInstructions } from './callgrind-window.js';
 import type { KernelKind } from '../compare/compare.js';
 import { fmt, median } from '../compare/timing.js';
 
@@ -61,33 +58,6 @@ export const INSN_V8_FLAGS = ['--single-threaded', '--expose-gc', '--min-semi-sp
 
 /** A 4 MB young generation as before issue 14's fifth round (`--small-young-gen`), which gave two levels. */
 const SMALL_YOUNG_GEN_V8_FLAGS = ['--single-threaded', '--expose-gc', '--predictable-gc-schedule'];
-
-/** Instructions of the window between the child's two markers, and the syscalls it made. */
-function windowInstructions(kind: KernelKind, threads: number, cycles: number, v8Flags: readonly string[]): { ir: number; syscalls: number } {
-  const dir = mkdtempSync(join(tmpdir(), 'livemod-insn-'));
-  try {
-    const r = spawnSync('valgrind', ['--tool=callgrind', '--dump-before=*CPUUsage*', `--callgrind-out-file=${join(dir, 'cg')}`, process.execPath, ...v8Flags, child, kind, String(threads), String(cycles)], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 26,
-    });
-    if (r.error) throw new Error(`valgrind is needed for this benchmark: ${r.error.message}`);
-    const sc = /syscalls (\d+)/.exec(r.stdout);
-    if (r.status !== 0 || !sc) throw new Error(`unexpected valgrind output:\n${r.stdout.slice(-500)}\n${r.stderr.slice(-500)}`);
-    // Part 1 ends at the first marker (boot, warm-up), part 2 at the second (the window).
-    const parts = new Map<number, number>();
-    for (const f of readdirSync(dir)) {
-      const text = readFileSync(join(dir, f), 'utf8');
-      const part = /^part: (\d+)$/m.exec(text);
-      const total = /^totals: (\d+)$/m.exec(text);
-      if (part && total) parts.set(Number(part[1]), Number(total[1]));
-    }
-    const ir = parts.get(2);
-    if (ir === undefined || parts.size !== 3) throw new Error(`expected 3 callgrind parts (before, window, after), found ${parts.size}`);
-    return { ir, syscalls: Number(sc[1]) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 export interface InsnFigure {
   /** Median instructions per syscall over the runs, and each run's figure. */
@@ -122,7 +92,7 @@ export function insnPerSyscall(kind: KernelKind, threads: number, cycles: number
   const runs: number[] = [];
   let syscalls = 0;
   for (let i = 0; i < reps; i++) {
-    const w = windowInstructions(kind, threads, cycles, v8Flags);
+    const w = windowInstructions(child, [kind, String(threads), String(cycles)], v8Flags);
     runs.push(w.ir / w.syscalls);
     syscalls = w.syscalls;
   }
