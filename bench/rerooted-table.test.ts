@@ -5,6 +5,7 @@
 
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { editBothWays } from '../kernel/table-contract.js';
 import { MAX_KEY, RTable, RTableBuilder } from './rerooted-table.js';
 
 const key = fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: MAX_KEY }));
@@ -93,18 +94,9 @@ describe('RTable', () => {
     for (const from of ['empty', 'base'] as const) {
       let base = RTable.empty<number>();
       if (from === 'base') for (const [isSet, k, v] of first) base = isSet ? base.set(k, v) : base.delete(k);
-      const baseEntries = entriesOf(base);
-      let byOne = base;
-      const b = base.edit();
-      for (const [isSet, k, v] of second) {
-        byOne = isSet ? byOne.set(k, v) : byOne.delete(k);
-        if (isSet) b.set(k, v);
-        else b.delete(k);
-        expect(b.size).toBe(byOne.size);
-      }
-      const built = b.build();
+      const { byOne, built, baseBefore, baseAfter } = editBothWays(base, second);
       expect(entriesOf(built)).toEqual(entriesOf(byOne));
-      expect(entriesOf(base)).toEqual(baseEntries);
+      expect(baseAfter).toEqual(baseBefore);
       const after = built.set(5, -5);
       expect(entriesOf(built)).toEqual(entriesOf(byOne));
       expect(after.get(5)).toBe(-5);

@@ -5,6 +5,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { MAX_KEY, PTable, PTableBuilder } from './ptable.js';
+import { editBothWays } from './table-contract.js';
 
 describe('PTable', () => {
   test.prop([fc.array(fc.tuple(fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: MAX_KEY })), fc.integer()), { maxLength: 200 })], { seed: 20261126 })(
@@ -72,20 +73,11 @@ describe('PTable', () => {
     (first, second) => {
       let base = PTable.empty<number>();
       for (const [isSet, k, v] of first) base = isSet ? base.set(k, v) : base.delete(k);
-      const baseEntries = entriesOf(base);
-      let byOne = base;
-      const b = base.edit();
-      for (const [isSet, k, v] of second) {
-        byOne = isSet ? byOne.set(k, v) : byOne.delete(k);
-        if (isSet) b.set(k, v);
-        else b.delete(k);
-        expect(b.size).toBe(byOne.size);
-      }
-      const built = b.build();
+      const { byOne, built, baseBefore, baseAfter } = editBothWays(base, second);
       expect(built.size).toBe(byOne.size);
       expect(entriesOf(built)).toEqual(entriesOf(byOne));
-      expect(entriesOf(base)).toEqual(baseEntries); // not one node of the base was written
-      expect(base.size).toBe(baseEntries.length);
+      expect(baseAfter).toEqual(baseBefore); // not one node of the base was written
+      expect(base.size).toBe(baseBefore.length);
       // The built table is persistent like any other.
       const after = built.set(5, -5);
       expect(entriesOf(built)).toEqual(entriesOf(byOne));
