@@ -115,6 +115,9 @@ interface Cell {
   image: ModuleImage | null;
 }
 
+/** A cell holding `image` as it is, and `image` itself as the reference to hand out. */
+const cellOf = (image: ModuleImage): Cell => ({ state: image.state, tables: image.tables, shadows: image.shadows, image });
+
 export class StateStore {
   private readonly cells = new Map<string, Cell>();
   /** Commits of module state and record writes, for `stat`. */
@@ -146,8 +149,7 @@ export class StateStore {
     const t: Record<string, PTable<Rec>> = {};
     for (const name of Object.keys(tables)) t[name] = PTable.empty();
     this.schemas.set(module, new Map(Object.entries(tables)));
-    const image: ModuleImage = Object.freeze({ state: freeze(state, true), tables: Object.freeze(t), shadows: NO_SHADOWS });
-    this.cells.set(module, { state: image.state, tables: image.tables, shadows: image.shadows, image });
+    this.cells.set(module, cellOf(Object.freeze({ state: freeze(state, true), tables: Object.freeze(t), shadows: NO_SHADOWS })));
   }
 
   has(module: string): boolean {
@@ -213,15 +215,7 @@ export class StateStore {
   restore(module: string, image: ModuleImage, schemas?: Record<string, number>): void {
     freezeNew(image.state);
     this.freezeRecords(module); // records of the image replaced: whoever kept it may look at them
-    const cell = this.cells.get(module);
-    if (cell) {
-      cell.state = image.state;
-      cell.tables = image.tables;
-      cell.shadows = image.shadows;
-      cell.image = image;
-    } else {
-      this.cells.set(module, { state: image.state, tables: image.tables, shadows: image.shadows, image });
-    }
+    this.cells.set(module, cellOf(image));
     if (schemas) {
       const m = this.schemas.get(module) ?? new Map<string, number>();
       for (const [name, v] of Object.entries(schemas)) m.set(name, v);

@@ -26,21 +26,25 @@ const inode = (m: M, dev: string, ino: number) => inode10(m as never, dev, ino);
 const allocBlocks = (m: M, dev: string, n: number) => allocBlocks10(m as never, dev, n);
 
 /**
- * Read `blocks` into `out` (exactly as long as they are), one request per
- * run of contiguous blocks, each read straight into its place in `out`
- * (a failed read throws, and its caller drops `out`). Not a generator
- * itself: with a single run it hands back that request's generator, so the
- * caller's `yield*` resumes one generator fewer at every step.
+ * Transfer `blocks` to or from the front of `buf`, one request per run of
+ * contiguous blocks, each on its own part of `buf` (a failed request throws,
+ * and its caller drops `buf`). Not a generator itself: with a single run it
+ * hands back that request's generator, so the caller's `yield*` resumes one
+ * generator fewer at every step.
  */
-function readInto(m: M, dev: string, blocks: readonly number[], out: Uint8Array): KGen<void> {
+function submitBlocks(m: M, dev: string, op: 'read' | 'write', blocks: readonly number[], buf: Uint8Array): KGen<void> {
   const runs = sectorRuns(blocks);
-  if (runs.length === 1) return m.imports.blk_submit(dev, 'read', runs[0]!.start, runs[0]!.count, out); // the run is all of `blocks`
-  return readRuns(m, dev, runs, out);
+  if (runs.length !== 1) return submitRuns(m, dev, op, runs, buf);
+  const n = runs[0]!.count;
+  return m.imports.blk_submit(dev, op, runs[0]!.start, n, buf.length === n * BS ? buf : buf.subarray(0, n * BS));
 }
 
-function* readRuns(m: M, dev: string, runs: readonly { start: number; count: number; at: number }[], out: Uint8Array): KGen<void> {
-  for (const r of runs) yield* m.imports.blk_submit(dev, 'read', r.start, r.count, out.subarray(r.at * BS, (r.at + r.count) * BS));
+function* submitRuns(m: M, dev: string, op: 'read' | 'write', runs: readonly { start: number; count: number; at: number }[], buf: Uint8Array): KGen<void> {
+  for (const r of runs) yield* m.imports.blk_submit(dev, op, r.start, r.count, buf.subarray(r.at * BS, (r.at + r.count) * BS));
 }
+
+/** Read `blocks` into `out`, exactly as long as they are. */
+const readInto = (m: M, dev: string, blocks: readonly number[], out: Uint8Array): KGen<void> => submitBlocks(m, dev, 'read', blocks, out);
 
 function* readBlocks(m: M, dev: string, blocks: readonly number[]): KGen<Uint8Array> {
   const out = new Uint8Array(blocks.length * BS);
@@ -48,17 +52,8 @@ function* readBlocks(m: M, dev: string, blocks: readonly number[]): KGen<Uint8Ar
   return out;
 }
 
-/** Write the front of `data` to `blocks`, one request per run; like readInto, that request's generator itself when there is a single run. */
-function writeBlocks(m: M, dev: string, blocks: readonly number[], data: Uint8Array): KGen<void> {
-  const runs = sectorRuns(blocks);
-  if (runs.length !== 1) return writeRuns(m, dev, runs, data);
-  const n = runs[0]!.count;
-  return m.imports.blk_submit(dev, 'write', runs[0]!.start, n, data.length === n * BS ? data : data.subarray(0, n * BS)); // the disk copies what it is given
-}
-
-function* writeRuns(m: M, dev: string, runs: readonly { start: number; count: number; at: number }[], data: Uint8Array): KGen<void> {
-  for (const r of runs) yield* m.imports.blk_submit(dev, 'write', r.start, r.count, data.subarray(r.at * BS, (r.at + r.count) * BS));
-}
+/** Write the front of `data` to `blocks` (the disk copies what it is given). */
+const writeBlocks = (m: M, dev: string, blocks: readonly number[], data: Uint8Array): KGen<void> => submitBlocks(m, dev, 'write', blocks, data);
 
 function* read(m: M, dev: string, ino: number, off: number, len: number): KGen<Uint8Array> {
   const node = inode(m, dev, ino);
