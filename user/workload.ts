@@ -195,7 +195,7 @@ export class Workload {
     const rng = new Rng(this.config.seed).fork(t + 1);
     const dir = this.dir(t);
     let generation = 0;
-    yield* this.attempt(`mkdir ${dir}`, null, () => sys.mkdir(dir));
+    yield* this.attempt('mkdir', dir, null, sys.mkdir(dir));
     for (let done = 0; !this.stopping && (this.config.opsPerThread === 0 || done < this.config.opsPerThread); done++) {
       if (this.config.think > 0) yield* sys.compute(rng.int(0, this.config.think));
       const i = rng.int(0, this.config.files - 1);
@@ -204,40 +204,51 @@ export class Workload {
       const have = this.expected.get(path);
       if (roll < 45 || !have) {
         const size = rng.int(1, this.config.maxSize);
-        const data = content.bytes(size, t, i, ++generation);
-        yield* this.attempt(`write ${path}`, path, function* (this: Workload) {
-          yield* sys.writeFile(path, data);
-          this.expected.set(path, data);
-          this.indeterminate.delete(path); // the whole file is known again
-        }.bind(this));
+        yield* this.attempt('write', path, path, this.writeWhole(sys, path, content.bytes(size, t, i, ++generation)));
       } else if (roll < 60) {
         const off = rng.int(0, have.length);
         const len = rng.int(1, MAX_PATCH);
         const patch = content.bytes(len, t, i, ++generation);
-        yield* this.attempt(`overwrite ${path}@${off}`, path, function* (this: Workload) {
-          const fd = yield* sys.open(path, O_WRONLY | O_CREAT);
-          yield* sys.lseek(fd, off);
-          yield* sys.write(fd, patch);
-          yield* sys.close(fd);
-          const next = new Uint8Array(Math.max(have.length, off + len));
-          next.set(have);
-          next.set(patch, off);
-          this.expected.set(path, next);
-        }.bind(this));
+        yield* this.attempt('overwrite', path, path, this.overwrite(sys, path, have, off, patch), off);
       } else if (roll < 95) {
-        yield* this.attempt(`read ${path}`, null, function* (this: Workload) {
-          const got = yield* sys.readFile(path);
-          const bad = this.indeterminate.has(path) ? null : firstDifference(got, have);
-          if (bad !== null) throw new Error(`read ${path}: ${bad}`);
-        }.bind(this));
+        yield* this.attempt('read', path, null, this.readBack(sys, path, have));
       } else {
-        yield* this.attempt(`unlink ${path}`, path, function* (this: Workload) {
-          yield* sys.unlink(path);
-          this.expected.delete(path);
-          this.indeterminate.delete(path);
-        }.bind(this));
+        yield* this.attempt('unlink', path, path, this.remove(sys, path));
       }
     }
+  }
+
+  // The operations: generator methods, not a generator closure per operation (V8 makes a
+  // prototype and a map for each new generator function it runs; they die at the next
+  // full collection, and with them the optimized code that had seen them).
+
+  private *writeWhole(sys: Sys, path: string, data: Uint8Array): KGen<void> {
+    yield* sys.writeFile(path, data);
+    this.expected.set(path, data);
+    this.indeterminate.delete(path); // the whole file is known again
+  }
+
+  private *overwrite(sys: Sys, path: string, have: Uint8Array, off: number, patch: Uint8Array): KGen<void> {
+    const fd = yield* sys.open(path, O_WRONLY | O_CREAT);
+    yield* sys.lseek(fd, off);
+    yield* sys.write(fd, patch);
+    yield* sys.close(fd);
+    const next = new Uint8Array(Math.max(have.length, off + patch.length));
+    next.set(have);
+    next.set(patch, off);
+    this.expected.set(path, next);
+  }
+
+  private *readBack(sys: Sys, path: string, have: Uint8Array): KGen<void> {
+    const got = yield* sys.readFile(path);
+    const bad = this.indeterminate.has(path) ? null : firstDifference(got, have);
+    if (bad !== null) throw new Error(`read ${path}: ${bad}`);
+  }
+
+  private *remove(sys: Sys, path: string): KGen<void> {
+    yield* sys.unlink(path);
+    this.expected.delete(path);
+    this.indeterminate.delete(path);
   }
 
   /**
@@ -246,11 +257,11 @@ export class Workload {
    * indeterminate. A kill returns from the thread's generator, so only the
    * `finally` here sees it.
    */
-  private *attempt(what: string, changes: string | null, op: () => KGen<void>): KGen<void> {
+  private *attempt(verb: string, path: string, changes: string | null, op: KGen<void>, at?: number): KGen<void> {
     let ended = false;
     const oopses = this.k.stats.oopses;
     try {
-      yield* op();
+      yield* op;
       ended = true;
       this.ops++;
     } catch (e) {
@@ -263,6 +274,7 @@ export class Workload {
         if (changes) this.indeterminate.add(changes);
       }
       if (this.failures.length < MAX_FAILURES_KEPT) {
+        const what = `${verb} ${path}${at === undefined ? '' : `@${at}`}`;
         this.failures.push(`${what}: ${isKernelError(e) ? e.describe() : e instanceof Error ? e.message : String(e)}`);
       }
     } finally {
