@@ -1,17 +1,24 @@
-// Instructions of a measured window under valgrind's callgrind, for the
+// Instructions of the parts of a run under valgrind's callgrind, for the
 // instruction benchmarks (insn-kernels.ts, stub-instructions.ts). The child
-// script calls `process.cpuUsage()` right before and right after its window
-// and prints `syscalls N`; callgrind dumps its counters at each call
-// (`--dump-before`), so boot and warm-up fall in another part of its output
-// and only the window is counted. Needs valgrind.
+// script calls `process.cpuUsage()` where one part ends and the next begins
+// (right before and right after its measured window, say) and prints what
+// it counted (`syscalls N`); callgrind dumps its counters at each call
+// (`--dump-before`), so boot and warm-up fall in a part of their own and
+// each part is counted apart. Needs valgrind.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Instructions of the window between the child's two markers, and the syscalls it made. */
-export function windowInstructions(child: string, args: readonly string[], v8Flags: readonly string[]): { ir: number; syscalls: number } {
+/** What callgrind counted in each part of a run, in order (part 1 ends at the first marker), and what the child printed. */
+export interface CallgrindParts {
+  readonly parts: readonly number[];
+  readonly stdout: string;
+}
+
+/** Run `child` under callgrind and count the instructions of each part between its `markers` calls of `process.cpuUsage()`. */
+export function callgrindParts(child: string, args: readonly string[], v8Flags: readonly string[], markers: number): CallgrindParts {
   const dir = mkdtempSync(join(tmpdir(), 'livemod-insn-'));
   try {
     const r = spawnSync('valgrind', ['--tool=callgrind', '--dump-before=*CPUUsage*', `--callgrind-out-file=${join(dir, 'cg')}`, process.execPath, ...v8Flags, child, ...args], {
@@ -19,9 +26,7 @@ export function windowInstructions(child: string, args: readonly string[], v8Fla
       maxBuffer: 1 << 26,
     });
     if (r.error) throw new Error(`valgrind is needed for this benchmark: ${r.error.message}`);
-    const sc = /syscalls (\d+)/.exec(r.stdout);
-    if (r.status !== 0 || !sc) throw new Error(`unexpected valgrind output:\n${r.stdout.slice(-500)}\n${r.stderr.slice(-500)}`);
-    // Part 1 ends at the first marker (boot, warm-up), part 2 at the second (the window).
+    if (r.status !== 0) throw new Error(`unexpected valgrind output:\n${r.stdout.slice(-500)}\n${r.stderr.slice(-500)}`);
     const parts = new Map<number, number>();
     for (const f of readdirSync(dir)) {
       const text = readFileSync(join(dir, f), 'utf8');
@@ -29,10 +34,23 @@ export function windowInstructions(child: string, args: readonly string[], v8Fla
       const total = /^totals: (\d+)$/m.exec(text);
       if (part && total) parts.set(Number(part[1]), Number(total[1]));
     }
-    const ir = parts.get(2);
-    if (ir === undefined || parts.size !== 3) throw new Error(`expected 3 callgrind parts (before, window, after), found ${parts.size}`);
-    return { ir, syscalls: Number(sc[1]) };
+    // One part ends at each marker, and the last runs to the exit.
+    if (parts.size !== markers + 1) throw new Error(`expected ${markers + 1} callgrind parts, found ${parts.size}`);
+    return { parts: [...parts].sort((a, b) => a[0] - b[0]).map(([, ir]) => ir), stdout: r.stdout };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A child's number printed as `name N`, or an error naming what is missing. */
+export function printed(stdout: string, name: string): number {
+  const m = new RegExp(`${name} (\\d+)`).exec(stdout);
+  if (!m) throw new Error(`the run printed no '${name} N':\n${stdout.slice(-500)}`);
+  return Number(m[1]);
+}
+
+/** Instructions of the window between the child's two markers, and the syscalls it made (it prints `syscalls N`). */
+export function windowInstructions(child: string, args: readonly string[], v8Flags: readonly string[]): { ir: number; syscalls: number } {
+  const r = callgrindParts(child, args, v8Flags, 2);
+  return { ir: r.parts[1]!, syscalls: printed(r.stdout, 'syscalls') };
 }
