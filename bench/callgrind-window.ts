@@ -49,8 +49,21 @@ export function printed(stdout: string, name: string): number {
   return Number(m[1]);
 }
 
-/** Instructions of the window between the child's two markers, and the syscalls it made (it prints `syscalls N`). */
-export function windowInstructions(child: string, args: readonly string[], v8Flags: readonly string[]): { ir: number; syscalls: number } {
-  const r = callgrindParts(child, args, v8Flags, 2);
-  return { ir: r.parts[1]!, syscalls: printed(r.stdout, 'syscalls') };
+/** What a run of steady-window.ts counted: the window per syscall, and the collection and the recovery's excess over as many syscalls of the window. */
+export interface SteadyCount {
+  readonly perSyscall: number;
+  readonly syscalls: number;
+  readonly collection: number;
+  readonly recovery: number;
+}
+
+/** Run a child that counts its parts with steady-window.ts under callgrind; refuse a run whose window held a full collection of V8's own. */
+export function steadyCount(child: string, args: readonly string[], v8Flags: readonly string[]): SteadyCount {
+  const r = callgrindParts(child, args, v8Flags, 4);
+  const [, collection, recovery, window] = r.parts as [number, number, number, number];
+  const majors = printed(r.stdout, 'majors');
+  if (majors !== 0) throw new Error(`${args.join(' ')}: ${majors} full collections of V8's own in the window; it must hold none (a shorter settling or window keeps it clear of the next one)`);
+  const syscalls = printed(r.stdout, 'syscalls');
+  const perSyscall = window / syscalls;
+  return { perSyscall, syscalls, collection, recovery: recovery - printed(r.stdout, 'recovery') * perSyscall };
 }

@@ -67,7 +67,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { callgrindParts, printed } from './callgrind-window.js';
+import { steadyCount } from './callgrind-window.js';
 import type { KernelKind } from '../compare/compare.js';
 import { fmt, median } from '../compare/timing.js';
 
@@ -128,15 +128,11 @@ export function insnPerSyscall(kind: KernelKind, threads: number, cycles: number
   const recoveries: number[] = [];
   let syscalls = 0;
   for (let i = 0; i < reps; i++) {
-    const r = callgrindParts(child, [kind, String(threads), String(cycles), String(settle)], v8Flags, 4);
-    const [, collection, recovery, window] = r.parts as [number, number, number, number];
-    const majors = printed(r.stdout, 'majors');
-    if (majors !== 0) throw new Error(`${kind} at ${threads} threads: ${majors} full collections of V8's own in the window; it must hold none (a shorter --settle or --cycles keeps it clear of the next one)`);
-    syscalls = printed(r.stdout, 'syscalls');
-    const perSyscall = window / syscalls;
-    runs.push(perSyscall);
-    collections.push(collection);
-    recoveries.push(recovery - printed(r.stdout, 'recovery') * perSyscall);
+    const c = steadyCount(child, [kind, String(threads), String(cycles), String(settle)], v8Flags);
+    syscalls = c.syscalls;
+    runs.push(c.perSyscall);
+    collections.push(c.collection);
+    recoveries.push(c.recovery);
   }
   return { perSyscall: median(runs), runs, syscalls, collection: median(collections), recovery: median(recoveries) };
 }
