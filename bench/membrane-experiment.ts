@@ -14,7 +14,7 @@
 import { createContext, runInContext } from 'node:vm';
 import { addObjectRealm, isPlainPrototype } from '../kernel/plaindata.js';
 import type { ModuleDef } from '../kernel/module.js';
-import { isGeneratorFunction } from '../kernel/symbols.js';
+import { isGeneratorFunction, isGeneratorStub } from '../kernel/symbols.js';
 
 const FACTORY = `(function (isGen, isPlain) {
   const copies = new WeakMap();
@@ -77,7 +77,7 @@ function membrane(): { plain: Wrap; generator: Wrap } {
   const c = createContext(Object.create(null), { name: 'membrane experiment', codeGeneration: { strings: false, wasm: false } });
   addObjectRealm(runInContext('Object.prototype', c) as object, runInContext('Array.prototype', c) as object);
   Object.setPrototypeOf(runInContext('Error.prototype', c) as object, Error.prototype);
-  return (factory = (runInContext(FACTORY, c) as (isGen: (f: unknown) => boolean, isPlain: (v: object) => boolean) => { plain: Wrap; generator: Wrap })(isGeneratorFunction, (v) => isPlainPrototype(Object.getPrototypeOf(v))));
+  return (factory = (runInContext(FACTORY, c) as (isGen: (f: unknown) => boolean, isPlain: (v: object) => boolean) => { plain: Wrap; generator: Wrap })((f) => isGeneratorFunction(f) || isGeneratorStub(f), (v) => isPlainPrototype(Object.getPrototypeOf(v))));
 }
 
 /** `def` with its exports, ops, init and exit taking a membrane's view of `m`. */
