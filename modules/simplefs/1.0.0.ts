@@ -12,6 +12,7 @@
 
 import { type Ctx, defineModule, err, type KGen, SECTOR_SIZE } from '../../kernel/module.js';
 import { type Layout, mountVolume, plainRecord, umountVolume } from './persist.js';
+import { stateWith, volumeWith } from './shapes.js';
 
 const BS = SECTOR_SIZE;
 
@@ -158,14 +159,16 @@ function findEntry(m: M, dev: string, dir: number, name: string): DirEntry | und
 
 function allocBlocks(m: M, dev: string, n: number): number[] {
   const vol = volume(m, dev);
-  if (vol.blocks - vol.used < n) throw err('ENOSPC', `simplefs: ${dev} has ${vol.blocks - vol.used} free blocks, ${n} needed`);
+  // Read once: volumes of several shapes pass here, so every read of a field is a megamorphic load.
+  const { blocks, freeMap } = vol;
+  if (blocks - vol.used < n) throw err('ENOSPC', `simplefs: ${dev} has ${blocks - vol.used} free blocks, ${n} needed`);
   const got: number[] = [];
-  for (let w = 0; w * 32 < vol.blocks && got.length < n; w++) {
-    const word = bitmapWord(vol.freeMap, w);
+  for (let w = 0; w * 32 < blocks && got.length < n; w++) {
+    const word = bitmapWord(freeMap, w);
     if (word === -1) continue;
     for (let b = 0; b < 32 && got.length < n; b++) {
       const blk = w * 32 + b;
-      if (blk < vol.blocks && !(word & (1 << b))) got.push(blk);
+      if (blk < blocks && !(word & (1 << b))) got.push(blk);
     }
   }
   if (got.length > 0) putBits(m, dev, got, true);
@@ -189,8 +192,8 @@ function putBits(m: M, dev: string, blocks: readonly number[], used: boolean): v
   // Copied, then the volume (an own entry already) assigned: V8 defines the computed key of
   // `{ ...volumes, [dev]: v }` through the runtime, which was most of this function's time.
   const volumes = { ...s.volumes };
-  volumes[dev] = { ...v, freeMap, used: used ? v.used + blocks.length : v.used - blocks.length };
-  m.put({ ...s, volumes });
+  volumes[dev] = volumeWith(v, freeMap, used ? v.used + blocks.length : v.used - blocks.length);
+  m.put(stateWith(s, volumes, s.nextIno, s.dirs));
 }
 
 function* readBlock(m: M, dev: string, blk: number): KGen<Uint8Array> {
