@@ -96,6 +96,27 @@ describe('StateStore', () => {
     expect(st.unfrozenRecords('m')).toBe(0);
   });
 
+  it('stores a record given up by putNew as it is, stamped, unless it is frozen or carries another schema', () => {
+    const st = new StateStore(undefined, 'snapshots');
+    st.create('m', {}, { files: 3 });
+    const files = new RecordTable<{ size: number; v?: number }>(st, 'm', 'files');
+    const fresh = { size: 1 };
+    expect(files.putNew(1, fresh)).toBe(fresh); // no copy: stamped in place
+    expect(files.get(1)).toEqual({ size: 1, v: 3 });
+    const stamped = { size: 2, v: 3 };
+    expect(files.putNew(1, stamped)).toBe(stamped);
+    const frozen = Object.freeze({ size: 3 });
+    expect(files.putNew(2, frozen)).not.toBe(frozen);
+    expect(files.get(2)).toEqual({ size: 3, v: 3 });
+    const old = { size: 4, v: 1 };
+    const copy = files.putNew(3, old);
+    expect(copy).not.toBe(old);
+    expect(old).toEqual({ size: 4, v: 1 }); // another schema's record is not stamped in place
+    expect(files.get(3)).toEqual({ size: 4, v: 3 });
+    st.image('m');
+    expect(Object.isFrozen(files.get(1))).toBe(true); // frozen with the snapshot, as put's copies are
+  });
+
   it('takes its freezing policy from LIVEMOD_FREEZE, else every commit under vitest only', () => {
     expect(defaultFreezePolicy({ VITEST: 'true' })).toBe('commits');
     expect(defaultFreezePolicy({})).toBe('snapshots');

@@ -12,7 +12,7 @@
 
 import { type Ctx, defineModule, err, type KGen, SECTOR_SIZE } from '../../kernel/module.js';
 import { type Layout, mountVolume, plainRecord, umountVolume } from './persist.js';
-import { stateWith, volumeWith } from './shapes.js';
+import { inodeWith, stateWith, volumeWith } from './shapes.js';
 
 const BS = SECTOR_SIZE;
 
@@ -129,15 +129,21 @@ function setInode(m: Ctx<object, object>, ino: number, fields: Partial<Omit<Inod
 
 /**
  * setInode for a caller that holds inode `ino`'s current record `cur`, read
- * in the same step (no yield since): one table read fewer.
+ * in the same step (no yield since): one table read fewer. `more`'s fields
+ * (a later version's stamp) are set after `fields`'. The new record is
+ * built once (shapes.ts), already stamped with `cur`'s `v`, and handed to
+ * the table without a second copy.
  */
-function changeInode(m: Ctx<object, object>, ino: number, cur: Inode, fields: Partial<Omit<Inode, 'ino'>> & object): void {
+function changeInode(m: Ctx<object, object>, ino: number, cur: Inode, fields: Partial<Omit<Inode, 'ino'>> & object, more?: object): void {
+  if (changes(cur, fields, more) || (more !== undefined && changes(cur, more))) m.records<Inode>('inodes').putNew(ino, inodeWith(cur, fields, more));
+}
+
+/** Whether some field of `fields` that `over` does not set again has another value in `cur`. */
+function changes(cur: object, fields: object, over?: object): boolean {
   for (const key in fields) {
-    if ((fields as Record<string, unknown>)[key] !== (cur as unknown as Record<string, unknown>)[key]) {
-      m.records<Inode>('inodes').put(ino, { ...cur, ...fields });
-      return;
-    }
+    if ((fields as Record<string, unknown>)[key] !== (cur as Record<string, unknown>)[key] && (over === undefined || !Object.hasOwn(over, key))) return true;
   }
+  return false;
 }
 
 function volume(m: M, dev: string): Volume {
@@ -368,7 +374,7 @@ function* truncateWith<C extends M>(m: C, dev: string, ino: number, size: number
   const keep = Math.ceil(size / BS);
   free(m, dev, node.blocks.slice(keep));
   const fields = node.blocks.length > keep ? { blocks: node.blocks.slice(0, keep), size } : { size };
-  changeInode(m, ino, node, stamp ? { ...fields, ...stamp(m) } : fields); // `free` changed free space, not the inode
+  changeInode(m, ino, node, fields, stamp?.(m)); // `free` changed free space, not the inode
 }
 
 /** Shared with later versions (the same module): what they do not change. */

@@ -16,6 +16,8 @@ const owned = { ...timed, uid: 1000 };
 const fewer = { ino: 4, dev: 'disk0', type: 'file', size: 10, blocks: [7], v: 1 };
 
 const sources = { plain, timed, migrated, owned, fewer };
+/** What a later version sets after them (2.1's times; a user's field; one that overrides a change). */
+const stamps = [{ mtime: 11 }, { gen: 2 }, { size: 40, mtime: 12 }];
 const changes = [{ size: 20 }, { blocks: [7, 8], size: 1024 }, { size: 30, mtime: 9 }, { ctime: 1, mtime: 2 }, { uid: 7 }, { v: 3 }, {}];
 
 /** The copy as it must be: the same keys in the same order, with the same values. */
@@ -26,7 +28,7 @@ function expectSpread(got: object, want: object): void {
 describe('simplefs literal copies', () => {
   for (const [name, src] of Object.entries(sources)) {
     for (const frozen of [false, true]) {
-      it(`copies a ${frozen ? 'frozen ' : ''}${name} inode record as { ...cur, ...fields } does`, () => {
+      it(`copies a ${frozen ? 'frozen ' : ''}${name} inode record as { ...cur, ...fields, ...more } does`, () => {
         const cur = frozen ? Object.freeze({ ...src }) : { ...src };
         const before = Object.entries(cur);
         for (const fields of changes) {
@@ -34,6 +36,7 @@ describe('simplefs literal copies', () => {
           expectSpread(next, { ...cur, ...fields });
           expect(next).not.toBe(cur);
           expect(Object.isFrozen(next)).toBe(false); // a new record, for the store to freeze
+          for (const more of stamps) expectSpread(inodeWith(cur, fields, more), { ...cur, ...fields, ...more });
         }
         expect(Object.entries(cur)).toEqual(before);
       });

@@ -30,16 +30,18 @@ const TIMED_INODE = ['ino', 'dev', 'type', 'size', 'nlink', 'blocks', 'ctime', '
 type AnyRecord = Readonly<Record<string, unknown>>;
 
 /**
- * A new record: `cur` with `fields` set, as `{ ...cur, ...fields }` makes it
- * (a field `cur` lacks is added at the end, in `fields`' order).
+ * A new record: `cur` with `fields` and then `more` set, as
+ * `{ ...cur, ...fields, ...more }` makes it (a field `cur` lacks is added at
+ * the end, in the order it is first set).
  */
-export function inodeWith<T extends object>(cur: T, fields: object): T {
+export function inodeWith<T extends object>(cur: T, fields: object, more?: object): T {
   const c = cur as AnyRecord;
   let next: Record<string, unknown>;
   if (hasKeys(c, TIMED_INODE)) next = { ino: c.ino, dev: c.dev, type: c.type, size: c.size, nlink: c.nlink, blocks: c.blocks, ctime: c.ctime, mtime: c.mtime, v: c.v };
   else if (hasKeys(c, PLAIN_INODE)) next = { ino: c.ino, dev: c.dev, type: c.type, size: c.size, nlink: c.nlink, blocks: c.blocks, v: c.v };
   else next = { ...c };
   for (const key in fields) next[key] = (fields as AnyRecord)[key];
+  if (more !== undefined) for (const key in more) next[key] = (more as AnyRecord)[key];
   return next as T;
 }
 
