@@ -117,6 +117,31 @@ describe('StateStore', () => {
     expect(Object.isFrozen(files.get(1))).toBe(true); // frozen with the snapshot, as put's copies are
   });
 
+  it('never changes the tables of an image it handed out: writes and deletes after it go to a copy', () => {
+    const st = new StateStore(undefined, 'snapshots');
+    st.create('m', {}, { a: 1, b: 1 });
+    const a = new RecordTable<{ n: number }>(st, 'm', 'a');
+    const b = new RecordTable<{ n: number }>(st, 'm', 'b');
+    a.put(1, { n: 1 });
+    const image = st.image('m');
+    const [ta, tb] = [image.tables.a, image.tables.b];
+    expect(Object.isFrozen(image.tables)).toBe(true);
+    a.put(1, { n: 2 });
+    a.put(2, { n: 3 }); // a second write after the image: into the copy, which is not frozen
+    b.delete(7);
+    expect(image.tables.a).toBe(ta);
+    expect(image.tables.b).toBe(tb);
+    expect(image.tables.a!.get(1)).toEqual({ n: 1, v: 1 });
+    expect(image.tables.a!.get(2)).toBeUndefined();
+    const next = st.image('m');
+    expect(next.tables).not.toBe(image.tables);
+    expect(next.tables.a!.get(2)).toEqual({ n: 3, v: 1 });
+    st.restore('m', image);
+    a.put(3, { n: 4 }); // a restored image is shared with the cell: the write copies it too
+    expect(image.tables.a).toBe(ta);
+    expect(st.table('m', 'a').get(3)).toEqual({ n: 4, v: 1 });
+  });
+
   it('takes its freezing policy from LIVEMOD_FREEZE, else every commit under vitest only', () => {
     expect(defaultFreezePolicy({ VITEST: 'true' })).toBe('commits');
     expect(defaultFreezePolicy({})).toBe('snapshots');

@@ -110,13 +110,26 @@ export function defaultFreezePolicy(env: Readonly<Record<string, string | undefi
  */
 interface Cell {
   state: unknown;
-  tables: Readonly<Record<string, PTable<Rec>>>;
+  /**
+   * The module's tables by name. Written in place while no image holds
+   * this object; an image that takes it freezes it, and the next record
+   * write copies it first (copy on write: one copy per image taken, where
+   * `{ ...tables, [name]: t }` on every write defined the computed key
+   * through V8's runtime).
+   */
+  tables: Record<string, PTable<Rec>>;
   shadows: ShadowImage;
   image: ModuleImage | null;
 }
 
-/** A cell holding `image` as it is, and `image` itself as the reference to hand out. */
-const cellOf = (image: ModuleImage): Cell => ({ state: image.state, tables: image.tables, shadows: image.shadows, image });
+/** A cell holding `image` as it is, and `image` itself as the reference to hand out (its tables frozen: the cell shares them with it). */
+const cellOf = (image: ModuleImage): Cell => ({ state: image.state, tables: Object.freeze(image.tables) as Record<string, PTable<Rec>>, shadows: image.shadows, image });
+
+/** The cell's tables, to write a table into: copied first if an image holds them (see Cell). */
+function writableTables(cell: Cell): Record<string, PTable<Rec>> {
+  if (Object.isFrozen(cell.tables)) cell.tables = { ...cell.tables };
+  return cell.tables;
+}
 
 export class StateStore {
   private readonly cells = new Map<string, Cell>();
@@ -165,7 +178,7 @@ export class StateStore {
     const cell = this.current(module);
     freezeNew(cell.state);
     this.freezeRecords(module);
-    return (cell.image ??= { state: cell.state, tables: cell.tables, shadows: cell.shadows });
+    return (cell.image ??= { state: cell.state, tables: Object.freeze(cell.tables), shadows: cell.shadows });
   }
 
   /** Freeze the records of `module` still waiting for it. */
@@ -310,7 +323,7 @@ export class StateStore {
   putRecord(module: string, name: string, key: number, rec: Rec): void {
     const cell = this.current(module);
     const t = this.table(module, name).set(key, this.frozenLater(module, name, key, rec));
-    cell.tables = { ...cell.tables, [name]: t };
+    writableTables(cell)[name] = t;
     cell.image = null;
     this.counted();
   }
@@ -320,7 +333,7 @@ export class StateStore {
     const cell = this.current(module);
     const t = this.table(module, name).delete(key);
     this.notFrozenLater(module, name, key);
-    cell.tables = { ...cell.tables, [name]: t };
+    writableTables(cell)[name] = t;
     cell.shadows = withoutInstance(cell.shadows, name, key);
     cell.image = null;
     this.counted();
