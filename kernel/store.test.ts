@@ -96,6 +96,52 @@ describe('StateStore', () => {
     expect(st.unfrozenRecords('m')).toBe(0);
   });
 
+  it('stores a record given up by putNew as it is, stamped, unless it is frozen or carries another schema', () => {
+    const st = new StateStore(undefined, 'snapshots');
+    st.create('m', {}, { files: 3 });
+    const files = new RecordTable<{ size: number; v?: number }>(st, 'm', 'files');
+    const fresh = { size: 1 };
+    expect(files.putNew(1, fresh)).toBe(fresh); // no copy: stamped in place
+    expect(files.get(1)).toEqual({ size: 1, v: 3 });
+    const stamped = { size: 2, v: 3 };
+    expect(files.putNew(1, stamped)).toBe(stamped);
+    const frozen = Object.freeze({ size: 3 });
+    expect(files.putNew(2, frozen)).not.toBe(frozen);
+    expect(files.get(2)).toEqual({ size: 3, v: 3 });
+    const old = { size: 4, v: 1 };
+    const copy = files.putNew(3, old);
+    expect(copy).not.toBe(old);
+    expect(old).toEqual({ size: 4, v: 1 }); // another schema's record is not stamped in place
+    expect(files.get(3)).toEqual({ size: 4, v: 3 });
+    st.image('m');
+    expect(Object.isFrozen(files.get(1))).toBe(true); // frozen with the snapshot, as put's copies are
+  });
+
+  it('never changes the tables of an image it handed out: writes and deletes after it go to a copy', () => {
+    const st = new StateStore(undefined, 'snapshots');
+    st.create('m', {}, { a: 1, b: 1 });
+    const a = new RecordTable<{ n: number }>(st, 'm', 'a');
+    const b = new RecordTable<{ n: number }>(st, 'm', 'b');
+    a.put(1, { n: 1 });
+    const image = st.image('m');
+    const [ta, tb] = [image.tables.a, image.tables.b];
+    expect(Object.isFrozen(image.tables)).toBe(true);
+    a.put(1, { n: 2 });
+    a.put(2, { n: 3 }); // a second write after the image: into the copy, which is not frozen
+    b.delete(7);
+    expect(image.tables.a).toBe(ta);
+    expect(image.tables.b).toBe(tb);
+    expect(image.tables.a!.get(1)).toEqual({ n: 1, v: 1 });
+    expect(image.tables.a!.get(2)).toBeUndefined();
+    const next = st.image('m');
+    expect(next.tables).not.toBe(image.tables);
+    expect(next.tables.a!.get(2)).toEqual({ n: 3, v: 1 });
+    st.restore('m', image);
+    a.put(3, { n: 4 }); // a restored image is shared with the cell: the write copies it too
+    expect(image.tables.a).toBe(ta);
+    expect(st.table('m', 'a').get(3)).toEqual({ n: 4, v: 1 });
+  });
+
   it('takes its freezing policy from LIVEMOD_FREEZE, else every commit under vitest only', () => {
     expect(defaultFreezePolicy({ VITEST: 'true' })).toBe('commits');
     expect(defaultFreezePolicy({})).toBe('snapshots');

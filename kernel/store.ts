@@ -110,13 +110,44 @@ export function defaultFreezePolicy(env: Readonly<Record<string, string | undefi
  */
 interface Cell {
   state: unknown;
-  tables: Readonly<Record<string, PTable<Rec>>>;
+  /**
+   * The module's tables by name. Written in place while no image holds
+   * this object; an image that takes it freezes it, and the next record
+   * write copies it first (copy on write: one copy per image taken, where
+   * `{ ...tables, [name]: t }` on every write defined the computed key
+   * through V8's runtime).
+   */
+  tables: Record<string, PTable<Rec>>;
   shadows: ShadowImage;
   image: ModuleImage | null;
+  /** Current schema version of each table (read on every record read): kept here, so a read looks up its module once. */
+  readonly schemas: Map<string, number>;
+  /** Records written and not frozen yet (the `snapshots` policy): table -> key -> record. */
+  readonly unfrozen: Map<string, Map<number, Rec>>;
 }
 
-/** A cell holding `image` as it is, and `image` itself as the reference to hand out. */
-const cellOf = (image: ModuleImage): Cell => ({ state: image.state, tables: image.tables, shadows: image.shadows, image });
+/** A cell holding `image` as it is, and `image` itself as the reference to hand out (its tables frozen: the cell shares them with it). */
+const cellOf = (image: ModuleImage, schemas: Map<string, number>): Cell => ({
+  state: image.state,
+  tables: Object.freeze(image.tables) as Record<string, PTable<Rec>>,
+  shadows: image.shadows,
+  image,
+  schemas,
+  unfrozen: new Map(),
+});
+
+/** Table `name` of `module`'s cell. */
+function tableIn(cell: Cell, module: string, name: string): PTable<Rec> {
+  const t = cell.tables[name];
+  if (!t) throw new Error(`module ${module} declares no record table '${name}'`);
+  return t;
+}
+
+/** The cell's tables, to write a table into: copied first if an image holds them (see Cell). */
+function writableTables(cell: Cell): Record<string, PTable<Rec>> {
+  if (Object.isFrozen(cell.tables)) cell.tables = { ...cell.tables };
+  return cell.tables;
+}
 
 export class StateStore {
   private readonly cells = new Map<string, Cell>();
@@ -129,12 +160,8 @@ export class StateStore {
   }
   /** Lazy migration steps not yet run on every record. */
   readonly lazy = new PendingMigrations();
-  /** Current schema version of each module's tables: module → table → version (read on every record read). */
-  private readonly schemas = new Map<string, Map<string, number>>();
-
   private readonly freezeCommits: boolean;
-  /** Records written and not frozen yet (the `snapshots` policy): module -> table -> key -> record, and how many. */
-  private readonly unfrozen = new Map<string, Map<string, Map<number, Rec>>>();
+  /** How many records wait unfrozen in all cells (the `snapshots` policy). */
   private unfrozenCount = 0;
 
   constructor(
@@ -148,8 +175,7 @@ export class StateStore {
     if (this.cells.has(module)) throw new Error(`state of ${module} already exists`);
     const t: Record<string, PTable<Rec>> = {};
     for (const name of Object.keys(tables)) t[name] = PTable.empty();
-    this.schemas.set(module, new Map(Object.entries(tables)));
-    this.cells.set(module, cellOf(Object.freeze({ state: freeze(state, true), tables: Object.freeze(t), shadows: NO_SHADOWS })));
+    this.cells.set(module, cellOf(Object.freeze({ state: freeze(state, true), tables: Object.freeze(t), shadows: NO_SHADOWS }), new Map(Object.entries(tables))));
   }
 
   has(module: string): boolean {
@@ -164,44 +190,40 @@ export class StateStore {
   image(module: string): ModuleImage {
     const cell = this.current(module);
     freezeNew(cell.state);
-    this.freezeRecords(module);
-    return (cell.image ??= { state: cell.state, tables: cell.tables, shadows: cell.shadows });
+    this.freezeRecords(cell);
+    return (cell.image ??= { state: cell.state, tables: Object.freeze(cell.tables), shadows: cell.shadows });
   }
 
-  /** Freeze the records of `module` still waiting for it. */
-  private freezeRecords(module: string): void {
-    const tables = this.unfrozen.get(module);
-    if (!tables) return;
-    for (const recs of tables.values()) {
+  /** Freeze the records of a module (its cell) still waiting for it. */
+  private freezeRecords(cell: Cell): void {
+    for (const recs of cell.unfrozen.values()) {
       for (const rec of recs.values()) freezeNew(rec);
       this.unfrozenCount -= recs.size;
     }
-    this.unfrozen.delete(module);
+    cell.unfrozen.clear();
   }
 
   /** Records of `module` written and not frozen yet (for tests). */
   unfrozenRecords(module: string): number {
     let n = 0;
-    for (const recs of this.unfrozen.get(module)?.values() ?? []) n += recs.size;
+    for (const recs of this.cells.get(module)?.unfrozen.values() ?? []) n += recs.size;
     return n;
   }
 
-  /** `rec`, just written as record `key` of table `name`, frozen now or when the next snapshot is taken (see the header). */
-  private frozenLater(module: string, name: string, key: number, rec: Rec): Rec {
+  /** `rec`, just written as record `key` of table `name` in `cell`, frozen now or when the next snapshot is taken (see the header). */
+  private frozenLater(cell: Cell, name: string, key: number, rec: Rec): Rec {
     if (this.freezeCommits) return freezeNew(rec);
-    let tables = this.unfrozen.get(module);
-    if (!tables) this.unfrozen.set(module, (tables = new Map()));
-    let recs = tables.get(name);
-    if (!recs) tables.set(name, (recs = new Map()));
+    let recs = cell.unfrozen.get(name);
+    if (!recs) cell.unfrozen.set(name, (recs = new Map()));
     const had = recs.size;
     recs.set(key, rec);
-    if (recs.size > had && ++this.unfrozenCount > MAX_UNFROZEN) for (const m of [...this.unfrozen.keys()]) this.freezeRecords(m);
+    if (recs.size > had && ++this.unfrozenCount > MAX_UNFROZEN) for (const c of this.cells.values()) this.freezeRecords(c);
     return rec;
   }
 
   /** Record `key` of `name` is gone from the current image: it no longer needs freezing. */
-  private notFrozenLater(module: string, name: string, key: number): void {
-    if (this.unfrozen.get(module)?.get(name)?.delete(key)) this.unfrozenCount--;
+  private notFrozenLater(cell: Cell, name: string, key: number): void {
+    if (cell.unfrozen.get(name)?.delete(key)) this.unfrozenCount--;
   }
 
   /** The module's image as it is, for the store's own reads and writes. */
@@ -214,24 +236,22 @@ export class StateStore {
   /** Put back an image taken earlier (rollback), or install a new one (transfer). */
   restore(module: string, image: ModuleImage, schemas?: Record<string, number>): void {
     freezeNew(image.state);
-    this.freezeRecords(module); // records of the image replaced: whoever kept it may look at them
-    this.cells.set(module, cellOf(image));
-    if (schemas) {
-      const m = this.schemas.get(module) ?? new Map<string, number>();
-      for (const [name, v] of Object.entries(schemas)) m.set(name, v);
-      this.schemas.set(module, m);
-    }
+    const was = this.cells.get(module);
+    if (was) this.freezeRecords(was); // records of the image replaced: whoever kept it may look at them
+    const m = was?.schemas ?? new Map<string, number>();
+    if (schemas) for (const [name, v] of Object.entries(schemas)) m.set(name, v);
+    this.cells.set(module, cellOf(image, m));
   }
 
   remove(module: string): void {
-    this.freezeRecords(module);
+    const cell = this.cells.get(module);
+    if (cell) this.freezeRecords(cell);
     this.cells.delete(module);
-    this.schemas.delete(module);
     this.lazy.clearModule(module);
   }
 
   schemaOf(module: string, table: string): number {
-    const v = this.schemas.get(module)?.get(table);
+    const v = this.cells.get(module)?.schemas.get(table);
     if (v === undefined) throw new Error(`module ${module} declares no record table '${table}'`);
     return v;
   }
@@ -272,23 +292,22 @@ export class StateStore {
   }
 
   table(module: string, name: string): PTable<Rec> {
-    const t = this.current(module).tables[name];
-    if (!t) throw new Error(`module ${module} declares no record table '${name}'`);
-    return t;
+    return tableIn(this.current(module), module, name);
   }
 
   /** Read one record, migrating it first if its schema is behind. */
   getRecord(module: string, name: string, key: number): Rec | undefined {
-    const rec = this.table(module, name).get(key);
-    if (rec !== undefined && rec.v !== this.schemaOf(module, name)) return this.migrateOnRead(module, name, key, rec);
+    const cell = this.current(module);
+    const rec = tableIn(cell, module, name).get(key);
+    if (rec !== undefined && rec.v !== cell.schemas.get(name)) return this.migrateOnRead(module, name, key, rec, this.schemaOf(module, name));
     return rec;
   }
 
-  /** A record read at an old schema: run the pending steps, commit the result and return it. EIO (and an oops) if a step fails. */
-  private migrateOnRead(module: string, name: string, key: number, rec: Rec): Rec {
+  /** A record read at an old schema: run the pending steps to schema `to`, commit the result and return it. EIO (and an oops) if a step fails. */
+  private migrateOnRead(module: string, name: string, key: number, rec: Rec, to: number): Rec {
     let next: Rec;
     try {
-      next = this.lazy.upgrade(module, name, rec, this.schemaOf(module, name));
+      next = this.lazy.upgrade(module, name, rec, to);
     } catch (e) {
       this.env.oops(`lazy migration of ${module}/${name}[${key}]`, e);
       throw err('EIO', `${module}: record ${key} of ${name} could not be migrated: ${thrownMessage(e)}`);
@@ -309,8 +328,8 @@ export class StateStore {
   /** Store a record as given (it must already carry `v`). */
   putRecord(module: string, name: string, key: number, rec: Rec): void {
     const cell = this.current(module);
-    const t = this.table(module, name).set(key, this.frozenLater(module, name, key, rec));
-    cell.tables = { ...cell.tables, [name]: t };
+    const t = tableIn(cell, module, name).set(key, this.frozenLater(cell, name, key, rec));
+    writableTables(cell)[name] = t;
     cell.image = null;
     this.counted();
   }
@@ -318,9 +337,9 @@ export class StateStore {
   /** Delete a record, and with it the shadows attached to it. */
   deleteRecord(module: string, name: string, key: number): void {
     const cell = this.current(module);
-    const t = this.table(module, name).delete(key);
-    this.notFrozenLater(module, name, key);
-    cell.tables = { ...cell.tables, [name]: t };
+    const t = tableIn(cell, module, name).delete(key);
+    this.notFrozenLater(cell, name, key);
+    writableTables(cell)[name] = t;
     cell.shadows = withoutInstance(cell.shadows, name, key);
     cell.image = null;
     this.counted();

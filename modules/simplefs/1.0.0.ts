@@ -12,6 +12,7 @@
 
 import { type Ctx, defineModule, err, type KGen, SECTOR_SIZE } from '../../kernel/module.js';
 import { type Layout, mountVolume, plainRecord, umountVolume } from './persist.js';
+import { inodeWith, stateWith, volumeWith } from './shapes.js';
 
 const BS = SECTOR_SIZE;
 
@@ -128,15 +129,21 @@ function setInode(m: Ctx<object, object>, ino: number, fields: Partial<Omit<Inod
 
 /**
  * setInode for a caller that holds inode `ino`'s current record `cur`, read
- * in the same step (no yield since): one table read fewer.
+ * in the same step (no yield since): one table read fewer. `more`'s fields
+ * (a later version's stamp) are set after `fields`'. The new record is
+ * built once (shapes.ts), already stamped with `cur`'s `v`, and handed to
+ * the table without a second copy.
  */
-function changeInode(m: Ctx<object, object>, ino: number, cur: Inode, fields: Partial<Omit<Inode, 'ino'>> & object): void {
+function changeInode(m: Ctx<object, object>, ino: number, cur: Inode, fields: Partial<Omit<Inode, 'ino'>> & object, more?: object): void {
+  if (changes(cur, fields, more) || (more !== undefined && changes(cur, more))) m.records<Inode>('inodes').putNew(ino, inodeWith(cur, fields, more));
+}
+
+/** Whether some field of `fields` that `over` does not set again has another value in `cur`. */
+function changes(cur: object, fields: object, over?: object): boolean {
   for (const key in fields) {
-    if ((fields as Record<string, unknown>)[key] !== (cur as unknown as Record<string, unknown>)[key]) {
-      m.records<Inode>('inodes').put(ino, { ...cur, ...fields });
-      return;
-    }
+    if ((fields as Record<string, unknown>)[key] !== (cur as Record<string, unknown>)[key] && (over === undefined || !Object.hasOwn(over, key))) return true;
   }
+  return false;
 }
 
 function volume(m: M, dev: string): Volume {
@@ -158,14 +165,16 @@ function findEntry(m: M, dev: string, dir: number, name: string): DirEntry | und
 
 function allocBlocks(m: M, dev: string, n: number): number[] {
   const vol = volume(m, dev);
-  if (vol.blocks - vol.used < n) throw err('ENOSPC', `simplefs: ${dev} has ${vol.blocks - vol.used} free blocks, ${n} needed`);
+  // Read once: volumes of several shapes pass here, so every read of a field is a megamorphic load.
+  const { blocks, freeMap } = vol;
+  if (blocks - vol.used < n) throw err('ENOSPC', `simplefs: ${dev} has ${blocks - vol.used} free blocks, ${n} needed`);
   const got: number[] = [];
-  for (let w = 0; w * 32 < vol.blocks && got.length < n; w++) {
-    const word = bitmapWord(vol.freeMap, w);
+  for (let w = 0; w * 32 < blocks && got.length < n; w++) {
+    const word = bitmapWord(freeMap, w);
     if (word === -1) continue;
     for (let b = 0; b < 32 && got.length < n; b++) {
       const blk = w * 32 + b;
-      if (blk < vol.blocks && !(word & (1 << b))) got.push(blk);
+      if (blk < blocks && !(word & (1 << b))) got.push(blk);
     }
   }
   if (got.length > 0) putBits(m, dev, got, true);
@@ -189,8 +198,8 @@ function putBits(m: M, dev: string, blocks: readonly number[], used: boolean): v
   // Copied, then the volume (an own entry already) assigned: V8 defines the computed key of
   // `{ ...volumes, [dev]: v }` through the runtime, which was most of this function's time.
   const volumes = { ...s.volumes };
-  volumes[dev] = { ...v, freeMap, used: used ? v.used + blocks.length : v.used - blocks.length };
-  m.put({ ...s, volumes });
+  volumes[dev] = volumeWith(v, freeMap, used ? v.used + blocks.length : v.used - blocks.length);
+  m.put(stateWith(s, volumes, s.nextIno, s.dirs));
 }
 
 function* readBlock(m: M, dev: string, blk: number): KGen<Uint8Array> {
@@ -365,7 +374,7 @@ function* truncateWith<C extends M>(m: C, dev: string, ino: number, size: number
   const keep = Math.ceil(size / BS);
   free(m, dev, node.blocks.slice(keep));
   const fields = node.blocks.length > keep ? { blocks: node.blocks.slice(0, keep), size } : { size };
-  changeInode(m, ino, node, stamp ? { ...fields, ...stamp(m) } : fields); // `free` changed free space, not the inode
+  changeInode(m, ino, node, fields, stamp?.(m)); // `free` changed free space, not the inode
 }
 
 /** Shared with later versions (the same module): what they do not change. */

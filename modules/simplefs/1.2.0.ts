@@ -7,7 +7,7 @@
 // are untouched; the code that reads and writes them is 1.1's.
 
 import { type Ctx, defineModule, err, type KGen } from '../../kernel/module.js';
-import v10, { freeBlocks as freeBlocks10, getattr, type Imports, inode as inode10, type Inode, LAYOUT as LAYOUT10, read, truncate, type Volume, volume as volume10 } from './1.0.0.js';
+import v10, { changeInode, freeBlocks as freeBlocks10, getattr, type Imports, inode as inode10, type Inode, LAYOUT as LAYOUT10, read, truncate, type Volume, volume as volume10 } from './1.0.0.js';
 import { type Layout, mountVolume, umountVolume } from './persist.js';
 import { write } from './1.1.0.js';
 
@@ -67,13 +67,24 @@ function lookup(m: M, dev: string, dir: number, name: string): number {
   return ino;
 }
 
+/**
+ * Count a subdirectory's `..` in or out of directory `dir`'s links. Built
+ * without an immer draft: immer copies a record with Object.create and its
+ * descriptors, a hidden class of its own for each copy, and every read of
+ * such a record after that (each lookup in the directory) goes megamorphic.
+ */
+function linkDir(m: M, dev: string, dir: number, by: 1 | -1): void {
+  const d = inode(m, dev, dir);
+  changeInode(m as never, dir, d, { nlink: d.nlink + by });
+}
+
 /** Create `name` in `dir`; the new inode's record also has `more`'s fields (a later version's times). */
 function create(m: M, dev: string, dir: number, name: string, type: 'file' | 'dir', more?: object): number {
   volume(m, dev);
   if (findEntry(m, dev, dir, name) !== undefined) throw err('EEXIST', `${name} exists`);
   const ino = m.state().nextIno;
-  m.records<Inode>('inodes').put(ino, { ino, dev, type, size: 0, nlink: type === 'dir' ? 2 : 1, blocks: [], ...more });
-  if (type === 'dir') m.records<Inode>('inodes').update(dir, (d) => void (d.nlink += 1));
+  m.records<Inode>('inodes').putNew(ino, { ino, dev, type, size: 0, nlink: type === 'dir' ? 2 : 1, blocks: [], ...more });
+  if (type === 'dir') linkDir(m, dev, dir, 1);
   // Built by hand and `put`, without an immer draft of `dirs` (one entry per directory).
   const s = m.state();
   // `dirs` copied, then assigned to (keys are inode numbers): `{ ...dirs, [dir]: x }` defines
@@ -95,7 +106,7 @@ function removeEntry(m: M, dev: string, dir: number, name: string, want: 'file' 
   if (want === 'dir' && Object.keys(m.state().dirs[ino] ?? {}).length > 0) throw err('ENOTEMPTY', `${name} is not empty`);
   free(m, dev, node.blocks);
   m.records<Inode>('inodes').delete(ino);
-  if (want === 'dir') m.records<Inode>('inodes').update(dir, (d) => void (d.nlink -= 1));
+  if (want === 'dir') linkDir(m, dev, dir, -1);
   const s = m.state();
   const rest: Record<string, number> = {};
   for (const [n, i] of Object.entries(s.dirs[dir] ?? {})) if (n !== name) rest[n] = i;

@@ -100,7 +100,7 @@ function* write(m: M, dev: string, ino: number, offset: number, bytes: Uint8Arra
   }
   const now = inode(m, dev, ino);
   const size = Math.max(now.size, end);
-  changeInode(m, ino, now, stamp ? { size, ...stamp(m) } : { size });
+  changeInode(m, ino, now, { size }, stamp?.(m));
   return bytes.length;
 }
 
