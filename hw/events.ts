@@ -107,18 +107,30 @@ export class EventQueue {
     let n = 0;
     for (;;) {
       if (stop?.()) return n;
-      const t = this.peekTime();
-      if (t > until) break;
-      const ev = this.pop()!;
-      this.clock = ev.time;
-      this.trace.mixNumber(ev.time);
-      this.trace.mixString(ev.tag);
-      ev.ran = true;
-      ev.run();
+      if (!this.runNext(until)) break;
       n++;
     }
     if (until !== Infinity && until > this.clock) this.clock = until;
     return n;
+  }
+
+  /**
+   * Run the next live event if it is due by `until`; whether one ran. A
+   * method of its own, called per event: V8 optimizes a function that is
+   * called often, while a loop that runs a whole `runUntil` (a window of
+   * millions of cycles, entered once) ran in baseline code, its OSR code
+   * left unused by the next call (measured: about 240 instructions an event
+   * in the loop, a fifth of the event queue's cost).
+   */
+  private runNext(until: number): boolean {
+    if (this.peekTime() > until) return false;
+    const ev = this.pop()!;
+    this.clock = ev.time;
+    this.trace.mixNumber(ev.time);
+    this.trace.mixString(ev.tag);
+    ev.ran = true;
+    ev.run();
+    return true;
   }
 
   private push(ev: Event): void {
