@@ -107,30 +107,46 @@ export class EventQueue {
     let n = 0;
     for (;;) {
       if (stop?.()) return n;
-      const t = this.peekTime();
-      if (t > until) break;
-      const ev = this.pop()!;
-      this.clock = ev.time;
-      this.trace.mixNumber(ev.time);
-      this.trace.mixString(ev.tag);
-      ev.ran = true;
-      ev.run();
+      if (!this.runNext(until)) break;
       n++;
     }
     if (until !== Infinity && until > this.clock) this.clock = until;
     return n;
   }
 
+  /**
+   * Run the next live event if it is due by `until`; whether one ran. A
+   * method of its own, called per event: V8 optimizes a function that is
+   * called often, while a loop that runs a whole `runUntil` (a window of
+   * millions of cycles, entered once) ran in baseline code, its OSR code
+   * left unused by the next call (measured: about 240 instructions an event
+   * in the loop, a fifth of the event queue's cost).
+   */
+  private runNext(until: number): boolean {
+    if (this.peekTime() > until) return false;
+    const ev = this.pop()!;
+    this.clock = ev.time;
+    this.trace.mixNumber(ev.time);
+    this.trace.mixString(ev.tag);
+    ev.ran = true;
+    ev.run();
+    return true;
+  }
+
+  // The heap moves a hole instead of swapping pairs: one write per level.
+  // Any valid heap pops the same sequence, since (time, seq) is a total order.
+
   private push(ev: Event): void {
     const h = this.heap;
-    h.push(ev);
-    let i = h.length - 1;
+    let i = h.length; // the hole starts one past the end: the first write appends
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!before(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
+      const parent = h[p]!;
+      if (!before(ev, parent)) break;
+      h[i] = parent;
       i = p;
     }
+    h[i] = ev;
   }
 
   private pop(): Event | undefined {
@@ -138,19 +154,20 @@ export class EventQueue {
     if (h.length === 0) return undefined;
     const top = h[0]!;
     const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
+    const n = h.length;
+    if (n > 0) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < h.length && before(h[l]!, h[m]!)) m = l;
-        if (r < h.length && before(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
+        const c = r < n && before(h[r]!, h[l]!) ? r : l;
+        const child = h[c]!;
+        if (!before(child, last)) break;
+        h[i] = child;
+        i = c;
       }
+      h[i] = last;
     }
     return top;
   }

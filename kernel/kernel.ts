@@ -120,6 +120,7 @@ export class Kernel extends Executive {
     if (!queues) this.queues.set(module, (queues = new Map()));
     const mine = queues;
     const queue = (key: string): WaitQueue => {
+      flatten(key);
       let q = mine.get(key);
       if (!q) mine.set(key, (q = sched.waitQueue(`${module}:${key}`)));
       return q;
@@ -129,6 +130,7 @@ export class Kernel extends Executive {
     // always empty, and making and dropping a queue for it was the largest
     // allocation of the interrupt.
     const wake = (key: string, all: boolean): number => {
+      flatten(key);
       const q = mine.get(key);
       if (!q) return 0;
       const r = all ? q.wakeAll() : q.wakeOne() ? 1 : 0;
@@ -188,6 +190,18 @@ export class Kernel extends Executive {
   }
 }
 
+
+/**
+ * Make `key` a flat string in place (what it reads does not change). A key
+ * built by concatenation, as blkdev's per-request `disk0:req17` is, is a V8
+ * cons string of its parts: hashing it for a Map copies it into a
+ * temporary buffer, and comparing it with a key of the same length (a Map
+ * compares the keys in a hash bucket one by one, without their hashes) goes
+ * through the runtime, at each lookup. Reading a character flattens it once.
+ */
+function flatten(key: string): void {
+  if (key.charCodeAt(0) < 0) throw new Error('unreachable'); // the read is the point; a code unit is never negative
+}
 
 /** A machine from `config`, with a booted kernel on it. */
 export function bootKernel(config: Partial<MachineConfig> = {}, options: KernelOptions = {}): Kernel {

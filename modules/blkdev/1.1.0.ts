@@ -7,7 +7,7 @@
 // again.) The state is 1.0's, unchanged.
 
 import { type Ctx, defineModule, type DiskCompletion, type DiskOp, err, type KGen, SECTOR_SIZE } from '../../kernel/module.js';
-import v10, { awaitRequest, type BlkState, complete } from './1.0.0.js';
+import v10, { awaitRequest, type BlkState, complete, DISK0_SLOT } from './1.0.0.js';
 
 type M = Ctx<BlkState>;
 
@@ -32,7 +32,7 @@ function* blkSubmit(m: M, dev: string, op: DiskOp, sector: number, buf: Uint8Arr
 function diskInterrupt(m: M, _line: number, c: DiskCompletion): void {
   complete(m, c);
   m.k.wakeOne(`${DEV}:req${c.id}`);
-  m.k.wakeOne(`${DEV}:slot`);
+  m.k.wakeOne(DISK0_SLOT);
 }
 
 function* submitDisk0(m: M, op: DiskOp, sector: number, buf: Uint8Array): KGen<void> {
