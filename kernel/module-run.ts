@@ -12,7 +12,8 @@ import { isSoftLockup, touchWatchdog } from '../exec/watchdog.js';
 import type { KernelServices, ModuleContext, ModuleDef, ParamValue } from './module.js';
 import { ModuleShadows } from './shadow.js';
 import { RecordTable } from './records.js';
-import { freezeNew, type ModuleImage, type StateStore } from './store.js';
+import { freezeNew } from './freezing.js';
+import type { ModuleImage, StateStore } from './store.js';
 import type { AnyFn, Slot, SymbolTable } from './symbols.js';
 
 /** What running module code needs from the kernel (the loader's environment has it all). */

@@ -4,7 +4,8 @@
 // the table persistent. Module authors see only this.
 
 import type { Draft } from 'immer';
-import { committer, type Rec, type StateStore } from './store.js';
+import { committer } from './freezing.js';
+import type { Rec, StateStore } from './store.js';
 
 /**
  * A module's handle on one of its record tables. Records are stamped with

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { ModuleShadows, keepTables, shadowCounts } from './shadow.js';
 import { RecordTable } from './records.js';
-import { freezeNew, StateStore } from './store.js';
+import { freezeNew } from './freezing.js';
+import { StateStore } from './store.js';
 
 function setup() {
   const st = new StateStore();

@@ -3,7 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { RecordTable } from './records.js';
-import { defaultFreezePolicy, MAX_UNFROZEN, StateStore } from './store.js';
+import { defaultFreezePolicy, MAX_UNFROZEN } from './freezing.js';
+import { StateStore } from './store.js';
 
 interface S {
   readonly n: number;

@@ -9,7 +9,8 @@
 import { freeze } from 'immer';
 import { err, thrownMessage } from '../exec/errno.js';
 import { PTable, PTableBuilder } from '../kernel/ptable.js';
-import { freezeNew, type ModuleImage, type Rec } from '../kernel/store.js';
+import { freezeNew } from '../kernel/freezing.js';
+import type { ModuleImage, Rec } from '../kernel/store.js';
 import { keepTables } from '../kernel/shadow.js';
 import { type LazyStep, type PendingMigrations, recordData, stamped } from '../kernel/migrations.js';
 import { checkPlainData } from '../kernel/plaindata.js';
