@@ -18,6 +18,7 @@ import { type Binding, makeTarget, type Slot, SymbolTable } from './symbols.js';
 import { SYSCALLS, type SyscallName } from '../exec/abi.js';
 import type { KGen, Thread, WaitQueue } from '../exec/thread.js';
 import { Vfs } from '../exec/vfs.js';
+import { flatten } from '../exec/waitkey.js';
 import { touchWatchdog } from '../exec/watchdog.js';
 import { moduleFilesystems } from './filesystems.js';
 
@@ -190,18 +191,6 @@ export class Kernel extends Executive {
   }
 }
 
-
-/**
- * Make `key` a flat string in place (what it reads does not change). A key
- * built by concatenation, as blkdev's per-request `disk0:req17` is, is a V8
- * cons string of its parts: hashing it for a Map copies it into a
- * temporary buffer, and comparing it with a key of the same length (a Map
- * compares the keys in a hash bucket one by one, without their hashes) goes
- * through the runtime, at each lookup. Reading a character flattens it once.
- */
-function flatten(key: string): void {
-  if (key.charCodeAt(0) < 0) throw new Error('unreachable'); // the read is the point; a code unit is never negative
-}
 
 /** A machine from `config`, with a booted kernel on it. */
 export function bootKernel(config: Partial<MachineConfig> = {}, options: KernelOptions = {}): Kernel {

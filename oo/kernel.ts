@@ -11,6 +11,7 @@ import { type Attr, type StatFs, SYSCALLS, type SyscallName } from '../exec/abi.
 import type { Thread, WaitQueue } from '../exec/thread.js';
 import type { FsDriver, VfsBackend } from '../exec/vfs-backend.js';
 import { Vfs } from '../exec/vfs.js';
+import { flatten } from '../exec/waitkey.js';
 import { IRQ_DISK0, IRQ_TIMER, Machine, type MachineConfig } from '../hw/machine.js';
 import { CLASS_HISTORIES, DEFAULT_RELEASES, RELEASES } from './classes/releases.js';
 import { Factory } from './factory.js';
@@ -138,6 +139,7 @@ export class ObjectKernel extends Executive {
   }
 
   private queue(key: string): WaitQueue {
+    flatten(key);
     let q = this.queues.get(key);
     if (!q) this.queues.set(key, (q = this.sched.waitQueue(key)));
     return q;
@@ -171,6 +173,7 @@ export class ObjectKernel extends Executive {
         }
       },
       wakeOne: (key) => {
+        flatten(key);
         const q = this.queues.get(key);
         if (!q) return false;
         const r = q.wakeOne();
