@@ -12,13 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** What callgrind counted in each part of a run, in order (part 1 ends at the first marker), and what the child printed. */
-export interface CallgrindParts {
+interface CallgrindParts {
   readonly parts: readonly number[];
   readonly stdout: string;
 }
 
 /** Run `child` under callgrind and count the instructions of each part between its `markers` calls of `process.cpuUsage()`. */
-export function callgrindParts(child: string, args: readonly string[], v8Flags: readonly string[], markers: number): CallgrindParts {
+function callgrindParts(child: string, args: readonly string[], v8Flags: readonly string[], markers: number): CallgrindParts {
   const dir = mkdtempSync(join(tmpdir(), 'livemod-insn-'));
   try {
     const r = spawnSync('valgrind', ['--tool=callgrind', '--dump-before=*CPUUsage*', `--callgrind-out-file=${join(dir, 'cg')}`, process.execPath, ...v8Flags, child, ...args], {
@@ -43,7 +43,7 @@ export function callgrindParts(child: string, args: readonly string[], v8Flags: 
 }
 
 /** A child's number printed as `name N`, or an error naming what is missing. */
-export function printed(stdout: string, name: string): number {
+function printed(stdout: string, name: string): number {
   const m = new RegExp(`${name} (\\d+)`).exec(stdout);
   if (!m) throw new Error(`the run printed no '${name} N':\n${stdout.slice(-500)}`);
   return Number(m[1]);
